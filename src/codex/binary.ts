@@ -1,0 +1,108 @@
+import { execFile } from 'node:child_process';
+import { existsSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { DispatchError } from '../shared/errors.js';
+
+/** The oldest codex app-server whose wire protocol dispatch has been verified against. */
+export const MIN_CODEX_VERSION = '0.160.1';
+
+/** The platform package and vendor folder of each target the @openai/codex shim knows. */
+const TARGETS: Record<string, { triple: string; pkg: string }> = {
+  'linux-x64': { triple: 'x86_64-unknown-linux-musl', pkg: '@openai/codex-linux-x64' },
+  'linux-arm64': { triple: 'aarch64-unknown-linux-musl', pkg: '@openai/codex-linux-arm64' },
+  'darwin-x64': { triple: 'x86_64-apple-darwin', pkg: '@openai/codex-darwin-x64' },
+  'darwin-arm64': { triple: 'aarch64-apple-darwin', pkg: '@openai/codex-darwin-arm64' },
+  'win32-x64': { triple: 'x86_64-pc-windows-msvc', pkg: '@openai/codex-win32-x64' },
+  'win32-arm64': { triple: 'aarch64-pc-windows-msvc', pkg: '@openai/codex-win32-arm64' },
+};
+
+export interface CodexBinary {
+  /** Absolute path of the native executable (never the node shim). */
+  path: string;
+  /** Where it came from: the DISPATCH_CODEX_BIN override or the pinned npm dependency. */
+  source: 'env' | 'npm';
+  /** Root of the @openai/codex package, passed on as CODEX_MANAGED_PACKAGE_ROOT like the shim does. */
+  packageRoot?: string;
+}
+
+/**
+ * Finds the native codex binary. The npm shim would spawn it as a second process on Node 20,
+ * so dispatch resolves the platform package itself and spawns the binary directly.
+ */
+export function resolveCodexBinary(env: NodeJS.ProcessEnv = process.env): CodexBinary {
+  const override = env['DISPATCH_CODEX_BIN'];
+  if (override) {
+    if (!existsSync(override)) {
+      throw new DispatchError('codex_missing', `DISPATCH_CODEX_BIN points at ${override}, which does not exist`);
+    }
+    return { path: path.resolve(override), source: 'env' };
+  }
+  const target = TARGETS[`${process.platform}-${process.arch}`];
+  if (!target) {
+    throw new DispatchError('codex_missing', `codex has no build for ${process.platform}-${process.arch}`);
+  }
+  const require = createRequire(import.meta.url);
+  let packageRoot: string;
+  let vendorRoot: string;
+  try {
+    packageRoot = realpathSync(path.dirname(require.resolve('@openai/codex/package.json')));
+    const platformRequire = createRequire(path.join(packageRoot, 'package.json'));
+    vendorRoot = path.join(path.dirname(platformRequire.resolve(`${target.pkg}/package.json`)), 'vendor');
+  } catch (cause) {
+    throw new DispatchError(
+      'codex_missing',
+      `the pinned @openai/codex package or its platform package ${target.pkg} is not installed (run \`npm ci\`; optional dependencies must not be omitted)`,
+      { cause },
+    );
+  }
+  const exe = path.join(vendorRoot, target.triple, 'bin', process.platform === 'win32' ? 'codex.exe' : 'codex');
+  if (!existsSync(exe)) {
+    throw new DispatchError('codex_missing', `codex binary not found at ${exe}`);
+  }
+  return { path: exe, source: 'npm', packageRoot };
+}
+
+/** Parses `codex-cli 0.169.0` (or a bare version) into its version string. */
+export function parseCodexVersion(text: string): string | undefined {
+  return /(\d+\.\d+\.\d+(?:[-.][0-9A-Za-z.-]+)?)/.exec(text)?.[1];
+}
+
+/** Compares dotted versions numerically; a pre-release suffix sorts before its release. */
+export function compareVersions(a: string, b: string): number {
+  const split = (v: string): [number[], string] => {
+    const [core = '', pre = ''] = v.split(/-(.*)/s);
+    return [core.split('.').map((n) => Number.parseInt(n, 10) || 0), pre];
+  };
+  const [ca, pa] = split(a);
+  const [cb, pb] = split(b);
+  for (let i = 0; i < Math.max(ca.length, cb.length); i++) {
+    const d = (ca[i] ?? 0) - (cb[i] ?? 0);
+    if (d !== 0) return Math.sign(d);
+  }
+  if (pa === pb) return 0;
+  if (!pa) return 1;
+  if (!pb) return -1;
+  return pa < pb ? -1 : 1;
+}
+
+export interface CodexVersionReport {
+  version: string;
+  minimum: string;
+  supported: boolean;
+}
+
+/** Runs `codex --version` and checks it against the minimum dispatch supports. */
+export async function readCodexVersion(binary: CodexBinary): Promise<CodexVersionReport> {
+  const { stdout } = await promisify(execFile)(binary.path, ['--version'], { timeout: 10_000 });
+  const version = parseCodexVersion(stdout);
+  if (!version) throw new DispatchError('codex_missing', `could not read a version from \`codex --version\`: ${stdout.trim()}`);
+  return { version, minimum: MIN_CODEX_VERSION, supported: compareVersions(version, MIN_CODEX_VERSION) >= 0 };
+}
+
+/** Runs one codex sub-command to completion (generators, `debug models`); returns stdout. */
+export async function runCodex(binary: CodexBinary, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const { stdout } = await promisify(execFile)(binary.path, args, { timeout: 60_000, env, maxBuffer: 64 * 1024 * 1024 });
+  return stdout;
+}

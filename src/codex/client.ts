@@ -1,0 +1,348 @@
+import type { LaneEvent } from '../core/laneEvents.js';
+import { JsonRpcConnection, type Disposable, type RequestHandler, type RequestOptions } from '../jsonrpc/connection.js';
+import type { NotificationMessage, RequestId } from '../jsonrpc/message.js';
+import { RPC_CODES, RpcError } from '../jsonrpc/rpcError.js';
+import { StreamTransport } from '../jsonrpc/streamTransport.js';
+import type { Transport } from '../jsonrpc/transport.js';
+import type {
+  ClientMethod,
+  ClientMethods,
+  InitializeResponse,
+  SandboxMode,
+  SandboxPolicy,
+  ServerRequestMethod,
+  ServerRequestParams,
+  Thread,
+  Turn,
+  UserInput,
+} from '../protocol/index.js';
+import { DispatchError } from '../shared/errors.js';
+import { resolveCodexBinary, type CodexBinary } from './binary.js';
+import { projectNotification, projectServerRequest, threadIdOf } from './events.js';
+import { AppServerProcess, codexEnvironment, type ProcessExit } from './process.js';
+
+export interface CodexClientInfo {
+  name: string;
+  title?: string;
+  version: string;
+}
+
+export interface CodexClientOptions {
+  /** Default per-request timeout (ms). */
+  requestTimeoutMs?: number;
+  /** Requests in flight at once on the connection; codex answers -32001 past ~200. */
+  maxInFlight?: number;
+  /** Retries of a request codex refused with -32001 "Server overloaded". */
+  overloadRetries?: number;
+  clientInfo?: CodexClientInfo;
+  /** Notification methods codex should not send at all (e.g. deltas nobody reads). */
+  optOutNotificationMethods?: string[];
+}
+
+export interface SpawnCodexOptions extends CodexClientOptions {
+  codexHome: string;
+  binary?: CodexBinary;
+  /** Extra environment for the app-server (provider keys, TMPDIR). */
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+}
+
+/** Why a client stopped: the connection's reason plus, for a process, how it exited. */
+export interface CodexCloseInfo {
+  reason: Error;
+  exit?: ProcessExit;
+  stderrTail: string[];
+}
+
+export type RawListener = (laneId: string, message: { method: string; id?: RequestId; params?: unknown }) => void;
+
+export type ServerRequestHandler<M extends ServerRequestMethod> = (
+  params: ServerRequestParams<M>,
+  context: { id: RequestId; method: M; signal: AbortSignal },
+) => unknown;
+
+const DEFAULT_CLIENT_INFO: CodexClientInfo = { name: 'dispatch', title: 'dispatch', version: '0' };
+
+/** A text input item; `text_elements` is required by the wire type even when empty. */
+export function textInput(text: string): UserInput {
+  return { type: 'text', text, text_elements: [] };
+}
+
+/**
+ * thread/start takes the sandbox as a string, turn/start as an object; mixing them is a -32600.
+ * This maps the string form to the object form for a turn in `cwd`.
+ */
+export function sandboxPolicyFor(mode: SandboxMode, cwd: string): SandboxPolicy {
+  switch (mode) {
+    case 'read-only':
+      return { type: 'readOnly', networkAccess: false };
+    case 'workspace-write':
+      return { type: 'workspaceWrite', writableRoots: [cwd], networkAccess: false, excludeTmpdirEnvVar: false, excludeSlashTmp: false };
+    case 'danger-full-access':
+      return { type: 'dangerFullAccess' };
+  }
+}
+
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(timer), reject(new DispatchError('cancelled', 'cancelled'))), { once: true });
+  });
+
+/**
+ * A client of one codex app-server: the initialize handshake, typed requests with overload
+ * retry, normalized lane events, raw messages per lane, and server→client requests — each of
+ * which gets an answer (a handler's, or an explicit JSON-RPC error when none is registered).
+ */
+export class CodexClient {
+  readonly connection: JsonRpcConnection;
+  readonly process: AppServerProcess | undefined;
+  private initialized: InitializeResponse | undefined;
+  private readonly eventListeners = new Set<(event: LaneEvent) => void>();
+  private readonly rawListeners = new Set<RawListener>();
+  private readonly closeListeners = new Set<(info: CodexCloseInfo) => void>();
+  private readonly errorListeners = new Set<(error: Error) => void>();
+  private closeInfo: CodexCloseInfo | undefined;
+  readonly closed: Promise<CodexCloseInfo>;
+  private readonly overloadRetries: number;
+  private readonly options: CodexClientOptions;
+
+  private constructor(transport: Transport, options: CodexClientOptions, process?: AppServerProcess) {
+    this.options = options;
+    this.process = process;
+    this.overloadRetries = options.overloadRetries ?? 6;
+    this.connection = new JsonRpcConnection(transport, {
+      requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
+      maxInFlight: options.maxInFlight ?? 64,
+      peerName: 'codex app-server',
+    });
+    this.connection.onNotification((message) => this.handleNotification(message));
+    this.connection.onError((error) => this.emitError(error));
+    this.connection.onRequestObserved((message) => this.observeServerRequest(message.method, message.id, message.params));
+    this.connection.onUnhandledRequest((_params, context) => {
+      throw new RpcError(context.method, { code: RPC_CODES.methodNotFound, message: `dispatch does not handle ${context.method}` });
+    });
+    this.closed = new Promise((resolve) => {
+      this.connection.onClose((reason) => {
+        void (async () => {
+          // stdout EOF usually comes a few ms after the exit; give the exit status a moment to land.
+          const exit = process ? await Promise.race([process.exited, sleep(500).then(() => process.exit)]) : undefined;
+          this.closeInfo = { reason, ...(exit ? { exit } : {}), stderrTail: process?.stderr.tail(30) ?? [] };
+          for (const listener of this.closeListeners) listener(this.closeInfo);
+          resolve(this.closeInfo);
+        })();
+      });
+    });
+  }
+
+  /** Spawns `codex app-server` (the pinned native binary) and completes the handshake. */
+  static async spawn(options: SpawnCodexOptions): Promise<CodexClient> {
+    const binary = options.binary ?? resolveCodexBinary();
+    const env = codexEnvironment(binary, { codexHome: options.codexHome, extra: options.env ?? {} });
+    const proc = await AppServerProcess.spawn({ binary, env, ...(options.cwd ? { cwd: options.cwd } : {}) });
+    const transport = new StreamTransport(proc.child.stdout, proc.child.stdin, { peerName: 'codex app-server' });
+    const client = new CodexClient(transport, options, proc);
+    try {
+      await client.start();
+    } catch (error) {
+      await proc.close(500);
+      const tail = proc.stderr.tail(10).join('\n');
+      throw new DispatchError('app_server', `codex app-server failed to initialize: ${(error as Error).message}${tail ? `\n${tail}` : ''}`, { cause: error });
+    }
+    return client;
+  }
+
+  /** A client over an existing transport (tests, or an app-server someone else runs). */
+  static async connect(transport: Transport, options: CodexClientOptions = {}): Promise<CodexClient> {
+    const client = new CodexClient(transport, options);
+    await client.start();
+    return client;
+  }
+
+  private async start(): Promise<void> {
+    await this.connection.start();
+    const info = this.options.clientInfo ?? DEFAULT_CLIENT_INFO;
+    this.initialized = await this.connection.request<InitializeResponse>(
+      'initialize',
+      {
+        clientInfo: { name: info.name, title: info.title ?? null, version: info.version },
+        capabilities: {
+          experimentalApi: true,
+          requestAttestation: false,
+          ...(this.options.optOutNotificationMethods ? { optOutNotificationMethods: this.options.optOutNotificationMethods } : {}),
+        },
+      } satisfies ClientMethods['initialize']['params'],
+      { timeoutMs: 30_000 },
+    );
+    await this.connection.notify('initialized');
+  }
+
+  get initializeResult(): InitializeResponse {
+    if (!this.initialized) throw new DispatchError('internal', 'codex client is not initialized');
+    return this.initialized;
+  }
+
+  get isClosed(): boolean {
+    return this.connection.closed;
+  }
+
+  /**
+   * Sends a typed request. A -32001 overload is retried with exponential backoff and jitter
+   * (codex refused it unprocessed); wire errors become `app_server` errors carrying codex's code.
+   */
+  async request<M extends ClientMethod>(method: M, params: ClientMethods[M]['params'], options: RequestOptions = {}): Promise<ClientMethods[M]['result']> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.connection.request<ClientMethods[M]['result']>(method, params, options);
+      } catch (error) {
+        if (!(error instanceof RpcError)) throw error;
+        if (error.code === RPC_CODES.serverOverloaded) {
+          if (attempt < this.overloadRetries) {
+            await sleep(Math.min(2000, 25 * 2 ** attempt) * (0.5 + Math.random()), options.signal);
+            continue;
+          }
+          throw new DispatchError('overloaded', `codex app-server stayed overloaded for ${method} after ${attempt + 1} attempts`, { cause: error });
+        }
+        throw new DispatchError('app_server', `${method}: ${error.message}`, { cause: error, data: { rpcCode: error.code, method } });
+      }
+    }
+  }
+
+  // Typed helpers for calls whose encoding has a trap; everything else goes through request().
+
+  /** Starts a turn with text input. */
+  turnStart(params: Omit<ClientMethods['turn/start']['params'], 'input'> & { text: string }, options?: RequestOptions): Promise<Turn> {
+    const { text, ...rest } = params;
+    return this.request('turn/start', { ...rest, input: [textInput(text)] }, options).then((r) => r.turn);
+  }
+
+  /** Steers the running turn; `expectedTurnId` is required by codex and must be the active turn. */
+  turnSteer(params: { threadId: string; expectedTurnId: string; text: string; clientUserMessageId?: string }, options?: RequestOptions): Promise<string> {
+    const { text, ...rest } = params;
+    return this.request('turn/steer', { ...rest, input: [textInput(text)] }, options).then((r) => r.turnId);
+  }
+
+  /** Every thread the server lists, following cursors; a repeated cursor is a protocol error. */
+  async listAllThreads(params: Omit<ClientMethods['thread/list']['params'], 'cursor'> = {}, options?: RequestOptions): Promise<Thread[]> {
+    const out: Thread[] = [];
+    const seen = new Set<string>();
+    let cursor: string | null = null;
+    do {
+      const page: ClientMethods['thread/list']['result'] = await this.request('thread/list', { ...params, cursor }, options);
+      out.push(...page.data);
+      cursor = page.nextCursor;
+      if (cursor !== null) {
+        if (seen.has(cursor)) throw new DispatchError('protocol', 'thread/list repeated a pagination cursor');
+        seen.add(cursor);
+      }
+    } while (cursor !== null);
+    return out;
+  }
+
+  /** A thread's turns with full items, oldest first (thread/read includeTurns is unsupported for paginated threads). */
+  async listTurns(threadId: string, options: { limit?: number } & RequestOptions = {}): Promise<Turn[]> {
+    const { limit, ...requestOptions } = options;
+    const turns: Turn[] = [];
+    const seen = new Set<string>();
+    let cursor: string | null = null;
+    do {
+      const page: ClientMethods['thread/turns/list']['result'] = await this.request(
+        'thread/turns/list',
+        { threadId, cursor, sortDirection: 'desc', itemsView: 'full', limit: Math.min(limit ?? 100, 100) },
+        requestOptions,
+      );
+      turns.push(...page.data);
+      cursor = page.nextCursor;
+      if (cursor !== null) {
+        if (seen.has(cursor)) throw new DispatchError('protocol', 'thread/turns/list repeated a pagination cursor');
+        seen.add(cursor);
+      }
+    } while (cursor !== null && (limit === undefined || turns.length < limit));
+    return (limit === undefined ? turns : turns.slice(0, limit)).reverse();
+  }
+
+  /** Registers the answerer of one server-request kind. Without one, codex gets an explicit error. */
+  onServerRequest<M extends ServerRequestMethod>(method: M, handler: ServerRequestHandler<M>): Disposable {
+    return this.connection.onRequest(method, handler as RequestHandler);
+  }
+
+  onEvent(listener: (event: LaneEvent) => void): Disposable {
+    this.eventListeners.add(listener);
+    return { dispose: () => this.eventListeners.delete(listener) };
+  }
+
+  /** Every message (notification or server request) that names a thread, as codex sent it. */
+  onRaw(listener: RawListener): Disposable {
+    this.rawListeners.add(listener);
+    return { dispose: () => this.rawListeners.delete(listener) };
+  }
+
+  onClose(listener: (info: CodexCloseInfo) => void): Disposable {
+    if (this.closeInfo) {
+      const info = this.closeInfo;
+      queueMicrotask(() => listener(info));
+    }
+    this.closeListeners.add(listener);
+    return { dispose: () => this.closeListeners.delete(listener) };
+  }
+
+  /** Recoverable faults: malformed lines, listener failures. */
+  onError(listener: (error: Error) => void): Disposable {
+    this.errorListeners.add(listener);
+    return { dispose: () => this.errorListeners.delete(listener) };
+  }
+
+  /** Closes the connection and the process (stdin end → SIGTERM → SIGKILL). */
+  async close(): Promise<CodexCloseInfo> {
+    if (this.process) {
+      await this.process.close();
+    }
+    await this.connection.close();
+    return this.closed;
+  }
+
+  private handleNotification(message: NotificationMessage): void {
+    const laneId = threadIdOf(message);
+    if (laneId) this.emitRaw(laneId, message);
+    let events: LaneEvent[];
+    try {
+      events = projectNotification(message);
+    } catch (error) {
+      this.emitError(new DispatchError('protocol', `could not read ${message.method}: ${(error as Error).message}`));
+      return;
+    }
+    for (const event of events) this.emitEvent(event);
+  }
+
+  /** Server requests are observed before their handler runs, so listeners see approvals. */
+  private observeServerRequest(method: string, id: RequestId, params: unknown): void {
+    const laneId = threadIdOf({ params });
+    if (laneId) this.emitRaw(laneId, { id, method, params });
+    const event = projectServerRequest(method, id, params);
+    if (event) this.emitEvent(event);
+  }
+
+  private emitEvent(event: LaneEvent): void {
+    for (const listener of this.eventListeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.emitError(error as Error);
+      }
+    }
+  }
+
+  private emitRaw(laneId: string, message: { method: string; id?: RequestId; params?: unknown }): void {
+    for (const listener of this.rawListeners) {
+      try {
+        listener(laneId, message);
+      } catch (error) {
+        this.emitError(error as Error);
+      }
+    }
+  }
+
+  private emitError(error: Error): void {
+    for (const listener of this.errorListeners) listener(error);
+  }
+}

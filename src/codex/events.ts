@@ -1,0 +1,159 @@
+import type { LaneEvent, LaneItem, LaneStatus, TurnFailure } from '../core/laneEvents.js';
+import type { NotificationParams, ServerRequestMethod, ServerRequestParams, ThreadItem, ThreadStatus, TurnError } from '../protocol/index.js';
+
+type Notification = { method: string; params?: unknown };
+
+/** The thread a wire message belongs to, if any (raw messages are kept per lane by this). */
+export function threadIdOf(message: { params?: unknown }): string | undefined {
+  const params = message.params;
+  if (typeof params !== 'object' || params === null) return undefined;
+  const direct = (params as { threadId?: unknown }).threadId;
+  if (typeof direct === 'string') return direct;
+  const thread = (params as { thread?: { id?: unknown } }).thread;
+  return typeof thread?.id === 'string' ? thread.id : undefined;
+}
+
+export function laneStatusOf(status: ThreadStatus): { status: LaneStatus; activeFlags: string[] } {
+  return status.type === 'active' ? { status: 'active', activeFlags: [...status.activeFlags] } : { status: status.type, activeFlags: [] };
+}
+
+export function turnFailureOf(error: TurnError): TurnFailure {
+  const code = typeof error.codexErrorInfo === 'string' ? error.codexErrorInfo : error.codexErrorInfo ? Object.keys(error.codexErrorInfo)[0] : undefined;
+  return {
+    message: error.message,
+    ...(code ? { code } : {}),
+    ...(error.additionalDetails ? { details: error.additionalDetails } : {}),
+  };
+}
+
+/** Summarises a wire item; unknown future item types stay visible with their type and raw body. */
+export function laneItemOf(item: ThreadItem): LaneItem {
+  const base: LaneItem = { id: item.id, type: item.type, raw: item };
+  switch (item.type) {
+    case 'agentMessage':
+      return { ...base, text: item.text };
+    case 'userMessage':
+      return { ...base, text: item.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n') };
+    case 'commandExecution':
+      return { ...base, command: item.command, exitCode: item.exitCode, status: item.status };
+    case 'fileChange':
+      return { ...base, status: item.status, paths: item.changes.map((c) => c.path) };
+    default:
+      return base;
+  }
+}
+
+/** The last agent message text among a turn's items. */
+export function lastAgentMessageOf(items: readonly ThreadItem[]): string | undefined {
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i];
+    if (item?.type === 'agentMessage') return item.text;
+  }
+  return undefined;
+}
+
+const APPROVAL_KINDS: Partial<Record<ServerRequestMethod, 'command' | 'fileChange' | 'permissions'>> = {
+  'item/commandExecution/requestApproval': 'command',
+  'item/fileChange/requestApproval': 'fileChange',
+  'item/permissions/requestApproval': 'permissions',
+};
+
+/** Projects an approval request (server→client) into an event; other request kinds give none. */
+export function projectServerRequest(method: string, id: string | number, params: unknown): LaneEvent | undefined {
+  const kind = APPROVAL_KINDS[method as ServerRequestMethod];
+  if (!kind) return undefined;
+  const p = params as ServerRequestParams<'item/commandExecution/requestApproval'> &
+    Partial<ServerRequestParams<'item/permissions/requestApproval'>>;
+  return {
+    type: 'approvalRequested',
+    laneId: p.threadId,
+    turnId: p.turnId,
+    itemId: p.itemId,
+    requestId: id,
+    kind,
+    ...(typeof p.command === 'string' ? { command: p.command } : {}),
+    ...(typeof p.cwd === 'string' ? { cwd: p.cwd } : {}),
+    ...(typeof p.reason === 'string' ? { reason: p.reason } : {}),
+  };
+}
+
+/**
+ * Projects one notification into lane events. Shapes follow codex 0.169 as captured: the turn id
+ * is nested at `params.turn.id`, items sit under `params.item`, the status is an object, and
+ * failure comes from `turn.status`/`turn.error` or the `error` notification (there is no turn/failed).
+ */
+export function projectNotification(message: Notification): LaneEvent[] {
+  switch (message.method) {
+    case 'turn/started': {
+      const p = message.params as NotificationParams<'turn/started'>;
+      return [{ type: 'turnStarted', laneId: p.threadId, turnId: p.turn.id }];
+    }
+    case 'turn/completed': {
+      const p = message.params as NotificationParams<'turn/completed'>;
+      const outcome = p.turn.status === 'inProgress' ? 'completed' : p.turn.status;
+      const last = lastAgentMessageOf(p.turn.items);
+      return [
+        {
+          type: 'turnCompleted',
+          laneId: p.threadId,
+          turnId: p.turn.id,
+          outcome,
+          ...(p.turn.error ? { error: turnFailureOf(p.turn.error) } : {}),
+          ...(p.turn.durationMs === null ? {} : { durationMs: p.turn.durationMs }),
+          ...(last === undefined ? {} : { lastAgentMessage: last }),
+        },
+      ];
+    }
+    case 'error': {
+      const p = message.params as NotificationParams<'error'>;
+      return [{ type: 'turnError', laneId: p.threadId, turnId: p.turnId, error: turnFailureOf(p.error), willRetry: p.willRetry }];
+    }
+    case 'thread/status/changed': {
+      const p = message.params as NotificationParams<'thread/status/changed'>;
+      return [{ type: 'statusChanged', laneId: p.threadId, ...laneStatusOf(p.status) }];
+    }
+    case 'item/started': {
+      const p = message.params as NotificationParams<'item/started'>;
+      return [{ type: 'itemStarted', laneId: p.threadId, turnId: p.turnId, item: laneItemOf(p.item) }];
+    }
+    case 'item/completed': {
+      const p = message.params as NotificationParams<'item/completed'>;
+      return [{ type: 'itemCompleted', laneId: p.threadId, turnId: p.turnId, item: laneItemOf(p.item) }];
+    }
+    case 'item/agentMessage/delta': {
+      const p = message.params as NotificationParams<'item/agentMessage/delta'>;
+      return [{ type: 'agentMessageDelta', laneId: p.threadId, turnId: p.turnId, itemId: p.itemId, delta: p.delta }];
+    }
+    case 'serverRequest/resolved': {
+      const p = message.params as NotificationParams<'serverRequest/resolved'>;
+      return [{ type: 'approvalResolved', laneId: p.threadId, requestId: p.requestId }];
+    }
+    case 'thread/tokenUsage/updated': {
+      const p = message.params as NotificationParams<'thread/tokenUsage/updated'>;
+      return [
+        {
+          type: 'tokenUsage',
+          laneId: p.threadId,
+          turnId: p.turnId,
+          totalTokens: p.tokenUsage.total.totalTokens,
+          lastTokens: p.tokenUsage.last.totalTokens,
+          contextWindow: p.tokenUsage.modelContextWindow,
+        },
+      ];
+    }
+    case 'thread/goal/updated': {
+      const p = message.params as NotificationParams<'thread/goal/updated'>;
+      return [{ type: 'goalUpdated', laneId: p.threadId, objective: p.goal.objective, status: p.goal.status }];
+    }
+    case 'thread/goal/cleared': {
+      const p = message.params as NotificationParams<'thread/goal/cleared'>;
+      return [{ type: 'goalCleared', laneId: p.threadId }];
+    }
+    case 'thread/compacted': {
+      const p = message.params as NotificationParams<'thread/compacted'>;
+      return [{ type: 'compacted', laneId: p.threadId, turnId: p.turnId }];
+    }
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * What happens on a lane, in dispatch's own vocabulary. codex/ projects the app-server's wire
+ * messages into these at its boundary, so core logic never reads a wire shape.
+ */
+export type LaneStatus = 'idle' | 'active' | 'notLoaded' | 'systemError';
+
+export type TurnOutcome = 'completed' | 'interrupted' | 'failed';
+
+export interface TurnFailure {
+  message: string;
+  /** codex's classification (`other`, `internalServerError`, …) when it gave one. */
+  code?: string;
+  details?: string;
+}
+
+/** A summary of one thread item; `raw` keeps the wire item for views that need more. */
+export interface LaneItem {
+  id: string;
+  type: string;
+  text?: string;
+  command?: string;
+  exitCode?: number | null;
+  status?: string;
+  paths?: string[];
+  raw: unknown;
+}
+
+export type ApprovalKind = 'command' | 'fileChange' | 'permissions';
+
+export type LaneEvent =
+  | { type: 'turnStarted'; laneId: string; turnId: string }
+  | {
+      type: 'turnCompleted';
+      laneId: string;
+      turnId: string;
+      outcome: TurnOutcome;
+      error?: TurnFailure;
+      durationMs?: number;
+      /** The text of the turn's last agent message, if it produced one. */
+      lastAgentMessage?: string;
+    }
+  /** The `error` notification: a turn failure reported before (or without) turn/completed. */
+  | { type: 'turnError'; laneId: string; turnId: string; error: TurnFailure; willRetry: boolean }
+  | { type: 'statusChanged'; laneId: string; status: LaneStatus; activeFlags: string[] }
+  | { type: 'itemStarted'; laneId: string; turnId: string; item: LaneItem }
+  | { type: 'itemCompleted'; laneId: string; turnId: string; item: LaneItem }
+  | { type: 'agentMessageDelta'; laneId: string; turnId: string; itemId: string; delta: string }
+  | {
+      type: 'approvalRequested';
+      laneId: string;
+      turnId: string;
+      itemId: string;
+      requestId: string | number;
+      kind: ApprovalKind;
+      command?: string;
+      cwd?: string;
+      reason?: string;
+    }
+  | { type: 'approvalResolved'; laneId: string; requestId: string | number }
+  | { type: 'tokenUsage'; laneId: string; turnId: string; totalTokens: number; lastTokens: number; contextWindow: number | null }
+  | { type: 'goalUpdated'; laneId: string; objective: string; status: string }
+  | { type: 'goalCleared'; laneId: string }
+  | { type: 'compacted'; laneId: string; turnId: string };
+
+export type LaneEventType = LaneEvent['type'];

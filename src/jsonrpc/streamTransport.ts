@@ -1,0 +1,87 @@
+import type { Readable, Writable } from 'node:stream';
+import { DispatchError } from '../shared/errors.js';
+import { DEFAULT_MAX_LINE_BYTES, LineDecoder } from './lineDecoder.js';
+import type { Message } from './message.js';
+import type { Transport } from './transport.js';
+
+export interface StreamTransportOptions {
+  maxLineBytes?: number;
+  /** Name used in error messages ("codex app-server", "dispatch daemon"). */
+  peerName?: string;
+}
+
+/** JSONL over a pair of byte streams (a child's stdio, a Unix socket). Writes wait for 'drain'. */
+export class StreamTransport implements Transport {
+  onmessage?: (message: unknown) => void;
+  onerror?: (error: Error) => void;
+  onclose?: (reason: Error | undefined) => void;
+  private readonly decoder: LineDecoder;
+  private readonly peerName: string;
+  private closed = false;
+  private writeChain: Promise<void> = Promise.resolve();
+
+  private readonly input: Readable;
+  private readonly output: Writable;
+
+  constructor(input: Readable, output: Writable, options: StreamTransportOptions = {}) {
+    this.input = input;
+    this.output = output;
+    this.decoder = new LineDecoder(options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+    this.peerName = options.peerName ?? 'peer';
+  }
+
+  async start(): Promise<void> {
+    this.input.on('data', (chunk: Buffer) => this.receive(chunk));
+    this.input.on('end', () => this.finish(new DispatchError('transport_closed', `${this.peerName} closed its output (EOF)`)));
+    this.input.on('error', (error) => this.finish(new DispatchError('transport_closed', `${this.peerName} stream failed: ${error.message}`, { cause: error })));
+    this.output.on('error', (error) => this.onerror?.(new DispatchError('transport_closed', `writing to ${this.peerName} failed: ${error.message}`, { cause: error })));
+  }
+
+  private receive(chunk: Buffer): void {
+    for (const decoded of this.decoder.push(chunk)) {
+      if ('oversized' in decoded) {
+        this.onerror?.(new DispatchError('protocol', `${this.peerName} sent a line of ${decoded.oversized} bytes, over the limit; it was dropped`));
+        continue;
+      }
+      let value: unknown;
+      try {
+        value = JSON.parse(decoded.line);
+      } catch {
+        this.onerror?.(new DispatchError('protocol', `non-JSON line from ${this.peerName}: ${decoded.line.slice(0, 200)}`));
+        continue;
+      }
+      this.onmessage?.(value);
+    }
+  }
+
+  send(message: Message): Promise<void> {
+    const line = `${JSON.stringify(message)}\n`;
+    const write = this.writeChain.then(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          if (this.closed || this.output.destroyed || !this.output.writable) {
+            reject(new DispatchError('transport_closed', `${this.peerName} is closed`));
+            return;
+          }
+          const flushed = this.output.write(line, (error) => {
+            if (error) reject(new DispatchError('transport_closed', `writing to ${this.peerName} failed: ${error.message}`, { cause: error }));
+          });
+          if (flushed) resolve();
+          else this.output.once('drain', () => resolve());
+        }),
+    );
+    this.writeChain = write.catch(() => undefined);
+    return write;
+  }
+
+  private finish(reason: Error | undefined): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onclose?.(reason);
+  }
+
+  async close(): Promise<void> {
+    if (!this.output.destroyed) this.output.end();
+    this.finish(undefined);
+  }
+}

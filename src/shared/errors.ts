@@ -1,0 +1,67 @@
+/**
+ * The one error table of dispatch. Every surface projects an error from here and nowhere else:
+ * the CLI exits with `exit`, the control socket answers with `rpc`, MCP returns an `isError`
+ * result carrying the code in `_meta`. Exit codes 1, 2, 4–8 keep dispatch 0.1.0's meaning.
+ */
+export const ERROR_TABLE = {
+  internal: { exit: 1, rpc: -32603, retryable: false, summary: 'an unexpected failure inside dispatch' },
+  validation: { exit: 2, rpc: -32602, retryable: false, summary: 'the input is invalid (unknown field, wrong type, bad value)' },
+  usage: { exit: 2, rpc: -32602, retryable: false, summary: 'the command line is invalid' },
+  not_found: { exit: 4, rpc: -32004, retryable: false, summary: 'no such lane, thread, trigger, receipt or request' },
+  lane_busy: { exit: 5, rpc: -32005, retryable: true, summary: 'the lane is running a turn; pick a send mode that says what to do' },
+  approval_required: { exit: 6, rpc: -32006, retryable: false, summary: 'the lane waits for an approval decision' },
+  authority: { exit: 7, rpc: -32007, retryable: false, summary: 'dispatch does not own this lane (attached lanes are observe-only)' },
+  daemon_unreachable: { exit: 8, rpc: -32010, retryable: true, summary: 'the dispatch daemon is not running or not answering' },
+  app_server: { exit: 8, rpc: -32011, retryable: true, summary: 'the codex app-server failed, refused the request or is not running' },
+  transport_closed: { exit: 8, rpc: -32012, retryable: true, summary: 'the connection closed before the answer arrived' },
+  overloaded: { exit: 8, rpc: -32001, retryable: true, summary: 'the codex app-server is overloaded; retry later' },
+  version_skew: { exit: 8, rpc: -32013, retryable: false, summary: 'the running daemon is a different version and is busy' },
+  codex_missing: { exit: 9, rpc: -32014, retryable: false, summary: 'the codex binary is missing or older than the minimum supported version' },
+  conflict: { exit: 10, rpc: -32009, retryable: false, summary: 'the request conflicts with stored state (idempotency key reused with other input, name taken)' },
+  timeout: { exit: 11, rpc: -32008, retryable: true, summary: 'the operation did not finish in time' },
+  protocol: { exit: 12, rpc: -32700, retryable: false, summary: 'a peer sent a malformed or unexpected message' },
+  already_running: { exit: 13, rpc: -32015, retryable: false, summary: 'another daemon already owns this dispatch home' },
+  cancelled: { exit: 130, rpc: -32800, retryable: false, summary: 'the operation was cancelled' },
+} as const satisfies Record<string, { exit: number; rpc: number; retryable: boolean; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_TABLE;
+
+export const ERROR_CODES = Object.keys(ERROR_TABLE) as ErrorCode[];
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_TABLE, value);
+}
+
+/** A dispatch failure with a code from the table. `data` travels to every surface as-is. */
+export class DispatchError extends Error {
+  override readonly name = 'DispatchError';
+  readonly code: ErrorCode;
+  readonly data: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; data?: Record<string, unknown> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.data = options?.data;
+  }
+
+  get exitCode(): number {
+    return ERROR_TABLE[this.code].exit;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; data?: Record<string, unknown> } {
+    return this.data === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, data: this.data };
+  }
+}
+
+/** Wraps anything thrown into a DispatchError, keeping the original as `cause`. */
+export function toDispatchError(error: unknown): DispatchError {
+  if (error instanceof DispatchError) return error;
+  if (error instanceof Error) {
+    if (error.name === 'AbortError') return new DispatchError('cancelled', error.message, { cause: error });
+    if (error.name === 'TimeoutError') return new DispatchError('timeout', error.message, { cause: error });
+    return new DispatchError('internal', error.message, { cause: error });
+  }
+  return new DispatchError('internal', String(error));
+}
