@@ -84,7 +84,23 @@ export function compareVersions(a: string, b: string): number {
   if (pa === pb) return 0;
   if (!pa) return 1;
   if (!pb) return -1;
-  return pa < pb ? -1 : 1;
+  // Pre-release identifiers compare numerically when numeric (alpha.10 > alpha.9), as semver says.
+  const ia = pa.split('.');
+  const ib = pb.split('.');
+  for (let i = 0; i < Math.max(ia.length, ib.length); i++) {
+    const x = ia[i];
+    const y = ib[i];
+    if (x === undefined) return -1;
+    if (y === undefined) return 1;
+    if (x === y) continue;
+    const nx = /^\d+$/.test(x) ? Number(x) : Number.NaN;
+    const ny = /^\d+$/.test(y) ? Number(y) : Number.NaN;
+    if (!Number.isNaN(nx) && !Number.isNaN(ny)) return Math.sign(nx - ny);
+    if (!Number.isNaN(nx)) return -1;
+    if (!Number.isNaN(ny)) return 1;
+    return x < y ? -1 : 1;
+  }
+  return 0;
 }
 
 export interface CodexVersionReport {

@@ -85,7 +85,7 @@ export class JsonRpcConnection {
   /** Sends a request and resolves with its result; rejects with RpcError for a wire error. */
   async request<TResult = unknown>(method: string, params?: unknown, options: RequestOptions = {}): Promise<TResult> {
     if (this.closeReason) throw this.closedError();
-    options.signal?.throwIfAborted();
+    if (options.signal?.aborted) throw new DispatchError('cancelled', `${method} was cancelled`, { cause: options.signal.reason });
     await this.acquireSlot(options.signal);
     try {
       return (await this.sendRequest(method, params, options)) as TResult;
@@ -96,6 +96,8 @@ export class JsonRpcConnection {
 
   private sendRequest(method: string, params: unknown, options: RequestOptions): Promise<unknown> {
     if (this.closeReason) return Promise.reject(this.closedError());
+    // The signal may have fired while the request waited for a slot.
+    if (options.signal?.aborted) return Promise.reject(new DispatchError('cancelled', `${method} was cancelled`, { cause: options.signal.reason }));
     const id = this.nextId++;
     return new Promise<unknown>((resolve, reject) => {
       const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
@@ -174,6 +176,13 @@ export class JsonRpcConnection {
   async close(): Promise<void> {
     await this.transport.close();
     this.handleClose(new DispatchError('transport_closed', `connection to ${this.peerName} closed`));
+  }
+
+  /** Tells the peer a frame it sent could not be read (JSON-RPC's id-null error response). */
+  async reportUnreadable(error: Error): Promise<void> {
+    if (this.closeReason) return;
+    const frame = { id: null, error: { code: RPC_CODES.parseError, message: error.message, data: { code: 'protocol' } } };
+    await this.transport.send(frame as unknown as Message).catch(() => undefined);
   }
 
   private frame(message: Message): Message {

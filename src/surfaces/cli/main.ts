@@ -1,8 +1,81 @@
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { createInterface } from 'node:readline/promises';
+import type { DaemonClient } from '../../daemon/client.js';
+import { resolvePaths } from '../../daemon/paths.js';
+import { DispatchError, toDispatchError } from '../../shared/errors.js';
 import { DISPATCH_VERSION } from '../../shared/version.js';
+import { deriveOpCommands, type InvokeOp } from './derive.js';
+import { addProcessCommands } from './processCommands.js';
+import { printResult, wantsJson } from './output.js';
+import { red } from './render.js';
 
-const program = new Command('dispatch')
-  .description('A local control plane for OpenAI Codex agents')
-  .version(DISPATCH_VERSION, '-V, --version');
+let client: DaemonClient | undefined;
 
-await program.parseAsync(process.argv);
+/** The daemon connection for this command, starting the daemon when it is not running. */
+export async function daemonClient(): Promise<DaemonClient> {
+  if (!client) {
+    const { ensureDaemon } = await import('../../daemon/client.js');
+    client = await ensureDaemon(resolvePaths(), { autoStart: process.env['DISPATCH_NO_AUTOSTART'] !== '1' });
+  }
+  return client;
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+const invoke: InvokeOp = async (op, input, options) => {
+  // Prompts only with a person at a terminal; scripts and agents are never blocked on stdin.
+  if (options.intent === 'destroy' && !options.yes && process.stdin.isTTY && process.stderr.isTTY) {
+    const target = typeof input['lane'] === 'string' ? ` on ${input['lane']}` : typeof input['id'] === 'string' ? ` on ${input['id']}` : '';
+    if (!(await confirm(`Run ${op}${target}?`))) throw new DispatchError('cancelled', 'aborted');
+  }
+  const result = await (await daemonClient()).call(op, input, { cwd: process.cwd() });
+  printResult(result, options.json);
+};
+
+function reportError(error: unknown, json: boolean): number {
+  const e = toDispatchError(error);
+  if (wantsJson(json)) process.stderr.write(`${JSON.stringify({ error: e.toJSON() })}\n`);
+  else process.stderr.write(`${red('dispatch:')} ${e.message}\n`);
+  return e.exitCode;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('dispatch')
+    .description('A local control plane for OpenAI Codex agents: lanes, queues, triggers and approvals over codex app-server.')
+    .version(DISPATCH_VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  deriveOpCommands(program, invoke);
+  addProcessCommands(program);
+  const applyOverrides = (command: Command): void => {
+    command.exitOverride();
+    command.commands.forEach(applyOverrides);
+  };
+  applyOverrides(program);
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      // commander already printed its message; usage errors exit 2 like every validation error.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    return reportError(error, json);
+  } finally {
+    await client?.close().catch(() => undefined);
+    client = undefined;
+  }
+}
+
+const code = await main(process.argv);
+// Exit once output is flushed: a lingering handle must never keep a finished command alive.
+process.stdout.write('', () => process.exit(code));

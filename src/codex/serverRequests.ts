@@ -1,0 +1,47 @@
+import type { ApprovalKind } from '../core/laneEvents.js';
+import { RPC_CODES, RpcError } from '../jsonrpc/rpcError.js';
+import type { ServerRequestMethod } from '../protocol/index.js';
+import { threadIdOf } from './events.js';
+import type { ServerRequestResponder } from './supervisor.js';
+
+/** A decision in dispatch's words; mapped to each request kind's wire answer here. */
+export type ApprovalDecision = 'accept' | 'acceptForSession' | 'decline' | 'cancel';
+
+export interface ApprovalQuestion {
+  generation: number;
+  requestId: string | number;
+  laneId: string;
+  kind: ApprovalKind;
+  params: unknown;
+  signal: AbortSignal;
+}
+
+const APPROVAL_KIND: Partial<Record<ServerRequestMethod, ApprovalKind>> = {
+  'item/commandExecution/requestApproval': 'command',
+  'item/fileChange/requestApproval': 'fileChange',
+  'item/permissions/requestApproval': 'permissions',
+};
+
+/**
+ * Builds the supervisor's responder: approvals go to `decide`; the clock question is answered;
+ * every other kind (user input, elicitation, dynamic tool calls, token refresh, attestation,
+ * legacy approvals) gets an explicit JSON-RPC error so codex never waits on silence.
+ */
+export function createServerRequestResponder(decide: (question: ApprovalQuestion) => Promise<ApprovalDecision>): ServerRequestResponder {
+  return async ({ generation, id, method, params, signal }) => {
+    const kind = APPROVAL_KIND[method];
+    if (kind) {
+      const laneId = threadIdOf({ params }) ?? '';
+      const decision = await decide({ generation, requestId: id, laneId, kind, params, signal });
+      if (kind === 'permissions') {
+        // Permission requests take a grant, not a decision: decline = grant nothing.
+        return decision === 'accept' || decision === 'acceptForSession'
+          ? { permissions: (params as { permissions?: unknown }).permissions ?? {}, scope: decision === 'acceptForSession' ? 'session' : 'turn' }
+          : { permissions: {}, scope: 'turn' };
+      }
+      return { decision };
+    }
+    if (method === 'currentTime/read') return { currentTimeAt: Math.floor(Date.now() / 1000) };
+    throw new RpcError(method, { code: RPC_CODES.methodNotFound, message: `dispatch does not answer ${method} requests` });
+  };
+}

@@ -1,0 +1,198 @@
+import type { LaneEvent } from '../core/laneEvents.js';
+import type { AppServerInfo } from '../core/ports.js';
+import type { Disposable } from '../jsonrpc/connection.js';
+import type { RequestId } from '../jsonrpc/message.js';
+import { SERVER_REQUEST_METHODS, type ServerRequestMethod } from '../protocol/index.js';
+import { DispatchError } from '../shared/errors.js';
+import { readCodexVersion, resolveCodexBinary, type CodexBinary } from './binary.js';
+import { CodexClient, type CodexCloseInfo, type RawListener, type SpawnCodexOptions } from './client.js';
+
+/** Answers one server→client request; `generation` names the app-server connection it came on. */
+export type ServerRequestResponder = (request: {
+  generation: number;
+  id: RequestId;
+  method: ServerRequestMethod;
+  params: unknown;
+  signal: AbortSignal;
+}) => Promise<unknown>;
+
+export interface SupervisorOptions extends Omit<SpawnCodexOptions, 'binary'> {
+  binary?: CodexBinary;
+  /** Restarts allowed within `restartWindowMs` before giving up and reporting `failed`. */
+  maxRestarts?: number;
+  restartWindowMs?: number;
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  onLog?: (level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>) => void;
+}
+
+/**
+ * Owns the codex app-server process: starts it, restarts it with exponential backoff when it
+ * dies (within a restart budget, then reports `failed` instead of looping), and re-attaches
+ * listeners to each new client. Callers always reach the live client through `client()`.
+ */
+export class AppServerSupervisor {
+  private current: CodexClient | undefined;
+  private state: AppServerInfo['state'] = 'stopped';
+  private generationCounter = 0;
+  private restartTimes: number[] = [];
+  private restarts = 0;
+  private lastExit: string | null = null;
+  private startedAt: string | null = null;
+  private codexVersion: string | null = null;
+  private stopping = false;
+  private readonly binary: CodexBinary;
+  private readonly options: SupervisorOptions;
+  private readonly eventListeners = new Set<(event: LaneEvent, generation: number) => void>();
+  private readonly rawListeners = new Set<RawListener>();
+  private readonly readyListeners = new Set<(generation: number, restarted: boolean) => void | Promise<void>>();
+  private readonly downListeners = new Set<(info: CodexCloseInfo, generation: number) => void>();
+  private responder: ServerRequestResponder | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: SupervisorOptions) {
+    this.options = options;
+    this.binary = options.binary ?? resolveCodexBinary();
+  }
+
+  /** Starts the first app-server; a failure here is the caller's (the daemon refuses to start). */
+  async start(): Promise<void> {
+    this.stopping = false;
+    this.codexVersion = (await readCodexVersion(this.binary)).version;
+    this.state = 'starting';
+    await this.spawnClient(false);
+  }
+
+  /** The live client, or `app_server` when none is running (restarting, failed, stopped). */
+  client(): CodexClient {
+    if (!this.current || this.current.isClosed) {
+      throw new DispatchError('app_server', `codex app-server is ${this.state === 'running' ? 'restarting' : this.state}`, { data: { state: this.state } });
+    }
+    return this.current;
+  }
+
+  get generation(): number {
+    return this.generationCounter;
+  }
+
+  info(): AppServerInfo {
+    return {
+      state: this.state,
+      pid: this.current?.process?.pid ?? null,
+      codexVersion: this.codexVersion,
+      codexBinary: this.binary.path,
+      startedAt: this.startedAt,
+      restarts: this.restarts,
+      lastExit: this.lastExit,
+    };
+  }
+
+  onEvent(listener: (event: LaneEvent, generation: number) => void): Disposable {
+    this.eventListeners.add(listener);
+    return { dispose: () => this.eventListeners.delete(listener) };
+  }
+
+  onRaw(listener: RawListener): Disposable {
+    this.rawListeners.add(listener);
+    return { dispose: () => this.rawListeners.delete(listener) };
+  }
+
+  /** Runs after every successful (re)start, before the client is used for new work by recovery. */
+  onReady(listener: (generation: number, restarted: boolean) => void | Promise<void>): Disposable {
+    this.readyListeners.add(listener);
+    return { dispose: () => this.readyListeners.delete(listener) };
+  }
+
+  /** Runs when a client's connection ends (crash or stop). */
+  onDown(listener: (info: CodexCloseInfo, generation: number) => void): Disposable {
+    this.downListeners.add(listener);
+    return { dispose: () => this.downListeners.delete(listener) };
+  }
+
+  /** Sets the one answerer of every server request kind, on this and every future client. */
+  setServerRequestResponder(responder: ServerRequestResponder): void {
+    this.responder = responder;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    const client = this.current;
+    this.state = 'stopped';
+    if (client) await client.close();
+  }
+
+  private log(level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>): void {
+    this.options.onLog?.(level, message, data);
+  }
+
+  private async spawnClient(restarted: boolean): Promise<void> {
+    const { maxRestarts: _m, restartWindowMs: _w, initialBackoffMs: _i, maxBackoffMs: _x, onLog: _l, ...spawnOptions } = this.options;
+    const client = await CodexClient.spawn({ ...spawnOptions, binary: this.binary });
+    const generation = ++this.generationCounter;
+    client.onEvent((event) => {
+      for (const listener of this.eventListeners) listener(event, generation);
+    });
+    client.onRaw((laneId, message) => {
+      for (const listener of this.rawListeners) listener(laneId, message);
+    });
+    client.onError((error) => this.log('warn', 'app_server.protocol_fault', { error: error.message }));
+    for (const method of SERVER_REQUEST_METHODS) {
+      client.onServerRequest(method, (params, context) => {
+        if (!this.responder) throw new DispatchError('internal', `no responder for ${method}`);
+        return this.responder({ generation, id: context.id, method, params, signal: context.signal });
+      });
+    }
+    client.onClose((info) => this.handleDown(client, info, generation));
+    this.current = client;
+    this.state = 'running';
+    this.startedAt = new Date().toISOString();
+    this.log('info', restarted ? 'app_server.restarted' : 'app_server.started', { pid: client.process?.pid, generation });
+    for (const listener of this.readyListeners) {
+      try {
+        await listener(generation, restarted);
+      } catch (error) {
+        this.log('error', 'app_server.ready_hook_failed', { error: (error as Error).message });
+      }
+    }
+  }
+
+  private handleDown(client: CodexClient, info: CodexCloseInfo, generation: number): void {
+    if (client !== this.current) return;
+    const exit = info.exit ? (info.exit.signal ? `signal ${info.exit.signal}` : `code ${info.exit.code}`) : info.reason.message;
+    this.lastExit = exit;
+    for (const listener of this.downListeners) {
+      try {
+        listener(info, generation);
+      } catch (error) {
+        this.log('error', 'app_server.down_hook_failed', { error: (error as Error).message });
+      }
+    }
+    if (this.stopping) return;
+    this.log('warn', 'app_server.died', { exit, stderr: info.stderrTail.slice(-5) });
+    this.scheduleRestart(0);
+  }
+
+  private scheduleRestart(attempt: number): void {
+    const now = Date.now();
+    const window = this.options.restartWindowMs ?? 180_000;
+    this.restartTimes = this.restartTimes.filter((t) => now - t < window);
+    if (this.restartTimes.length >= (this.options.maxRestarts ?? 5)) {
+      this.state = 'failed';
+      this.log('error', 'app_server.restart_budget_exhausted', { restarts: this.restartTimes.length, windowMs: window });
+      return;
+    }
+    this.state = 'restarting';
+    const base = this.options.initialBackoffMs ?? 250;
+    const delay = Math.min(this.options.maxBackoffMs ?? 10_000, base * 2 ** (this.restartTimes.length + attempt)) * (0.75 + Math.random() / 2);
+    this.restartTimer = setTimeout(() => {
+      if (this.stopping) return;
+      this.restartTimes.push(Date.now());
+      this.restarts++;
+      this.spawnClient(true).catch((error: unknown) => {
+        this.log('error', 'app_server.spawn_failed', { error: (error as Error).message });
+        this.scheduleRestart(attempt + 1);
+      });
+    }, delay);
+  }
+}

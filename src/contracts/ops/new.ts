@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { defineOp } from '../defineOp.js';
+import { laneRef, turnSettingsInput } from '../schemas.js';
+
+export const newOp = defineOp({
+  name: 'new',
+  summary: 'Create a configured owned lane and optionally send it a first message.',
+  group: 'lane',
+  intent: 'write',
+  idempotent: false,
+  input: z.strictObject({
+    name: z.string().min(1).describe('Lane name; the prefix from config decorates it.'),
+    preset: z.array(z.string().min(1)).default([]).describe('Presets from .dispatch/config.toml, applied left to right.'),
+    text: z.string().min(1).optional().describe('First message to send.'),
+    send: z.boolean().default(true).describe('Send the first message when there is one.'),
+    cwd: z.string().min(1).optional().describe("Working directory; relative paths resolve against the caller's cwd."),
+    prefix: z.string().optional().describe('Name prefix template, e.g. "[${DISPATCH.CWD.REPO}]"; empty for none.'),
+    ...turnSettingsInput,
+    ephemeral: z.boolean().optional().describe('Do not persist the thread (no rollout file; no goals).'),
+    base_instructions: z.string().optional().describe('Replace the base instructions.'),
+    base_file: z.string().optional().describe('Read base instructions from this file.'),
+    developer_instructions: z.string().optional().describe('Developer instructions for the lane.'),
+    developer_file: z.string().optional().describe('Read developer instructions from this file.'),
+  }),
+  output: laneRef.extend({
+    display_name: z.string(),
+    message_accepted: z.boolean().describe('The first message was accepted by codex (work is not yet done).'),
+    turn_id: z.string().nullable(),
+  }),
+  errors: ['validation', 'conflict', 'app_server'],
+  examples: [
+    { name: 'create without sending', input: { name: 'docs', send: false, prefix: '' }, output: { handle: '@docs', message_accepted: false } },
+    { name: 'unknown preset', input: { name: 'x', preset: ['nope'] }, error: 'validation' },
+  ],
+  cli: { command: ['new'] },
+});

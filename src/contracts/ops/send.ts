@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { defineOp } from '../defineOp.js';
+import { actionAck, laneSelector } from '../schemas.js';
+
+export const SEND_MODES = ['send', 'steer', 'queue', 'interject', 'context'] as const;
+
+export const sendOp = defineOp({
+  name: 'send',
+  summary: 'Send, steer, queue, interject, or inject context into a lane.',
+  group: 'lane',
+  intent: 'write',
+  idempotent: false,
+  input: z.strictObject({
+    lane: laneSelector,
+    text: z.string().min(1).describe('The message.'),
+    mode: z
+      .enum(SEND_MODES)
+      .default('send')
+      .describe(
+        'send starts a turn (refused with lane_busy while one runs); steer adds to the running turn; queue delivers at the next idle transition; interject stops the running turn and starts this one; context adds model-visible context without starting a turn.',
+      ),
+  }),
+  output: actionAck.extend({ queued_id: z.number().nullable().describe('The queued message id (queue mode).'), pending: z.number().nullable() }),
+  errors: ['not_found', 'authority', 'lane_busy', 'validation', 'approval_required', 'app_server'],
+  examples: [
+    { name: 'unknown lane', input: { lane: '@nope', text: 'hi' }, error: 'not_found' },
+    { name: 'steer with no running turn', input: { lane: '@alpha', text: 'hi', mode: 'steer' }, error: 'validation' },
+  ],
+  cli: { command: ['send'], positionals: ['lane', 'text'] },
+});

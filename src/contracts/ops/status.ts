@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { defineOp } from '../defineOp.js';
+
+export const statusOp = defineOp({
+  name: 'status',
+  summary: 'Show daemon health: app-server state, pid, codex version, uptime, lane and trigger counts.',
+  group: 'daemon',
+  intent: 'read',
+  idempotent: true,
+  input: z.strictObject({}),
+  output: z.object({
+    daemon: z.object({ pid: z.number(), version: z.string(), uptime_seconds: z.number(), home: z.string(), socket: z.string() }),
+    app_server: z.object({
+      state: z.enum(['starting', 'running', 'restarting', 'failed', 'stopped']),
+      pid: z.number().nullable(),
+      codex_version: z.string().nullable(),
+      codex_binary: z.string().nullable(),
+      uptime_seconds: z.number().nullable(),
+      restarts: z.number(),
+      last_exit: z.string().nullable(),
+    }),
+    lanes: z.object({ total: z.number(), idle: z.number(), busy: z.number(), waiting_approval: z.number(), error: z.number(), archived: z.number() }),
+    triggers: z.object({ total: z.number(), enabled: z.number() }),
+    queue: z.object({ pending: z.number() }),
+  }),
+  errors: [],
+  examples: [{ name: 'status', input: {}, output: {} }],
+  cli: { command: ['daemon', 'status'] },
+});

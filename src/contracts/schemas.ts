@@ -1,0 +1,121 @@
+import { z } from 'zod';
+
+/** Schemas shared by several op contracts. Field names are snake_case on every surface. */
+
+export const laneSelector = z.string().min(1).describe('Lane id, unique id prefix, or handle (@name; the @ may be omitted).');
+
+export const laneState = z.enum(['idle', 'busy', 'waiting_approval', 'error', 'archived', 'unknown']);
+export const laneSource = z.enum(['own', 'attached']);
+
+export const sandboxMode = z.enum(['read-only', 'workspace-write', 'danger-full-access']).describe('Sandbox for the lane\'s commands.');
+export const approvalPolicy = z.enum(['never', 'untrusted', 'on-request', 'on-failure']).describe('When codex asks before running commands.');
+export const approvalsReviewer = z.enum(['user', 'auto_review', 'guardian_subagent']).describe('Who reviews approval requests.');
+export const reasoningSummary = z.enum(['auto', 'concise', 'detailed', 'none']).describe('Reasoning summary level.');
+export const personality = z.enum(['none', 'friendly', 'pragmatic']).describe('Agent personality.');
+
+export const latestTurn = z.object({
+  id: z.string(),
+  status: z.enum(['inProgress', 'completed', 'interrupted', 'failed']),
+  error: z.object({ message: z.string(), code: z.string().optional() }).nullable(),
+  at: z.string(),
+});
+
+/** The identity every lane output carries. */
+export const laneRef = z.object({
+  id: z.string().describe('The codex thread id.'),
+  handle: z.string(),
+  source: laneSource,
+  status: laneState,
+  cwd: z.string().nullable(),
+});
+
+export const turnSettingsView = z.object({
+  sandbox: sandboxMode,
+  approval_policy: approvalPolicy,
+  approvals_reviewer: approvalsReviewer.optional(),
+  model: z.string().optional(),
+  model_provider: z.string().optional(),
+  effort: z.string().optional(),
+  summary: reasoningSummary.optional(),
+  personality: personality.optional(),
+  service_tier: z.string().optional(),
+});
+
+export const laneDetail = laneRef.extend({
+  active_turn_id: z.string().nullable(),
+  latest_turn: latestTurn.nullable(),
+  last_agent_message: z.string().nullable(),
+  settings: turnSettingsView,
+  ephemeral: z.boolean(),
+  writable: z.boolean().describe('False for attached lanes: they are observe-only.'),
+  created_at: z.string(),
+  updated_at: z.string(),
+  last_event_at: z.string().nullable(),
+});
+
+/** What a write op that talks to a lane returns. */
+export const actionAck = z.object({
+  lane: z.string().describe('Lane id.'),
+  handle: z.string(),
+  op: z.string(),
+  accepted: z.boolean(),
+  turn_id: z.string().nullable().describe('The turn the action started or targeted, when there is one.'),
+  detail: z.string().nullable(),
+});
+
+export const transcriptItem = z.object({
+  turn_id: z.string(),
+  item_id: z.string(),
+  type: z.string(),
+  text: z.string().nullable(),
+});
+
+export const goalView = z.object({
+  objective: z.string(),
+  status: z.string(),
+  token_budget: z.number().nullable(),
+  tokens_used: z.number(),
+  time_used_seconds: z.number(),
+  created_at: z.number(),
+  updated_at: z.number(),
+});
+
+export const goalOutput = z.object({ lane: z.string(), goal: goalView.nullable() });
+
+/** New-lane settings accepted by `new` and `fork` (all optional; unset ones come from config). */
+export const turnSettingsInput = {
+  sandbox: sandboxMode.optional(),
+  approval_policy: approvalPolicy.optional(),
+  approvals_reviewer: approvalsReviewer.optional(),
+  model: z.string().min(1).optional().describe('Model slug; codex\'s configured default when unset.'),
+  model_provider: z.string().min(1).optional().describe('Model provider id from codex config.'),
+  effort: z.string().min(1).optional().describe('Reasoning effort (model-defined, e.g. low, medium, high).'),
+  summary: reasoningSummary.optional(),
+  personality: personality.optional(),
+  service_tier: z.string().min(1).optional().describe('Service tier id.'),
+};
+
+export const triggerWhenKind = z.enum(['interval', 'cron', 'idle_for', 'turn_completed', 'turn_failed', 'waiting_on_approval', 'lane_idle']);
+export const triggerActionKind = z.enum(['send', 'steer', 'context']);
+
+export const triggerView = z.object({
+  id: z.string(),
+  name: z.string(),
+  lane: z.string(),
+  when: triggerWhenKind,
+  seconds: z.number().nullable(),
+  cron: z.string().nullable(),
+  timezone: z.string().nullable(),
+  action: triggerActionKind,
+  target: z.string().nullable(),
+  text: z.string(),
+  idle_only: z.boolean(),
+  min_interval: z.number().nullable(),
+  dedupe: z.boolean(),
+  once: z.boolean(),
+  enabled: z.boolean(),
+  created_at: z.string(),
+  last_fired_at: z.string().nullable(),
+});
+
+export const triggerId = z.string().min(1).describe('Trigger id.');

@@ -1,0 +1,50 @@
+import type { LaneEvent } from './laneEvents.js';
+import type { AppServer, Clock, Store } from './ports.js';
+
+export interface Disposable {
+  dispose(): void;
+}
+
+/** A raw app-server message for one lane, as `watch` returns it. */
+export interface RawLaneMessage {
+  method: string;
+  params?: unknown;
+  id?: string | number;
+}
+
+export interface DaemonInfo {
+  pid: number;
+  version: string;
+  startedAt: Date;
+  home: string;
+  socket: string;
+}
+
+export interface Logger {
+  info(message: string, data?: Record<string, unknown>): void;
+  warn(message: string, data?: Record<string, unknown>): void;
+  error(message: string, data?: Record<string, unknown>): void;
+}
+
+/** Live lane traffic, fanned out by the daemon from the current app-server. */
+export interface LaneFeed {
+  onEvent(listener: (event: LaneEvent) => void): Disposable;
+  onRaw(laneId: string, listener: (message: RawLaneMessage) => void): Disposable;
+}
+
+/** Everything an op handler may use. Built per call by the daemon; handlers hold no state. */
+export interface OpContext {
+  store: Store;
+  appServer: AppServer;
+  clock: Clock;
+  feed: LaneFeed;
+  daemon: DaemonInfo;
+  log: Logger;
+  /** Absolute cwd of the caller (CLI or MCP process); relative paths in inputs resolve against it. */
+  callerCwd: string;
+  signal: AbortSignal;
+  /** Asks the queue to start the lane's next message if the lane is idle. */
+  drainQueue(laneId: string): Promise<void>;
+}
+
+export const silentLogger: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -1,0 +1,55 @@
+import { resolveLane } from '../lanes.js';
+import type { Handler } from './types.js';
+
+const secondsSince = (iso: string | null, now: Date): number | null => (iso ? Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 1000)) : null);
+
+export const handleStatus: Handler<'status'> = async (_input, ctx) => {
+  const now = ctx.clock.now();
+  const lanes = ctx.store.lanes.list({ includeArchived: true });
+  const count = (status: string): number => lanes.filter((l) => l.status === status).length;
+  const triggers = ctx.store.triggers.list();
+  const app = ctx.appServer.info();
+  return {
+    daemon: {
+      pid: ctx.daemon.pid,
+      version: ctx.daemon.version,
+      uptime_seconds: Math.round((now.getTime() - ctx.daemon.startedAt.getTime()) / 1000),
+      home: ctx.daemon.home,
+      socket: ctx.daemon.socket,
+    },
+    app_server: {
+      state: app.state,
+      pid: app.pid,
+      codex_version: app.codexVersion,
+      codex_binary: app.codexBinary,
+      uptime_seconds: app.state === 'running' ? secondsSince(app.startedAt, now) : null,
+      restarts: app.restarts,
+      last_exit: app.lastExit,
+    },
+    lanes: {
+      total: lanes.length - count('archived'),
+      idle: count('idle'),
+      busy: count('busy'),
+      waiting_approval: count('waiting_approval'),
+      error: count('error'),
+      archived: count('archived'),
+    },
+    triggers: { total: triggers.length, enabled: triggers.filter((t) => t.enabled).length },
+    queue: { pending: ctx.store.queue.list({ statuses: ['pending'] }).length },
+  };
+};
+
+export const handleLog: Handler<'log'> = async (input, ctx) => {
+  const lane = input.lane === undefined ? undefined : resolveLane(ctx.store, input.lane).id;
+  return {
+    actions: ctx.store.audit.recent({ limit: input.limit, ...(lane ? { lane } : {}) }).map((a) => ({
+      id: a.id,
+      ts: a.ts,
+      op: a.op,
+      lane: a.lane,
+      trigger_id: a.triggerId,
+      detail: a.detail,
+      outcome: a.outcome,
+    })),
+  };
+};

@@ -1,0 +1,50 @@
+import { DispatchError } from '../../shared/errors.js';
+import { requireOwned, resolveLane } from '../lanes.js';
+import type { Goal } from '../ports.js';
+import type { Handler } from './types.js';
+
+function goalView(goal: Goal | null) {
+  return goal
+    ? {
+        objective: goal.objective,
+        status: goal.status,
+        token_budget: goal.tokenBudget,
+        tokens_used: goal.tokensUsed,
+        time_used_seconds: goal.timeUsedSeconds,
+        created_at: goal.createdAt,
+        updated_at: goal.updatedAt,
+      }
+    : null;
+}
+
+export const handleGoalGet: Handler<'goal-get'> = async (input, ctx) => {
+  const lane = resolveLane(ctx.store, input.lane);
+  return { lane: lane.id, goal: goalView(await ctx.appServer.goalGet(lane.id)) };
+};
+
+export const handleGoalSet: Handler<'goal-set'> = async (input, ctx) => {
+  const lane = resolveLane(ctx.store, input.lane);
+  requireOwned(lane, 'set a goal');
+  if (input.objective === undefined && input.status === undefined && input.token_budget === undefined) {
+    throw new DispatchError('validation', 'goal-set needs an objective, a status or a token budget');
+  }
+  if (input.objective === undefined && (await ctx.appServer.goalGet(lane.id)) === null) {
+    throw new DispatchError('validation', 'goal-set needs an objective to create a goal; status and token budget only update an existing one');
+  }
+  if (lane.ephemeral) throw new DispatchError('validation', `lane ${lane.handle} is ephemeral; codex keeps goals only on persisted threads`);
+  const goal = await ctx.appServer.goalSet(lane.id, {
+    ...(input.objective === undefined ? {} : { objective: input.objective }),
+    ...(input.status === undefined ? {} : { status: input.status }),
+    ...(input.token_budget === undefined ? {} : { tokenBudget: input.token_budget }),
+  });
+  ctx.store.audit.record({ op: 'goal-set', lane: lane.id, detail: input.objective ?? input.status ?? `budget ${input.token_budget}` });
+  return { lane: lane.id, goal: goalView(goal) };
+};
+
+export const handleGoalClear: Handler<'goal-clear'> = async (input, ctx) => {
+  const lane = resolveLane(ctx.store, input.lane);
+  requireOwned(lane, 'clear a goal');
+  await ctx.appServer.goalClear(lane.id);
+  ctx.store.audit.record({ op: 'goal-clear', lane: lane.id });
+  return { lane: lane.id, goal: null };
+};

@@ -1,0 +1,111 @@
+/** The domain records dispatch keeps. Wire shapes never appear here; codex/ and store/ translate. */
+
+export type LaneSource = 'own' | 'attached';
+
+/** dispatch's own view of a lane, kept right by handlers and the reactor. */
+export type LaneState = 'idle' | 'busy' | 'waiting_approval' | 'error' | 'archived' | 'unknown';
+
+export const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
+export type SandboxMode = (typeof SANDBOX_MODES)[number];
+
+export const APPROVAL_POLICIES = ['never', 'untrusted', 'on-request', 'on-failure'] as const;
+export type ApprovalPolicy = (typeof APPROVAL_POLICIES)[number];
+
+export const APPROVALS_REVIEWERS = ['user', 'auto_review', 'guardian_subagent'] as const;
+export const REASONING_SUMMARIES = ['auto', 'concise', 'detailed', 'none'] as const;
+export const PERSONALITIES = ['none', 'friendly', 'pragmatic'] as const;
+
+/** Settings a lane was created with; every later turn on the lane uses them. */
+export interface TurnSettings {
+  sandbox: SandboxMode;
+  approvalPolicy: ApprovalPolicy;
+  approvalsReviewer?: (typeof APPROVALS_REVIEWERS)[number];
+  model?: string;
+  modelProvider?: string;
+  /** Model-defined string (models advertise their own efforts), not a closed enum. */
+  effort?: string;
+  summary?: (typeof REASONING_SUMMARIES)[number];
+  personality?: (typeof PERSONALITIES)[number];
+  serviceTier?: string;
+  outputSchema?: unknown;
+}
+
+export interface LatestTurn {
+  id: string;
+  status: 'inProgress' | 'completed' | 'interrupted' | 'failed';
+  error: { message: string; code?: string } | null;
+  at: string;
+}
+
+export interface Lane {
+  /** The codex thread id. */
+  id: string;
+  handle: string;
+  source: LaneSource;
+  cwd: string | null;
+  status: LaneState;
+  activeTurnId: string | null;
+  settings: TurnSettings;
+  ephemeral: boolean;
+  latestTurn: LatestTurn | null;
+  /** Text of the last agent message seen on the lane (template variable for triggers). */
+  lastAgentMessage: string | null;
+  createdAt: string;
+  updatedAt: string;
+  lastEventAt: string | null;
+}
+
+export interface AuditEntry {
+  id: number;
+  ts: string;
+  op: string;
+  lane: string | null;
+  triggerId: string | null;
+  detail: string | null;
+  outcome: string;
+}
+
+export type TriggerWhen =
+  | { kind: 'interval'; seconds: number }
+  | { kind: 'cron'; expr: string; timezone?: string }
+  | { kind: 'idle_for'; seconds: number }
+  | { kind: 'event'; event: 'turn_completed' | 'turn_failed' | 'waiting_on_approval' | 'lane_idle' };
+
+export interface TriggerAction {
+  kind: 'send' | 'steer' | 'context';
+  text: string;
+  /** Lane selector the action goes to; the watched lane when absent. */
+  target?: string;
+}
+
+export interface TriggerGuard {
+  idleOnly: boolean;
+  minIntervalSeconds: number | null;
+  dedupe: boolean;
+  once: boolean;
+}
+
+export interface Trigger {
+  id: string;
+  name: string;
+  /** Lane selector as typed (id or handle), resolved each time it fires. */
+  lane: string;
+  when: TriggerWhen;
+  action: TriggerAction;
+  guard: TriggerGuard;
+  enabled: boolean;
+  createdAt: string;
+  lastFiredAt: string | null;
+}
+
+export type QueuedStatus = 'pending' | 'sending' | 'sent' | 'error' | 'cancelled';
+
+export interface QueuedMessage {
+  id: number;
+  lane: string;
+  text: string;
+  status: QueuedStatus;
+  createdAt: string;
+  updatedAt: string;
+  error: string | null;
+}

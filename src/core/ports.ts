@@ -1,0 +1,146 @@
+import type { LaneItem } from './laneEvents.js';
+import type { AuditEntry, Lane, LaneState, LatestTurn, QueuedMessage, Trigger, TurnSettings } from './model.js';
+
+/**
+ * The ports core depends on. store/ implements the repositories (synchronously: one SQLite
+ * writer, each call atomic), codex/ implements AppServer. core never sees SQL or wire shapes.
+ */
+
+export interface NewLaneRecord {
+  id: string;
+  handle: string;
+  source: Lane['source'];
+  cwd: string | null;
+  status: LaneState;
+  settings: TurnSettings;
+  ephemeral: boolean;
+}
+
+export type LanePatch = Partial<Pick<Lane, 'handle' | 'status' | 'activeTurnId' | 'latestTurn' | 'lastAgentMessage' | 'lastEventAt' | 'cwd'>>;
+
+export interface LaneRepository {
+  insert(record: NewLaneRecord): Lane;
+  find(id: string): Lane | undefined;
+  findByHandle(handle: string): Lane[];
+  list(options?: { includeArchived?: boolean }): Lane[];
+  update(id: string, patch: LanePatch): Lane;
+}
+
+export interface AuditLog {
+  record(entry: { op: string; lane?: string | null; triggerId?: string | null; detail?: string | null; outcome?: string }): void;
+  recent(options: { limit: number; lane?: string }): AuditEntry[];
+}
+
+export interface TriggerRepository {
+  insert(trigger: Omit<Trigger, 'createdAt' | 'lastFiredAt'>): Trigger;
+  find(id: string): Trigger | undefined;
+  list(): Trigger[];
+  setEnabled(id: string, enabled: boolean): Trigger | undefined;
+  markFired(id: string, at: string): void;
+  remove(id: string): boolean;
+}
+
+export interface QueueRepository {
+  enqueue(lane: string, text: string): QueuedMessage;
+  find(id: number): QueuedMessage | undefined;
+  nextPending(lane: string): QueuedMessage | undefined;
+  /** Atomic compare-and-set pending → sending; false when another caller won. */
+  claim(id: number): boolean;
+  complete(id: number): void;
+  fail(id: number, error: string): void;
+  cancel(id: number): boolean;
+  list(options: { lane?: string; statuses?: QueuedMessage['status'][] }): QueuedMessage[];
+  pendingCount(lane: string): number;
+}
+
+export interface Store {
+  lanes: LaneRepository;
+  audit: AuditLog;
+  triggers: TriggerRepository;
+  queue: QueueRepository;
+  /** Runs fn in one transaction (nested calls join the outer one). */
+  transaction<T>(fn: () => T): T;
+  schemaVersion(): number;
+  close(): void;
+}
+
+/** Thread metadata as dispatch uses it. */
+export interface ThreadSummary {
+  id: string;
+  name: string | null;
+  preview: string;
+  cwd: string;
+  status: 'idle' | 'active' | 'notLoaded' | 'systemError';
+  source: string;
+  ephemeral: boolean;
+  archived?: boolean;
+  createdAt: number;
+  updatedAt: number;
+  forkedFromId: string | null;
+}
+
+export interface TranscriptTurn {
+  id: string;
+  status: LatestTurn['status'];
+  error: { message: string; code?: string } | null;
+  items: LaneItem[];
+}
+
+export interface Goal {
+  objective: string;
+  status: string;
+  tokenBudget: number | null;
+  tokensUsed: number;
+  timeUsedSeconds: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface StartThreadOptions {
+  cwd: string;
+  settings: TurnSettings;
+  ephemeral: boolean;
+  baseInstructions?: string;
+  developerInstructions?: string;
+}
+
+export interface AppServerInfo {
+  state: 'starting' | 'running' | 'restarting' | 'failed' | 'stopped';
+  pid: number | null;
+  codexVersion: string | null;
+  codexBinary: string | null;
+  startedAt: string | null;
+  restarts: number;
+  lastExit: string | null;
+}
+
+/** The codex app-server as core needs it; implemented over the live client by codex/. */
+export interface AppServer {
+  info(): AppServerInfo;
+  startThread(options: StartThreadOptions): Promise<{ threadId: string; cwd: string }>;
+  /** Metadata only (thread/read without turns): never loads or resumes the thread. */
+  readThread(threadId: string): Promise<ThreadSummary>;
+  resumeThread(threadId: string): Promise<ThreadSummary>;
+  listThreads(options: { limit: number; cursor?: string | null; archived?: boolean }): Promise<{ threads: ThreadSummary[]; nextCursor: string | null }>;
+  listTurns(threadId: string, options?: { limit?: number }): Promise<TranscriptTurn[]>;
+  startTurn(threadId: string, options: { text: string; cwd: string; settings: TurnSettings; clientUserMessageId?: string }): Promise<{ turnId: string }>;
+  steerTurn(threadId: string, options: { expectedTurnId: string; text: string; clientUserMessageId?: string }): Promise<{ turnId: string }>;
+  interruptTurn(threadId: string, turnId: string): Promise<void>;
+  injectContext(threadId: string, text: string): Promise<void>;
+  setName(threadId: string, name: string): Promise<void>;
+  archive(threadId: string): Promise<void>;
+  unarchive(threadId: string): Promise<void>;
+  fork(threadId: string, options: { cwd?: string; settings?: Partial<TurnSettings>; ephemeral: boolean }): Promise<{ threadId: string; cwd: string }>;
+  /** Cuts persisted history before `beforeTurnId` (that turn and all later ones go). */
+  revert(threadId: string, beforeTurnId: string): Promise<void>;
+  compact(threadId: string): Promise<void>;
+  goalGet(threadId: string): Promise<Goal | null>;
+  goalSet(threadId: string, goal: { objective?: string; status?: string; tokenBudget?: number }): Promise<Goal>;
+  goalClear(threadId: string): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

@@ -1,0 +1,222 @@
+import net from 'node:net';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import type { LaneEvent } from '../core/laneEvents.js';
+import { JsonRpcConnection, type Disposable } from '../jsonrpc/connection.js';
+import { RpcError } from '../jsonrpc/rpcError.js';
+import { StreamTransport } from '../jsonrpc/streamTransport.js';
+import { DispatchError, isErrorCode } from '../shared/errors.js';
+import { DISPATCH_VERSION } from '../shared/version.js';
+import type { DispatchPaths } from './paths.js';
+import { CONTROL_PROTOCOL_VERSION, localOpHashes, type HelloResult } from './protocol.js';
+import { spawnDaemonProcess } from './spawnDaemon.js';
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** The caller's cwd (absolute); defaults to process.cwd(). */
+  cwd?: string;
+  timeoutMs?: number;
+}
+
+/** Turns a control-protocol error back into the DispatchError the daemon raised. */
+function fromWire(error: unknown): unknown {
+  if (!(error instanceof RpcError)) return error;
+  const data = (error.data ?? {}) as Record<string, unknown>;
+  const code = data['code'];
+  const { code: _code, ...rest } = data;
+  return new DispatchError(isErrorCode(code) ? code : 'internal', error.message, { data: rest });
+}
+
+/** One connection to a running dispatchd: the hello exchange, then op calls and subscriptions. */
+export class DaemonClient {
+  readonly hello: HelloResult;
+  private readonly connection: JsonRpcConnection;
+  private readonly eventListeners = new Map<string, (event: LaneEvent) => void>();
+
+  private constructor(connection: JsonRpcConnection, hello: HelloResult) {
+    this.connection = connection;
+    this.hello = hello;
+    connection.onNotification((message) => {
+      if (message.method !== 'event') return;
+      const params = message.params as { subscription?: string; event?: LaneEvent } | undefined;
+      if (params?.subscription && params.event) this.eventListeners.get(params.subscription)?.(params.event);
+    });
+  }
+
+  /** Connects and says hello; `daemon_unreachable` when nothing listens on the socket. */
+  static async connect(socketPath: string, options: { timeoutMs?: number } = {}): Promise<DaemonClient> {
+    const socket = await new Promise<net.Socket>((resolve, reject) => {
+      const s = net.createConnection(socketPath);
+      const timer = setTimeout(() => {
+        s.destroy();
+        reject(new DispatchError('daemon_unreachable', `dispatchd did not accept a connection on ${socketPath} in time`));
+      }, options.timeoutMs ?? 5000);
+      s.once('connect', () => {
+        clearTimeout(timer);
+        resolve(s);
+      });
+      s.once('error', (error: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(new DispatchError('daemon_unreachable', `cannot reach dispatchd at ${socketPath} (${error.code ?? error.message})`, { cause: error }));
+      });
+    });
+    const connection = new JsonRpcConnection(new StreamTransport(socket, socket, { peerName: 'dispatchd' }), { requestTimeoutMs: 0, peerName: 'dispatchd' });
+    await connection.start();
+    connection.onClose(() => socket.destroy());
+    try {
+      const hello = await connection.request<HelloResult>(
+        'hello',
+        { protocol: CONTROL_PROTOCOL_VERSION, version: DISPATCH_VERSION, op_hashes: localOpHashes() },
+        { timeoutMs: options.timeoutMs ?? 5000 },
+      );
+      return new DaemonClient(connection, hello);
+    } catch (error) {
+      await connection.close();
+      throw fromWire(error);
+    }
+  }
+
+  /** Whether the daemon runs this exact build (same version and every op's input schema). */
+  get matchesLocalBuild(): boolean {
+    const local = localOpHashes();
+    const remote = this.hello.op_hashes;
+    return this.hello.version === DISPATCH_VERSION && Object.keys(local).every((op) => remote[op] === local[op]);
+  }
+
+  async call<T = unknown>(op: string, input: unknown, options: CallOptions = {}): Promise<T> {
+    const hash = localOpHashes()[op];
+    if (hash === undefined) throw new DispatchError('not_found', `unknown op '${op}'`);
+    try {
+      return await this.connection.request<T>('call', { op, input, input_hash: hash, cwd: options.cwd ?? process.cwd() }, {
+        ...(options.signal ? { signal: options.signal } : {}),
+        timeoutMs: options.timeoutMs ?? 0,
+      });
+    } catch (error) {
+      throw fromWire(error);
+    }
+  }
+
+  /** Streams lane events pushed by the daemon until disposed. */
+  async subscribe(lane: string | undefined, listener: (event: LaneEvent) => void): Promise<Disposable> {
+    const { subscription } = await this.connection.request<{ subscription: string }>('subscribe', lane ? { lane } : {}).catch((e: unknown) => {
+      throw fromWire(e);
+    });
+    this.eventListeners.set(subscription, listener);
+    return {
+      dispose: () => {
+        this.eventListeners.delete(subscription);
+        this.connection.request('unsubscribe', { subscription }).catch(() => undefined);
+      },
+    };
+  }
+
+  async shutdown(): Promise<void> {
+    await this.connection.request('shutdown', {});
+  }
+
+  onClose(listener: () => void): Disposable {
+    return this.connection.onClose(() => listener());
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+}
+
+function readPid(pidfile: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(pidfile, 'utf8').trim(), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export interface EnsureOptions {
+  /** Start the daemon when none answers (the CLI and MCP do; tests may not). */
+  autoStart?: boolean;
+  simulate?: boolean;
+  env?: NodeJS.ProcessEnv;
+  startTimeoutMs?: number;
+}
+
+/** Starts dispatchd detached and waits until it answers hello. */
+export async function startDaemon(paths: DispatchPaths, options: EnsureOptions = {}): Promise<DaemonClient> {
+  const child = spawnDaemonProcess({ logFile: paths.log, simulate: options.simulate ?? false, env: options.env ?? process.env });
+  const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      const tail = existsSync(paths.log) ? readFileSync(paths.log, 'utf8').trim().split('\n').slice(-3).join('\n') : '';
+      if (child.exitCode === 13) throw new DispatchError('already_running', 'another dispatchd owns this home');
+      throw new DispatchError('daemon_unreachable', `dispatchd exited during startup (code ${child.exitCode})${tail ? `:\n${tail}` : ''}`);
+    }
+    try {
+      return await DaemonClient.connect(paths.socket, { timeoutMs: 1000 });
+    } catch (error) {
+      lastError = error;
+      await sleep(50);
+    }
+  }
+  throw new DispatchError('daemon_unreachable', `dispatchd did not come up within ${options.startTimeoutMs ?? 20_000} ms`, { cause: lastError });
+}
+
+/**
+ * Connects to the home's daemon, starting it when it is not running. A daemon of another
+ * version is restarted when idle, and refused (with the recovery command) when it has work in flight.
+ */
+export async function ensureDaemon(paths: DispatchPaths, options: EnsureOptions = {}): Promise<DaemonClient> {
+  let client: DaemonClient;
+  try {
+    client = await DaemonClient.connect(paths.socket);
+  } catch (error) {
+    if (!(error instanceof DispatchError) || error.code !== 'daemon_unreachable' || options.autoStart === false) throw error;
+    return startDaemon(paths, options);
+  }
+  if (client.matchesLocalBuild) return client;
+  if (client.hello.busy_lanes > 0) {
+    await client.close();
+    throw new DispatchError(
+      'version_skew',
+      `dispatchd ${client.hello.version} is running ${client.hello.busy_lanes} turn(s) and differs from this dispatch ${DISPATCH_VERSION}; when they finish run: dispatch down && dispatch up`,
+      { data: { daemon_version: client.hello.version, busy_lanes: client.hello.busy_lanes } },
+    );
+  }
+  await stopDaemon(paths, client);
+  return startDaemon(paths, options);
+}
+
+/** Asks the daemon to shut down and waits for its process to exit; false when none was running. */
+export async function stopDaemon(paths: DispatchPaths, connected?: DaemonClient, timeoutMs = 15_000): Promise<{ stopped: boolean; pid: number | null }> {
+  let client = connected;
+  if (!client) {
+    try {
+      client = await DaemonClient.connect(paths.socket, { timeoutMs: 2000 });
+    } catch {
+      // Nothing answers: clear a stale pidfile/socket left by a crashed daemon (never signal a pid blindly).
+      const stale = readPid(paths.pidfile);
+      if (stale === undefined || !pidAlive(stale)) {
+        rmSync(paths.pidfile, { force: true });
+        if (!existsSync(paths.lock)) rmSync(paths.socket, { force: true });
+      }
+      return { stopped: false, pid: null };
+    }
+  }
+  const pid = client.hello.pid;
+  await client.shutdown().catch(() => undefined);
+  await client.close();
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && pidAlive(pid)) await sleep(50);
+  if (pidAlive(pid)) throw new DispatchError('timeout', `dispatchd (pid ${pid}) did not stop within ${timeoutMs} ms`);
+  return { stopped: true, pid };
+}

@@ -1,0 +1,31 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/** Where a dispatch home keeps its files; every path can be overridden for tests and services. */
+export interface DispatchPaths {
+  home: string;
+  socket: string;
+  db: string;
+  pidfile: string;
+  lock: string;
+  log: string;
+  /** The codex home the daemon's app-server uses (CODEX_HOME, default ~/.codex). */
+  codexHome: string;
+}
+
+function expand(p: string): string {
+  return p.startsWith('~') ? path.join(os.homedir(), p.slice(1)) : p;
+}
+
+export function resolvePaths(env: NodeJS.ProcessEnv = process.env): DispatchPaths {
+  const home = path.resolve(expand(env['DISPATCH_HOME'] ?? '~/.dispatch'));
+  return {
+    home,
+    socket: path.resolve(expand(env['DISPATCH_SOCKET'] ?? path.join(home, 'dispatchd.sock'))),
+    db: path.resolve(expand(env['DISPATCH_DB'] ?? path.join(home, 'registry.db'))),
+    pidfile: path.resolve(expand(env['DISPATCH_PIDFILE'] ?? path.join(home, 'dispatchd.pid'))),
+    lock: path.join(home, 'dispatchd.lock'),
+    log: path.join(home, 'dispatchd.log'),
+    codexHome: path.resolve(expand(env['CODEX_HOME'] ?? '~/.codex')),
+  };
+}

@@ -1,0 +1,50 @@
+import { inputSchemaHash, opList } from '../contracts/index.js';
+
+/**
+ * The control protocol between `dispatch` (CLI, MCP) and `dispatchd`: JSONL over a Unix socket,
+ * JSON-RPC shaped, many requests per connection, and daemon→client notifications for subscriptions.
+ *
+ *   hello       {protocol, version, op_hashes}              → {protocol, version, pid, op_hashes, busy_lanes}
+ *   call        {op, input, input_hash, cwd}                 → the op's output (or a typed error)
+ *   subscribe   {lane?}                                      → {subscription}; then `event` notifications
+ *   unsubscribe {subscription}                               → {}
+ *   shutdown    {}                                           → {} and the daemon stops
+ */
+export const CONTROL_PROTOCOL_VERSION = 1;
+
+export interface HelloParams {
+  protocol: number;
+  version: string;
+  op_hashes: Record<string, string>;
+}
+
+export interface HelloResult {
+  protocol: number;
+  version: string;
+  pid: number;
+  op_hashes: Record<string, string>;
+  /** Lanes running a turn: a daemon with work in flight is not restarted behind the user's back. */
+  busy_lanes: number;
+}
+
+export interface CallParams {
+  op: string;
+  input: unknown;
+  /** The caller's hash of the op's input schema; a mismatch is refused, never guessed at. */
+  input_hash: string;
+  /** The caller's cwd; relative paths in the input resolve against it. */
+  cwd: string;
+}
+
+export interface EventNotification {
+  subscription: string;
+  event: unknown;
+}
+
+let cachedHashes: Record<string, string> | undefined;
+
+/** The input-schema hash of every op this build knows. */
+export function localOpHashes(): Record<string, string> {
+  cachedHashes ??= Object.fromEntries(opList.map((op) => [op.name, inputSchemaHash(op)]));
+  return cachedHashes;
+}

@@ -1,0 +1,199 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pino } from 'pino';
+import { CodexAppServer } from '../codex/appServerAdapter.js';
+import { createServerRequestResponder } from '../codex/serverRequests.js';
+import { AppServerSupervisor } from '../codex/supervisor.js';
+import type { Logger, OpContext } from '../core/context.js';
+import { resolveLane } from '../core/lanes.js';
+import { drainNext } from '../core/queue.js';
+import { createReactor } from '../core/reactor.js';
+import { systemClock, type Clock } from '../core/ports.js';
+import { DispatchError } from '../shared/errors.js';
+import { DISPATCH_VERSION } from '../shared/version.js';
+import { openStore } from '../store/index.js';
+import { executeOp } from './executor.js';
+import { LaneFeedHub } from './laneFeed.js';
+import { acquireLock } from './lock.js';
+import type { DispatchPaths } from './paths.js';
+import { ControlServer } from './server.js';
+import { startSimulation, type Simulation } from './simulation.js';
+
+export interface DaemonOptions {
+  paths: DispatchPaths;
+  /** Run codex against the built-in simulated model provider (no tokens, no network). */
+  simulate?: boolean;
+  clock?: Clock;
+  /** Log to stderr as well as the log file (foreground runs). */
+  logToStderr?: boolean;
+}
+
+export interface RunningDaemon {
+  stop(reason: string): Promise<void>;
+  stopped: Promise<void>;
+}
+
+/** The composition root: store + app-server supervisor + core + control socket, and one shutdown. */
+export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  const { paths } = options;
+  const clock = options.clock ?? systemClock;
+  mkdirSync(paths.home, { recursive: true, mode: 0o700 });
+  const lock = acquireLock(paths.lock);
+  const logger = pino(
+    { base: { pid: process.pid } },
+    options.logToStderr
+      ? pino.multistream([{ stream: pino.destination({ dest: paths.log, mkdir: true, sync: false }) }, { stream: process.stderr }])
+      : pino.destination({ dest: paths.log, mkdir: true, sync: false }),
+  );
+  const log: Logger = {
+    info: (message, data) => logger.info(data ?? {}, message),
+    warn: (message, data) => logger.warn(data ?? {}, message),
+    error: (message, data) => logger.error(data ?? {}, message),
+  };
+  const cleanups: Array<() => Promise<void> | void> = [() => lock.release()];
+  const runCleanups = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        log.error('daemon.cleanup_failed', { error: (error as Error).message });
+      }
+    }
+    cleanups.length = 0;
+    logger.flush();
+  };
+
+  try {
+    const store = openStore({ path: paths.db, clock });
+    cleanups.push(() => store.close());
+
+    let simulation: Simulation | undefined;
+    if (options.simulate) {
+      simulation = await startSimulation(path.join(paths.home, 'sim'));
+      cleanups.push(() => simulation?.close());
+    }
+    const supervisor = new AppServerSupervisor({
+      codexHome: simulation?.codexHome ?? paths.codexHome,
+      env: simulation?.env ?? {},
+      onLog: (level, message, data) => log[level](message, data),
+    });
+    const appServer = new CodexAppServer(
+      () => supervisor.client(),
+      () => supervisor.info(),
+    );
+    const feed = new LaneFeedHub();
+    const startedAt = clock.now();
+    const baseContext = {
+      store,
+      appServer,
+      clock,
+      feed,
+      log,
+      daemon: { pid: process.pid, version: DISPATCH_VERSION, startedAt, home: paths.home, socket: paths.socket },
+    };
+    const drainQueue = async (laneId: string): Promise<void> => {
+      await drainNext({ ...baseContext, callerCwd: paths.home }, laneId);
+    };
+    const reactor = createReactor({
+      store,
+      clock,
+      log,
+      onTurnEnded: (laneId) => {
+        drainQueue(laneId).catch((error: unknown) => log.error('queue.drain_failed', { lane: laneId, error: (error as Error).message }));
+      },
+    });
+    supervisor.onEvent((event) => {
+      reactor(event);
+      feed.publishEvent(event);
+    });
+    supervisor.onRaw((laneId, message) => feed.publishRaw(laneId, message));
+    supervisor.setServerRequestResponder(
+      createServerRequestResponder(async (question) => {
+        // Approval routing (policies, `request respond`) arrives with the automation layer;
+        // until then nothing waits forever: every approval is declined and audited.
+        store.audit.record({ op: 'approval', lane: question.laneId || null, detail: `${question.kind}: auto-decline`, outcome: 'decline' });
+        return 'decline';
+      }),
+    );
+    supervisor.onDown((info) => {
+      const exit = info.exit ? (info.exit.signal ? `signal ${info.exit.signal}` : `exit code ${info.exit.code}`) : info.reason.message;
+      const at = clock.now().toISOString();
+      for (const lane of store.lanes.list()) {
+        if (lane.status !== 'busy' && lane.status !== 'waiting_approval') continue;
+        // The turn died with the process: record it as failed instead of leaving the lane "busy".
+        store.lanes.update(lane.id, {
+          status: 'error',
+          activeTurnId: null,
+          latestTurn: { id: lane.activeTurnId ?? lane.latestTurn?.id ?? 'unknown', status: 'failed', error: { message: `codex app-server exited during the turn (${exit})`, code: 'app_server_exit' }, at },
+        });
+        store.audit.record({ op: 'turn-lost', lane: lane.id, detail: exit, outcome: 'app_server' });
+      }
+    });
+    supervisor.onReady(async (generation, restarted) => {
+      for (const lane of store.lanes.list()) {
+        if (lane.source !== 'own') continue;
+        if (lane.ephemeral && restarted) {
+          store.lanes.update(lane.id, { status: 'error', activeTurnId: null });
+          continue;
+        }
+        try {
+          await appServer.resumeThread(lane.id);
+        } catch (error) {
+          // A thread with no turn yet has no rollout to resume; it is loaded on its first turn.
+          log.warn('lane.resume_failed', { lane: lane.id, generation, error: (error as Error).message });
+        }
+      }
+      for (const lane of store.lanes.list()) if (lane.status === 'idle' || lane.status === 'error') await drainQueue(lane.id);
+    });
+    // Lanes left busy by a daemon that died: their turns are gone with that app-server.
+    for (const lane of store.lanes.list()) {
+      if (lane.status === 'busy' || lane.status === 'waiting_approval') {
+        store.lanes.update(lane.id, {
+          status: 'error',
+          activeTurnId: null,
+          latestTurn: { id: lane.activeTurnId ?? 'unknown', status: 'failed', error: { message: 'dispatchd stopped during the turn', code: 'daemon_exit' }, at: clock.now().toISOString() },
+        });
+      }
+    }
+    await supervisor.start();
+    cleanups.push(() => supervisor.stop());
+
+    let resolveStopped!: () => void;
+    const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+    let stopping: Promise<void> | undefined;
+    const stop = (reason: string): Promise<void> => {
+      stopping ??= (async () => {
+        log.info('daemon.stopping', { reason });
+        await runCleanups();
+        resolveStopped();
+      })();
+      return stopping;
+    };
+
+    const server = new ControlServer({
+      version: DISPATCH_VERSION,
+      busyLanes: () => store.lanes.list().filter((l) => l.status === 'busy' || l.status === 'waiting_approval').length,
+      resolveLane: (selector) => resolveLane(store, selector).id,
+      onEvent: (listener) => feed.onEvent(listener),
+      shutdown: () => void stop('shutdown requested'),
+      log: (level, message, data) => log[level](message, data),
+      call: async (params, signal) => {
+        const ctx: OpContext = { ...baseContext, callerCwd: params.cwd, signal, drainQueue };
+        return executeOp(params.op, params.input, ctx);
+      },
+    });
+    await server.listen(paths.socket);
+    cleanups.push(async () => {
+      await server.close();
+      rmSync(paths.socket, { force: true });
+    });
+    writeFileSync(paths.pidfile, String(process.pid), { mode: 0o600 });
+    cleanups.push(() => rmSync(paths.pidfile, { force: true }));
+    log.info('daemon.started', { version: DISPATCH_VERSION, socket: paths.socket, appServerPid: supervisor.info().pid, simulate: Boolean(simulation) });
+    return { stop, stopped };
+  } catch (error) {
+    log.error('daemon.start_failed', { error: (error as Error).message });
+    await runCleanups();
+    throw error instanceof DispatchError ? error : new DispatchError('internal', `dispatchd failed to start: ${(error as Error).message}`, { cause: error });
+  }
+}

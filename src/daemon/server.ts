@@ -1,0 +1,132 @@
+import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { LaneEvent } from '../core/laneEvents.js';
+import { JsonRpcConnection, type Disposable } from '../jsonrpc/connection.js';
+import { StreamTransport } from '../jsonrpc/streamTransport.js';
+import { DispatchError } from '../shared/errors.js';
+import { CONTROL_PROTOCOL_VERSION, localOpHashes, type CallParams, type HelloParams, type HelloResult } from './protocol.js';
+
+export interface ControlHandlers {
+  version: string;
+  call(params: CallParams, signal: AbortSignal): Promise<unknown>;
+  busyLanes(): number;
+  /** Resolves a lane selector to its id, for subscriptions. */
+  resolveLane(selector: string): string;
+  onEvent(listener: (event: LaneEvent) => void): Disposable;
+  shutdown(): void;
+  log(level: 'info' | 'warn', message: string, data?: Record<string, unknown>): void;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Serves the control socket: one JsonRpcConnection per client. Malformed frames get a typed
+ * error (or, for unparseable lines, a log entry) and never take the daemon down.
+ */
+export class ControlServer {
+  private readonly server: net.Server;
+  private readonly connections = new Set<JsonRpcConnection>();
+  private readonly handlers: ControlHandlers;
+
+  constructor(handlers: ControlHandlers) {
+    this.handlers = handlers;
+    this.server = net.createServer((socket) => this.accept(socket));
+  }
+
+  /** Binds the socket (0600 in a 0700 directory). The caller holds the home's lock already. */
+  async listen(socketPath: string): Promise<void> {
+    const dir = path.dirname(socketPath);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
+    // A socket file left by a dead daemon: safe to remove because we hold the lock.
+    if (existsSync(socketPath)) unlinkSync(socketPath);
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(socketPath, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    chmodSync(socketPath, 0o600);
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.connections].map((c) => c.close()));
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accept(socket: net.Socket): void {
+    const connection = new JsonRpcConnection(new StreamTransport(socket, socket, { peerName: 'control client' }), {
+      requestTimeoutMs: 0,
+      peerName: 'control client',
+    });
+    this.connections.add(connection);
+    const subscriptions = new Map<string, Disposable>();
+    connection.onClose(() => {
+      this.connections.delete(connection);
+      for (const s of subscriptions.values()) s.dispose();
+      socket.destroy();
+    });
+    connection.onError((error) => {
+      this.handlers.log('warn', 'control.bad_frame', { error: error.message });
+      void connection.reportUnreadable(error);
+    });
+
+    connection.onRequest('hello', (params): HelloResult => {
+      if (!isObject(params) || typeof params['protocol'] !== 'number') throw new DispatchError('validation', 'hello needs {protocol, version, op_hashes}');
+      const hello = params as unknown as HelloParams;
+      if (hello.protocol !== CONTROL_PROTOCOL_VERSION) {
+        throw new DispatchError('version_skew', `control protocol ${hello.protocol} is not supported (daemon speaks ${CONTROL_PROTOCOL_VERSION})`);
+      }
+      return { protocol: CONTROL_PROTOCOL_VERSION, version: this.handlers.version, pid: process.pid, op_hashes: localOpHashes(), busy_lanes: this.handlers.busyLanes() };
+    });
+    connection.onRequest('call', async (params, context) => {
+      if (!isObject(params) || typeof params['op'] !== 'string' || typeof params['input_hash'] !== 'string' || typeof params['cwd'] !== 'string') {
+        throw new DispatchError('validation', 'call needs {op, input, input_hash, cwd}');
+      }
+      const call = params as unknown as CallParams;
+      const local = localOpHashes()[call.op];
+      if (local === undefined) throw new DispatchError('not_found', `unknown op '${call.op}'`);
+      if (local !== call.input_hash) {
+        throw new DispatchError('version_skew', `op '${call.op}' has a different input schema in this daemon (dispatchd ${this.handlers.version}); restart it with \`dispatch down && dispatch up\``, {
+          data: { op: call.op, daemon_version: this.handlers.version },
+        });
+      }
+      if (!path.isAbsolute(call.cwd)) throw new DispatchError('validation', 'call.cwd must be an absolute path');
+      return this.handlers.call(call, context.signal);
+    });
+    connection.onRequest('subscribe', (params) => {
+      const lane = isObject(params) && typeof params['lane'] === 'string' ? this.handlers.resolveLane(params['lane']) : undefined;
+      const id = randomUUID();
+      subscriptions.set(
+        id,
+        this.handlers.onEvent((event) => {
+          if (lane && event.laneId !== lane) return;
+          connection.notify('event', { subscription: id, event }).catch(() => undefined);
+        }),
+      );
+      return { subscription: id };
+    });
+    connection.onRequest('unsubscribe', (params) => {
+      const id = isObject(params) ? params['subscription'] : undefined;
+      if (typeof id === 'string') {
+        subscriptions.get(id)?.dispose();
+        subscriptions.delete(id);
+      }
+      return {};
+    });
+    connection.onRequest('shutdown', () => {
+      setImmediate(() => this.handlers.shutdown());
+      return {};
+    });
+    void connection.start();
+  }
+}

@@ -1,0 +1,48 @@
+export { startSimulatedProvider } from './server.js';
+export type { RecordedRequest, SimulatedProvider, SimulatedProviderOptions } from './server.js';
+export {
+  codexTmpDir,
+  simulatedModelCatalog,
+  simulatedProviderEnv,
+  writeSimulatedCodexHome,
+  SIMULATED_API_KEY_ENV,
+  SIMULATED_MODEL,
+  SIMULATED_PROVIDER_ID,
+} from './codexHome.js';
+export type {
+  SimulatedApprovalPolicy,
+  SimulatedCodexHome,
+  SimulatedCodexHomeOptions,
+  SimulatedModelCatalog,
+  SimulatedSandboxMode,
+} from './codexHome.js';
+export {
+  addFilePatch,
+  describeScriptLanguage,
+  parseDirectives,
+  readModelInput,
+  scriptForText,
+  selectStep,
+  splitIntoChunks,
+  validateRules,
+  validateSteps,
+  CLOSING_MESSAGE_TEXT,
+  LAST_TOOL_OUTPUT_PLACEHOLDER,
+  SimScriptError,
+} from './script.js';
+export type {
+  HangStep,
+  HttpFailStep,
+  MessageStep,
+  ModelInputView,
+  PatchStep,
+  ScriptSource,
+  SelectedStep,
+  ShellStep,
+  SimRule,
+  SimStep,
+  SimStepKind,
+  StreamFailStep,
+  ToolOutputView,
+  TurnScript,
+} from './script.js';

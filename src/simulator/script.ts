@@ -1,0 +1,422 @@
+import { DispatchError } from '../shared/errors.js';
+
+/** Streams an assistant message, optionally in several deltas spaced out in time. */
+export interface MessageStep {
+  kind: 'message';
+  text: string;
+  /** Number of `response.output_text.delta` events (default 1). */
+  chunks?: number;
+  /** Pause between two deltas, in ms (default 0). */
+  chunkDelayMs?: number;
+}
+
+/** Asks codex to run a shell command through its `exec_command` tool. */
+export interface ShellStep {
+  kind: 'shell';
+  command: string;
+  /** Sent as exec_command's `login` argument; omitted means codex's default (`bash -lc`). */
+  login?: boolean;
+}
+
+/** Asks codex to apply a patch through its freeform `apply_patch` tool. */
+export interface PatchStep {
+  kind: 'patch';
+  patch: string;
+}
+
+/** Answers with an HTTP error status instead of a stream. */
+export interface HttpFailStep {
+  kind: 'fail';
+  status: number;
+}
+
+/** Opens the stream and ends it with `response.failed`. */
+export interface StreamFailStep {
+  kind: 'fail';
+  message: string;
+  /** The error code in `response.failed` (default `server_error`). */
+  code?: string;
+}
+
+/** Sends the SSE headers, then nothing, until the client disconnects or the server closes. */
+export interface HangStep {
+  kind: 'hang';
+}
+
+/** What the simulated model does for one `/responses` request. */
+export type SimStep = MessageStep | ShellStep | PatchStep | HttpFailStep | StreamFailStep | HangStep;
+
+/** The kinds of step, for request logs. */
+export type SimStepKind = SimStep['kind'];
+
+/** A scripted turn: `match` is tested against the last user message (a string matches as a substring). */
+export interface SimRule {
+  match: string | RegExp;
+  steps: readonly SimStep[];
+}
+
+/** Where a turn's script came from. */
+export type ScriptSource = 'rule' | 'directive' | 'default';
+
+/** The steps chosen for a turn from its last user message. */
+export interface TurnScript {
+  source: ScriptSource;
+  steps: readonly SimStep[];
+  /** Index into the rules when `source` is `rule`. */
+  ruleIndex?: number;
+}
+
+/** One tool result found in the model input. */
+export interface ToolOutputView {
+  callId: string;
+  kind: 'function' | 'custom';
+  output: string;
+}
+
+/** What the simulator reads from a request's `input` array. */
+export interface ModelInputView {
+  /** Text of the newest real user message (codex's own `<environment_context>`-style messages are skipped). */
+  lastUserText: string | undefined;
+  /** Tool outputs after that user message; their count is the index of the step to play. */
+  toolOutputs: ToolOutputView[];
+  /** Output of the newest tool call anywhere in the input, reduced to what the command printed. */
+  lastToolOutput: string | undefined;
+  /** Client-side ids carried by user messages, if codex forwarded any. */
+  clientUserMessageIds: string[];
+}
+
+/** The step to play for one request, and why. */
+export interface SelectedStep {
+  step: SimStep;
+  /** Index in the script; equal to `script.steps.length` for the closing message after the script ran out. */
+  index: number;
+  script: TurnScript;
+}
+
+/** A malformed `@sim` directive; `line` is 1-based within the user message. */
+export class SimScriptError extends DispatchError {
+  readonly line: number;
+  readonly directive: string;
+
+  constructor(message: string, line: number, directive: string) {
+    super('validation', `line ${line} (${directive}): ${message}`, { data: { line, directive } });
+    this.line = line;
+    this.directive = directive;
+  }
+}
+
+/** Placeholder in message text replaced by the newest tool output of the request. */
+export const LAST_TOOL_OUTPUT_PLACEHOLDER = '{{last_tool_output}}';
+
+/** The message that closes a turn once its script has no steps left. */
+export const CLOSING_MESSAGE_TEXT = 'Done.';
+
+const DIRECTIVE_LINE = /^[ \t]*@sim(?:[ \t]+(.*))?$/;
+const MAX_CHUNKS = 10_000;
+const MAX_CHUNK_DELAY_MS = 60_000;
+
+/** Builds an apply_patch body that adds one file with the given content. */
+export function addFilePatch(path: string, content: string): string {
+  if (path.trim() === '' || /[\r\n]/.test(path)) {
+    throw new DispatchError('validation', `invalid patch path ${JSON.stringify(path)}`);
+  }
+  const body = content.endsWith('\n') ? content.slice(0, -1) : content;
+  const lines = content === '' ? [] : body.split('\n').map((line) => `+${line}`);
+  return ['*** Begin Patch', `*** Add File: ${path}`, ...lines, '*** End Patch', ''].join('\n');
+}
+
+/** Help text for the `@sim` directive language, shown by `@sim help`. */
+export function describeScriptLanguage(): string {
+  return [
+    'dispatch simulated model: put one directive per line in the prompt, each line starting with "@sim ".',
+    'Each directive that is a step answers one model request of the turn, in order:',
+    '  @sim reply <text>            answer with a message (\\n in the text is a newline)',
+    '  @sim shell <command>         run <command> with the exec_command tool',
+    '  @sim write <path> <content>  add a file with apply_patch (\\n in the content is a newline)',
+    '  @sim fail <status>           answer with HTTP <status> (400-599)',
+    '  @sim fail <message>          end the stream with response.failed carrying <message>',
+    '  @sim hang                    open the stream and send nothing',
+    '  @sim slow <chunks>x<ms>      stream the next reply in <chunks> deltas <ms> apart',
+    '  @sim help                    answer with this text',
+    `In a reply, ${LAST_TOOL_OUTPUT_PLACEHOLDER} is replaced by what the newest tool call printed.`,
+    `When the steps run out the turn ends with "${CLOSING_MESSAGE_TEXT}". A trailing "slow" applies to a reply`,
+    'echoing the prompt without its directive lines. A prompt without directives is answered "Echo: <prompt>".',
+  ].join('\n');
+}
+
+/** Parses the `@sim` lines of a user message into steps; undefined when it has none. */
+export function parseDirectives(text: string): SimStep[] | undefined {
+  const lines = text.split(/\r?\n/);
+  const steps: SimStep[] = [];
+  const prose: string[] = [];
+  let found = false;
+  let slow: { chunks: number; chunkDelayMs: number } | undefined;
+  lines.forEach((raw, i) => {
+    const match = DIRECTIVE_LINE.exec(raw);
+    if (!match) {
+      prose.push(raw);
+      return;
+    }
+    found = true;
+    const lineNo = i + 1;
+    const body = (match[1] ?? '').trim();
+    const space = body.search(/\s/);
+    const verb = (space < 0 ? body : body.slice(0, space)).toLowerCase();
+    const rest = space < 0 ? '' : body.slice(space).trim();
+    const fail = (message: string): never => {
+      throw new SimScriptError(message, lineNo, raw.trim());
+    };
+    switch (verb) {
+      case '':
+        return fail('missing directive; try "@sim help"');
+      case 'reply': {
+        if (rest === '') return fail('reply needs a text');
+        steps.push(slow ? { kind: 'message', text: unescapeText(rest), ...slow } : { kind: 'message', text: unescapeText(rest) });
+        slow = undefined;
+        return;
+      }
+      case 'shell':
+        if (rest === '') return fail('shell needs a command');
+        steps.push({ kind: 'shell', command: rest });
+        return;
+      case 'write': {
+        if (rest === '') return fail('write needs a path and optional content');
+        const gap = rest.search(/\s/);
+        const path = gap < 0 ? rest : rest.slice(0, gap);
+        const content = gap < 0 ? '' : unescapeText(rest.slice(gap).replace(/^[ \t]/, ''));
+        steps.push({ kind: 'patch', patch: addFilePatch(path, content) });
+        return;
+      }
+      case 'slow': {
+        const m = /^(\d+)x(\d+)$/i.exec(rest);
+        if (!m) return fail('slow expects <chunks>x<delayMs>, for example "@sim slow 20x50"');
+        const chunks = Number(m[1]);
+        const chunkDelayMs = Number(m[2]);
+        if (chunks < 1 || chunks > MAX_CHUNKS) return fail(`chunks must be between 1 and ${MAX_CHUNKS}`);
+        if (chunkDelayMs > MAX_CHUNK_DELAY_MS) return fail(`delay must be at most ${MAX_CHUNK_DELAY_MS} ms`);
+        slow = { chunks, chunkDelayMs };
+        return;
+      }
+      case 'fail': {
+        if (rest === '') return fail('fail needs an HTTP status (400-599) or a message');
+        if (/^\d+$/.test(rest)) {
+          const status = Number(rest);
+          if (status < 400 || status > 599) return fail('an HTTP failure status must be between 400 and 599');
+          steps.push({ kind: 'fail', status });
+        } else {
+          steps.push({ kind: 'fail', message: rest });
+        }
+        return;
+      }
+      case 'hang':
+        if (rest !== '') return fail('hang takes no argument');
+        steps.push({ kind: 'hang' });
+        return;
+      case 'help':
+        steps.push({ kind: 'message', text: describeScriptLanguage() });
+        return;
+      default:
+        return fail(`unknown directive "${verb}"; try "@sim help"`);
+    }
+  });
+  if (!found) return undefined;
+  if (slow) {
+    // "slow" promises a slow reply; when no reply directive follows, make one so the promise holds.
+    const remaining = prose.join('\n').trim();
+    const onlyMessages = steps.every((step) => step.kind === 'message');
+    const text = onlyMessages && remaining !== '' ? `Echo: ${remaining}` : CLOSING_MESSAGE_TEXT;
+    steps.push({ kind: 'message', text, ...slow });
+  }
+  return steps;
+}
+
+/** Checks steps given by code (rules) and throws a validation error naming the bad one. */
+export function validateSteps(steps: readonly SimStep[], where = 'steps'): void {
+  if (!Array.isArray(steps) || steps.length === 0) {
+    throw new DispatchError('validation', `${where} must be a non-empty array`);
+  }
+  steps.forEach((step: SimStep, i) => {
+    const bad = (why: string): never => {
+      throw new DispatchError('validation', `${where}[${i}]: ${why}`);
+    };
+    switch (step.kind) {
+      case 'message':
+        if (typeof step.text !== 'string') bad('message text must be a string');
+        if (step.chunks !== undefined && (!Number.isInteger(step.chunks) || step.chunks < 1 || step.chunks > MAX_CHUNKS)) {
+          bad(`chunks must be an integer between 1 and ${MAX_CHUNKS}`);
+        }
+        if (
+          step.chunkDelayMs !== undefined &&
+          (!Number.isFinite(step.chunkDelayMs) || step.chunkDelayMs < 0 || step.chunkDelayMs > MAX_CHUNK_DELAY_MS)
+        ) {
+          bad(`chunkDelayMs must be between 0 and ${MAX_CHUNK_DELAY_MS}`);
+        }
+        return;
+      case 'shell':
+        if (typeof step.command !== 'string' || step.command.trim() === '') bad('shell command must be a non-empty string');
+        return;
+      case 'patch':
+        if (typeof step.patch !== 'string' || step.patch.trim() === '') bad('patch must be a non-empty string');
+        return;
+      case 'fail':
+        if ('status' in step) {
+          if (!Number.isInteger(step.status) || step.status < 400 || step.status > 599) bad('fail status must be an integer 400-599');
+        } else if (typeof step.message !== 'string' || step.message === '') {
+          bad('fail needs a status or a non-empty message');
+        }
+        return;
+      case 'hang':
+        return;
+      default:
+        bad(`unknown step kind ${JSON.stringify((step as { kind?: unknown }).kind)}`);
+    }
+  });
+}
+
+/** Checks a rule list given by code; throws a validation error naming the bad rule. */
+export function validateRules(rules: readonly SimRule[]): void {
+  if (!Array.isArray(rules)) throw new DispatchError('validation', 'rules must be an array');
+  rules.forEach((rule: SimRule, i) => {
+    if (typeof rule.match !== 'string' && !(rule.match instanceof RegExp)) {
+      throw new DispatchError('validation', `rules[${i}].match must be a string or a RegExp`);
+    }
+    validateSteps(rule.steps, `rules[${i}].steps`);
+  });
+}
+
+/** Picks the script for a user message: the first matching rule, else its directives, else an echo. */
+export function scriptForText(text: string, rules: readonly SimRule[] = []): TurnScript {
+  for (const [ruleIndex, rule] of rules.entries()) {
+    // search() ignores lastIndex, so a /g or /y RegExp gives the same answer every time.
+    const hit = typeof rule.match === 'string' ? text.includes(rule.match) : text.search(rule.match) >= 0;
+    if (hit) return { source: 'rule', steps: rule.steps, ruleIndex };
+  }
+  try {
+    const steps = parseDirectives(text);
+    if (steps) return { source: 'directive', steps };
+  } catch (error) {
+    if (!(error instanceof SimScriptError)) throw error;
+    // A typo in a prompt should reach the user as an answer, not as a provider outage.
+    return {
+      source: 'directive',
+      steps: [{ kind: 'message', text: `dispatch-sim: invalid directive on ${error.message}. Send "@sim help" for the syntax.` }],
+    };
+  }
+  return { source: 'default', steps: [{ kind: 'message', text: `Echo: ${text}` }] };
+}
+
+/** Chooses the step for one model request from its input view. */
+export function selectStep(view: ModelInputView, rules: readonly SimRule[] = []): SelectedStep {
+  const script = scriptForText(view.lastUserText ?? '', rules);
+  const index = Math.min(view.toolOutputs.length, script.steps.length);
+  const step = script.steps[index] ?? { kind: 'message', text: CLOSING_MESSAGE_TEXT };
+  if (step.kind !== 'message' || !step.text.includes(LAST_TOOL_OUTPUT_PLACEHOLDER)) return { step, index, script };
+  const output = view.lastToolOutput ?? '';
+  return { step: { ...step, text: step.text.split(LAST_TOOL_OUTPUT_PLACEHOLDER).join(output) }, index, script };
+}
+
+/** Reads the user text, tool outputs and client ids the simulator cares about from a Responses `input`. */
+export function readModelInput(input: readonly unknown[]): ModelInputView {
+  let lastUserIndex = -1;
+  let lastUserText: string | undefined;
+  const clientUserMessageIds: string[] = [];
+  input.forEach((item, i) => {
+    if (!isRecord(item) || item['type'] !== 'message' || item['role'] !== 'user') return;
+    const text = messageText(item['content']);
+    const clientId = findClientId(item);
+    if (clientId !== undefined) clientUserMessageIds.push(clientId);
+    if (isContextualMessage(text)) return;
+    lastUserIndex = i;
+    lastUserText = text;
+  });
+  const toolOutputs: ToolOutputView[] = [];
+  let lastToolOutput: string | undefined;
+  input.forEach((item, i) => {
+    if (!isRecord(item)) return;
+    const type = item['type'];
+    if (type !== 'function_call_output' && type !== 'custom_tool_call_output') return;
+    const view: ToolOutputView = {
+      callId: typeof item['call_id'] === 'string' ? item['call_id'] : '',
+      kind: type === 'function_call_output' ? 'function' : 'custom',
+      output: outputText(item['output']),
+    };
+    lastToolOutput = printedOutput(view.output);
+    if (i > lastUserIndex) toolOutputs.push(view);
+  });
+  return { lastUserText, toolOutputs, lastToolOutput, clientUserMessageIds };
+}
+
+/** Splits text into at most `chunks` pieces of near-equal length without breaking a code point. */
+export function splitIntoChunks(text: string, chunks: number): string[] {
+  const points = Array.from(text);
+  if (points.length === 0) return [];
+  const count = Math.max(1, Math.min(Math.floor(chunks), points.length));
+  const pieces: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const start = Math.floor((i * points.length) / count);
+    const end = Math.floor(((i + 1) * points.length) / count);
+    pieces.push(points.slice(start, end).join(''));
+  }
+  return pieces;
+}
+
+function unescapeText(text: string): string {
+  return text.replace(/\\([nt\\])/g, (_all, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : '\\'));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const TEXT_PART_TYPES = new Set<unknown>(['input_text', 'output_text', 'text']);
+
+function messageText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  const parts: string[] = [];
+  for (const part of content) {
+    if (isRecord(part) && typeof part['text'] === 'string' && TEXT_PART_TYPES.has(part['type'])) {
+      parts.push(part['text']);
+    }
+  }
+  return parts.join('\n');
+}
+
+/**
+ * Codex injects user-role messages of its own (`<environment_context>`, `<turn_aborted>` after an
+ * interrupt, …): each is one XML-like block, and none of them is what the user typed.
+ */
+function isContextualMessage(text: string): boolean {
+  const m = /^\s*<([a-z][a-z0-9_]*)[ >]/.exec(text);
+  return m !== null && text.trimEnd().endsWith(`</${m[1]}>`);
+}
+
+const CLIENT_ID_KEYS = ['client_user_message_id', 'clientUserMessageId', 'client_id', 'clientId'];
+
+/** Codex 0.169 does not forward clientUserMessageId to the provider; look in the likely places anyway. */
+function findClientId(item: Record<string, unknown>): string | undefined {
+  for (const holder of [item, item['metadata'], item['client_metadata']]) {
+    if (!isRecord(holder)) continue;
+    for (const key of CLIENT_ID_KEYS) {
+      const value = holder[key];
+      if (typeof value === 'string' && value !== '') return value;
+    }
+  }
+  return undefined;
+}
+
+function outputText(output: unknown): string {
+  if (typeof output === 'string') return output;
+  if (Array.isArray(output)) return messageText(output);
+  if (isRecord(output) && typeof output['content'] === 'string') return output['content'];
+  return output === undefined ? '' : JSON.stringify(output);
+}
+
+/**
+ * exec_command results start with a header (`Chunk ID:`, `Wall time:`, `Process exited with code 0`,
+ * `Output:`); what the command printed is what follows `Output:`.
+ */
+function printedOutput(output: string): string {
+  const m = /^(?:Chunk ID|Exit code|Wall time|Process)[^\n]*\n(?:[^\n]*\n)*?Output:\n/.exec(output);
+  return (m ? output.slice(m[0].length) : output).trimEnd();
+}

@@ -1,0 +1,109 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { systemClock, type Clock, type Store } from '../core/ports.js';
+import { DispatchError } from '../shared/errors.js';
+import { SqliteAuditLog } from './auditLog.js';
+import { SqliteLaneRepository } from './laneRepository.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
+import { SqliteQueueRepository } from './queueRepository.js';
+import { SqliteTriggerRepository } from './triggerRepository.js';
+
+const BUSY_TIMEOUT_MS = 5000;
+
+/** Options for `openStore`: a file path or ':memory:', and the clock timestamps come from. */
+export interface OpenStoreOptions {
+  path: string;
+  clock?: Clock;
+}
+
+/** The registry: one better-sqlite3 connection, the single writer of the daemon. */
+export class SqliteStore implements Store {
+  readonly lanes: SqliteLaneRepository;
+  readonly audit: SqliteAuditLog;
+  readonly triggers: SqliteTriggerRepository;
+  readonly queue: SqliteQueueRepository;
+  private readonly db: Database.Database;
+
+  constructor(db: Database.Database, clock: Clock) {
+    this.db = db;
+    this.lanes = new SqliteLaneRepository(db, clock);
+    this.audit = new SqliteAuditLog(db, clock);
+    this.triggers = new SqliteTriggerRepository(db, clock);
+    this.queue = new SqliteQueueRepository(db, clock);
+  }
+
+  transaction<T>(fn: () => T): T {
+    // better-sqlite3 runs a transaction opened inside another as a savepoint, so nested calls join
+    // the outer one: an inner throw undoes only the inner work, an outer throw undoes everything.
+    return this.db.transaction(fn)();
+  }
+
+  schemaVersion(): number {
+    return userVersion(this.db);
+  }
+
+  /** Runs `PRAGMA quick_check`: ok, or the first problem SQLite reports (or the error it threw). */
+  integrity(): { ok: boolean; detail: string } {
+    try {
+      const detail = String(this.db.pragma('quick_check', { simple: true }));
+      return { ok: detail === 'ok', detail };
+    } catch (error) {
+      return { ok: false, detail: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** 'ok' when the registry passes `PRAGMA quick_check`, otherwise the first problem found. */
+export function quickCheck(store: SqliteStore): string {
+  return store.integrity().detail;
+}
+
+function userVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+function refuseNewer(version: number): DispatchError {
+  return new DispatchError('internal', `registry schema version ${version} is newer than this dispatch (${LATEST_SCHEMA_VERSION}); upgrade dispatch`);
+}
+
+function migrate(db: Database.Database): void {
+  for (const migration of MIGRATIONS) {
+    // IMMEDIATE takes the write lock before reading the version, so two processes opening a fresh
+    // registry at once cannot both run the same migration; the loser sees it applied and skips.
+    db.transaction(() => {
+      const current = userVersion(db);
+      if (current > LATEST_SCHEMA_VERSION) throw refuseNewer(current);
+      if (migration.version <= current) return;
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${migration.version}`);
+    }).immediate();
+  }
+}
+
+/** Opens the registry at `path` (or ':memory:'), creating and migrating it as needed. */
+export function openStore(options: OpenStoreOptions): SqliteStore {
+  const memory = options.path === ':memory:';
+  if (!memory) mkdirSync(path.dirname(options.path), { recursive: true, mode: 0o700 });
+  const db = new Database(options.path, { timeout: BUSY_TIMEOUT_MS });
+  try {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // Check the version before any pragma that writes (journal_mode = WAL rewrites the header):
+    // a registry from a newer dispatch must be left exactly as it was found.
+    const found = userVersion(db);
+    if (found > LATEST_SCHEMA_VERSION) throw refuseNewer(found);
+    if (!memory) db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    // foreign_keys is a no-op inside a transaction, so it goes before the migrations open one.
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return new SqliteStore(db, options.clock ?? systemClock);
+}

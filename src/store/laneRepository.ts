@@ -1,0 +1,157 @@
+import type Database from 'better-sqlite3';
+import type { Lane, LatestTurn, TurnSettings } from '../core/model.js';
+import type { Clock, LanePatch, LaneRepository, NewLaneRecord } from '../core/ports.js';
+import { DispatchError } from '../shared/errors.js';
+import { fromFlag, isoNow, isPrimaryKeyViolation, isUniqueViolation, parseJson, toFlag, toJson } from './rows.js';
+
+interface LaneRow {
+  id: string;
+  handle: string;
+  source: Lane['source'];
+  cwd: string | null;
+  status: Lane['status'];
+  active_turn_id: string | null;
+  settings: string;
+  ephemeral: number;
+  latest_turn: string | null;
+  last_agent_message: string | null;
+  created_at: string;
+  updated_at: string;
+  last_event_at: string | null;
+}
+
+function laneOf(row: LaneRow): Lane {
+  return {
+    id: row.id,
+    handle: row.handle,
+    source: row.source,
+    cwd: row.cwd,
+    status: row.status,
+    activeTurnId: row.active_turn_id,
+    settings: JSON.parse(row.settings) as TurnSettings,
+    ephemeral: fromFlag(row.ephemeral),
+    latestTurn: parseJson<LatestTurn>(row.latest_turn),
+    lastAgentMessage: row.last_agent_message,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    lastEventAt: row.last_event_at,
+  };
+}
+
+type PatchKey = keyof LanePatch;
+
+/** The column behind each patchable field; `satisfies` makes a new LanePatch key a compile error here. */
+const PATCH_COLUMNS = {
+  handle: 'handle',
+  status: 'status',
+  activeTurnId: 'active_turn_id',
+  latestTurn: 'latest_turn',
+  lastAgentMessage: 'last_agent_message',
+  lastEventAt: 'last_event_at',
+  cwd: 'cwd',
+} as const satisfies Record<PatchKey, string>;
+
+const PATCH_KEYS = Object.keys(PATCH_COLUMNS) as PatchKey[];
+
+function encodePatchValue(key: PatchKey, patch: LanePatch): string | null {
+  if (key === 'latestTurn') return toJson(patch.latestTurn);
+  return patch[key] ?? null;
+}
+
+function handleTaken(handle: string, cause: unknown): DispatchError {
+  return new DispatchError('conflict', `lane handle '${handle}' is already taken`, { cause });
+}
+
+/** Lanes in the `lanes` table; handles are unique (case-sensitive) and enforced by an index. */
+export class SqliteLaneRepository implements LaneRepository {
+  private readonly db: Database.Database;
+  private readonly clock: Clock;
+  private readonly byId: Database.Statement<[string], LaneRow>;
+  private readonly byHandle: Database.Statement<[string], LaneRow>;
+  private readonly all: Database.Statement<[], LaneRow>;
+  private readonly active: Database.Statement<[], LaneRow>;
+  private readonly insertRow: Database.Statement<[Record<string, string | number | null>]>;
+  /** One UPDATE per set of patched columns, prepared the first time that set is seen (at most 2^7). */
+  private readonly updates = new Map<string, Database.Statement<[Record<string, string | null>]>>();
+
+  constructor(db: Database.Database, clock: Clock) {
+    this.db = db;
+    this.clock = clock;
+    this.byId = db.prepare('SELECT * FROM lanes WHERE id = ?');
+    this.byHandle = db.prepare('SELECT * FROM lanes WHERE handle = ? ORDER BY created_at, rowid');
+    this.all = db.prepare('SELECT * FROM lanes ORDER BY created_at, rowid');
+    this.active = db.prepare("SELECT * FROM lanes WHERE status != 'archived' ORDER BY created_at, rowid");
+    this.insertRow = db.prepare(
+      `INSERT INTO lanes (id, handle, source, cwd, status, settings, ephemeral, created_at, updated_at)
+       VALUES (@id, @handle, @source, @cwd, @status, @settings, @ephemeral, @now, @now)`,
+    );
+  }
+
+  insert(record: NewLaneRecord): Lane {
+    try {
+      this.insertRow.run({
+        id: record.id,
+        handle: record.handle,
+        source: record.source,
+        cwd: record.cwd,
+        status: record.status,
+        settings: JSON.stringify(record.settings),
+        ephemeral: toFlag(record.ephemeral),
+        now: isoNow(this.clock),
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw handleTaken(record.handle, error);
+      if (isPrimaryKeyViolation(error)) throw new DispatchError('conflict', `lane '${record.id}' is already registered`, { cause: error });
+      throw error;
+    }
+    return this.get(record.id);
+  }
+
+  find(id: string): Lane | undefined {
+    const row = this.byId.get(id);
+    return row ? laneOf(row) : undefined;
+  }
+
+  findByHandle(handle: string): Lane[] {
+    return this.byHandle.all(handle).map(laneOf);
+  }
+
+  list(options: { includeArchived?: boolean } = {}): Lane[] {
+    return (options.includeArchived ? this.all : this.active).all().map(laneOf);
+  }
+
+  /**
+   * Writes only the keys present in `patch`: a key set to null clears the column, an absent key
+   * (or one explicitly undefined, as spreads produce) leaves it alone. Always bumps updated_at.
+   */
+  update(id: string, patch: LanePatch): Lane {
+    // Only known keys count, so a caller passing a wider object (a whole Lane) cannot reach other columns.
+    const keys = PATCH_KEYS.filter((key) => Object.hasOwn(patch, key) && patch[key] !== undefined);
+    const params: Record<string, string | null> = { id, updatedAt: isoNow(this.clock) };
+    for (const key of keys) params[key] = encodePatchValue(key, patch);
+    try {
+      if (this.updateFor(keys).run(params).changes === 0) throw new DispatchError('not_found', `no lane '${id}'`);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw handleTaken(String(patch.handle), error);
+      throw error;
+    }
+    return this.get(id);
+  }
+
+  private updateFor(keys: PatchKey[]): Database.Statement<[Record<string, string | null>]> {
+    const signature = keys.join(',');
+    let statement = this.updates.get(signature);
+    if (!statement) {
+      const sets = [...keys.map((key) => `${PATCH_COLUMNS[key]} = @${key}`), 'updated_at = @updatedAt'];
+      statement = this.db.prepare<[Record<string, string | null>]>(`UPDATE lanes SET ${sets.join(', ')} WHERE id = @id`);
+      this.updates.set(signature, statement);
+    }
+    return statement;
+  }
+
+  private get(id: string): Lane {
+    const lane = this.find(id);
+    if (!lane) throw new DispatchError('not_found', `no lane '${id}'`);
+    return lane;
+  }
+}

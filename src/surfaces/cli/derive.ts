@@ -1,0 +1,150 @@
+import type { Command} from 'commander';
+import { Option } from 'commander';
+import { opList, type CliRoute, type OpContract } from '../../contracts/index.js';
+import { DispatchError } from '../../shared/errors.js';
+import { fieldsOf, flagName, type FieldInfo } from './fields.js';
+
+/** Runs an op for a derived command; implemented by main.ts (daemon call + output). */
+export type InvokeOp = (op: string, input: Record<string, unknown>, options: { json: boolean; yes: boolean; intent: OpContract['intent'] }) => Promise<void>;
+
+/**
+ * Composed spellings: a few commands reach a different op depending on a flag, or take
+ * mode flags, exactly as dispatch 0.1.0's CLI did. Each still calls exactly one op.
+ */
+interface Composition {
+  options: Option[];
+  route(input: Record<string, unknown>, flags: Record<string, unknown>): { op: string; input: Record<string, unknown> };
+}
+
+const COMPOSITIONS: Record<string, Composition> = {
+  send: {
+    options: ['steer', 'queue', 'interject', 'context'].map((m) => new Option(`--${m}`, `shorthand for --mode ${m}`)),
+    route(input, flags) {
+      const chosen = ['steer', 'queue', 'interject', 'context'].filter((m) => flags[m] === true);
+      if (chosen.length > 1 || (chosen.length === 1 && input['mode'] !== undefined && input['mode'] !== chosen[0])) {
+        throw new DispatchError('usage', 'choose exactly one send mode');
+      }
+      return { op: 'send', input: chosen[0] ? { ...input, mode: chosen[0] } : input };
+    },
+  },
+  stop: {
+    options: [new Option('--lane <lane>', 'the lane (instead of the argument)')],
+    route(input, flags) {
+      const fromFlag = flags['lane'];
+      if ((input['lane'] === undefined) === (fromFlag === undefined)) throw new DispatchError('usage', 'give the lane as an argument or with --lane, once');
+      return { op: 'stop', input: { lane: input['lane'] ?? fromFlag } };
+    },
+  },
+  roster: {
+    options: [new Option('--unmanaged', 'list codex threads you could attach instead (op discover)'), new Option('--limit <n>', 'with --unmanaged: threads to list').argParser(Number)],
+    route(input, flags) {
+      if (flags['unmanaged'] === true) return { op: 'discover', input: flags['limit'] === undefined ? {} : { limit: flags['limit'] } };
+      if (flags['limit'] !== undefined) throw new DispatchError('usage', '--limit applies with --unmanaged');
+      return { op: 'roster', input };
+    },
+  },
+  transcript: {
+    options: [new Option('--follow', 'collect live messages instead (op watch)'), new Option('--timeout <seconds>', 'with --follow: stop after this long').argParser(Number)],
+    route(input, flags) {
+      if (flags['follow'] === true) return { op: 'watch', input: { ...input, ...(flags['timeout'] === undefined ? {} : { timeout: flags['timeout'] }) } };
+      if (flags['timeout'] !== undefined) throw new DispatchError('usage', '--timeout applies with --follow');
+      return { op: 'transcript', input };
+    },
+  },
+};
+
+function parseNumber(field: FieldInfo) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || (field.kind === 'integer' && !Number.isInteger(n))) {
+      throw new DispatchError('usage', `--${flagName(field.name)} expects ${field.kind === 'integer' ? 'an integer' : 'a number'}, got '${value}'`);
+    }
+    return n;
+  };
+}
+
+function addFieldOption(command: Command, field: FieldInfo): void {
+  const flag = flagName(field.name);
+  const description = field.description ?? '';
+  switch (field.kind) {
+    case 'boolean':
+      command.addOption(new Option(`--${flag}`, `${description}${field.defaultValue === true ? ' (default)' : ''}`));
+      command.addOption(new Option(`--no-${flag}`, field.defaultValue === true ? `do not ${field.name.replace(/_/g, ' ')}` : `${description} (off; default)`).hideHelp(field.defaultValue !== true));
+      return;
+    case 'number':
+    case 'integer':
+      command.addOption(new Option(`--${flag} <n>`, description).argParser(parseNumber(field)).makeOptionMandatory(field.required));
+      return;
+    case 'enum':
+      command.addOption(new Option(`--${flag} <value>`, description).choices(field.choices ?? []).makeOptionMandatory(field.required));
+      return;
+    case 'array':
+      command.addOption(new Option(`--${flag} <value>`, `${description} (repeatable)`).argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]));
+      return;
+    default:
+      command.addOption(new Option(`--${flag} <value>`, description).makeOptionMandatory(field.required));
+  }
+}
+
+function groupCommand(root: Command, words: string[]): Command {
+  let parent = root;
+  for (const word of words) {
+    const existing = parent.commands.find((c) => c.name() === word);
+    parent = existing ?? parent.command(word).description(`${word} commands`);
+  }
+  return parent;
+}
+
+/** The camelCase keys commander gives options, mapped back to the contract's field names. */
+function camel(name: string): string {
+  return name.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+function addRoute(root: Command, op: OpContract, words: string[], route: CliRoute, invoke: InvokeOp): void {
+  const parent = groupCommand(root, words.slice(0, -1));
+  const command = parent.command(words.at(-1) ?? op.name).description(op.summary);
+  const positionals = (route.positionals ?? []).map((p) => ({ name: p.replace(/\?$/, ''), optional: p.endsWith('?') }));
+  for (const p of positionals) command.argument(p.optional ? `[${p.name}]` : `<${p.name}>`);
+  const positionalNames = new Set(positionals.map((p) => p.name));
+  const fields = fieldsOf(op.input).filter((f) => !positionalNames.has(f.name));
+  for (const field of fields) addFieldOption(command, field);
+  const composition = COMPOSITIONS[op.name];
+  for (const option of composition?.options ?? []) command.addOption(option);
+  command.option('--json', 'print JSON (the default when stdout is not a terminal)');
+  if (op.intent === 'destroy') command.option('-y, --yes', 'do not ask for confirmation');
+  command.action(async (...args: unknown[]) => {
+    const flags = command.opts<Record<string, unknown>>();
+    const input: Record<string, unknown> = {};
+    positionals.forEach((p, i) => {
+      if (args[i] !== undefined) input[p.name] = args[i];
+    });
+    for (const field of fields) {
+      const value = flags[camel(field.name)];
+      if (value !== undefined) input[field.name] = value;
+    }
+    const routed = composition ? composition.route(input, flags) : { op: op.name, input };
+    await invoke(routed.op, routed.input, { json: flags['json'] === true, yes: flags['yes'] === true, intent: op.intent });
+  });
+}
+
+/** Adds one command per op route (and alias) of the registry. */
+export function deriveOpCommands(root: Command, invoke: InvokeOp): void {
+  for (const op of opList) {
+    if (!op.cli) continue;
+    for (const words of [op.cli.command, ...(op.cli.aliases ?? [])]) addRoute(root, op, words, op.cli, invoke);
+  }
+}
+
+/** Maps a command as typed (e.g. "lane get", "lane list --unmanaged") or an op name to its op. */
+export function opForCommand(text: string): OpContract | undefined {
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  const flags = words.filter((w) => w.startsWith('--'));
+  const path = words.filter((w) => !w.startsWith('--'));
+  if (flags.includes('--unmanaged') && path.join(' ') === 'lane list') return opList.find((o) => o.name === 'discover');
+  if (flags.includes('--follow') && path.join(' ') === 'lane tail') return opList.find((o) => o.name === 'watch');
+  const joined = path.join(' ');
+  return (
+    opList.find((op) => op.cli && [op.cli.command, ...(op.cli.aliases ?? [])].some((w) => w.join(' ') === joined)) ??
+    opList.find((op) => op.name === path.join('-') || op.name === joined)
+  );
+}

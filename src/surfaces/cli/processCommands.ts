@@ -1,0 +1,80 @@
+import type { Command } from 'commander';
+import { inputJsonSchema, opList, outputJsonSchema } from '../../contracts/index.js';
+import { resolvePaths } from '../../daemon/paths.js';
+import { DispatchError } from '../../shared/errors.js';
+import { opForCommand } from './derive.js';
+import { printResult } from './output.js';
+
+/** Commands that are not ops: daemon lifecycle, MCP, schema, doctor and the demo. */
+export function addProcessCommands(program: Command): void {
+  program
+    .command('up')
+    .description('Start the daemon in the background (no-op when it is already running).')
+    .option('--simulate', 'run codex against the built-in simulated model provider (no tokens, no network)')
+    .option('--json', 'print JSON')
+    .action(async (options: { simulate?: boolean; json?: boolean }) => {
+      const { DaemonClient, startDaemon } = await import('../../daemon/client.js');
+      const paths = resolvePaths();
+      try {
+        const running = await DaemonClient.connect(paths.socket, { timeoutMs: 2000 });
+        const result = { status: 'already_running', pid: running.hello.pid, version: running.hello.version, socket: paths.socket };
+        await running.close();
+        printResult(result, options.json ?? false);
+        return;
+      } catch (error) {
+        if (!(error instanceof DispatchError) || error.code !== 'daemon_unreachable') throw error;
+      }
+      const started = await startDaemon(paths, { simulate: options.simulate ?? false });
+      printResult({ status: 'started', pid: started.hello.pid, version: started.hello.version, socket: paths.socket, home: paths.home }, options.json ?? false);
+      await started.close();
+    });
+
+  program
+    .command('down')
+    .description('Stop the daemon and its codex app-server.')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const { stopDaemon } = await import('../../daemon/client.js');
+      const result = await stopDaemon(resolvePaths());
+      printResult({ status: result.stopped ? 'stopped' : 'not_running', pid: result.pid }, options.json ?? false);
+    });
+
+  program
+    .command('mcp')
+    .description('Serve every op as MCP tools over stdio (starts the daemon on first use).')
+    .action(async () => {
+      const { runMcpStdio } = await import('../mcp/server.js');
+      await runMcpStdio();
+    });
+
+  program
+    .command('schema')
+    .description('Print the input and output JSON Schema of a command or op (e.g. "lane get", send).')
+    .argument('<command...>', 'command words or op name')
+    .action((words: string[]) => {
+      const text = words.join(' ');
+      const op = opForCommand(text);
+      if (!op) throw new DispatchError('usage', `unknown command or op for schema: ${text} (ops: ${opList.map((o) => o.name).join(', ')})`);
+      process.stdout.write(`${JSON.stringify({ command: text, op: op.name, summary: op.summary, intent: op.intent, input: inputJsonSchema(op), output: outputJsonSchema(op) }, null, 2)}\n`);
+    });
+
+  program
+    .command('doctor')
+    .description('Check the codex binary and version, auth, the daemon socket and pidfile, and the registry.')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const { runDoctor } = await import('../../daemon/doctor.js');
+      const report = await runDoctor(resolvePaths());
+      printResult(report, options.json ?? false);
+      if (!report.ok) process.exitCode = 1;
+    });
+
+  program
+    .command('demo')
+    .description('Rehearse dispatch end to end on the simulated provider in a throwaway home: two lanes, send, queue, stop.')
+    .option('--keep', 'leave the demo daemon and its home in place')
+    .action(async (options: { keep?: boolean }) => {
+      const { runDemo } = await import('./demo.js');
+      await runDemo({ keep: options.keep ?? false });
+    });
+}

@@ -1,0 +1,130 @@
+import type { Readable, Writable } from 'node:stream';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { CallToolRequestSchema, ErrorCode as McpErrorCode, ListToolsRequestSchema, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ensureDaemon, type DaemonClient } from '../../daemon/client.js';
+import { resolvePaths, type DispatchPaths } from '../../daemon/paths.js';
+import { DispatchError, ERROR_TABLE, toDispatchError } from '../../shared/errors.js';
+import { DISPATCH_VERSION } from '../../shared/version.js';
+import { registryToolList, routeToolCall, type DerivedTool } from './tools.js';
+
+/** Runs one op; the stdio server forwards to the daemon, tests pass a fake. */
+export type OpCaller = (op: string, input: Record<string, unknown>, options: { signal: AbortSignal }) => Promise<unknown>;
+
+const INSTRUCTIONS = [
+  'dispatch runs OpenAI Codex agents as named lanes behind a local daemon.',
+  "Every tool takes an `op` argument that picks the action; the other arguments are that op's input.",
+  'Tools are split by safety: *_read tools never change state, *_write tools do, *_destroy tools remove or roll back state.',
+  'Lanes are addressed by @handle, thread id or a unique id prefix. Failed calls return isError with _meta.code set to the dispatch error code.',
+].join(' ');
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The MCP projection of a dispatch error: the table's code, exit code and rpc code, plus the error's data. */
+export function errorResult(error: DispatchError): CallToolResult {
+  const entry = ERROR_TABLE[error.code];
+  return {
+    isError: true,
+    content: [{ type: 'text', text: error.message }],
+    // The table's keys go last so error data can never shadow the code a client branches on.
+    _meta: { ...(error.data ?? {}), code: error.code, exitCode: entry.exit, rpcCode: entry.rpc, retryable: entry.retryable },
+  };
+}
+
+/** The MCP projection of an op result: compact JSON for text-only clients, the object itself as structured content. */
+export function successResult(result: unknown): CallToolResult {
+  if (!isRecord(result)) {
+    // Every op output is an object by contract (tools.ts enforces it); anything else is a daemon bug.
+    throw new DispatchError('internal', `op result is not a JSON object (got ${result === null ? 'null' : typeof result})`);
+  }
+  return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result };
+}
+
+/** Builds the dispatch MCP server (low-level SDK Server, since the grouped schemas are raw JSON Schema) around an op caller. */
+export function createMcpServer(call: OpCaller, tools: readonly DerivedTool[] = registryToolList()): Server {
+  const server = new Server({ name: 'dispatch', version: DISPATCH_VERSION }, { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS });
+  const toolNames = new Set(tools.map((t) => t.tool.name));
+
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: tools.map((t) => t.tool) }));
+
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    const { name, arguments: args } = request.params;
+    // An unknown tool is a protocol fault (the client did not use tools/list), not a tool failure.
+    if (!toolNames.has(name)) throw new McpError(McpErrorCode.InvalidParams, `Tool ${name} not found`);
+    try {
+      const { op, input } = routeToolCall(name, args, tools);
+      return successResult(await call(op, input, { signal: extra.signal }));
+    } catch (error) {
+      return errorResult(toDispatchError(error));
+    }
+  });
+
+  return server;
+}
+
+/**
+ * A lazily connected daemon caller: the daemon is found (or started) on the first tool call, not at
+ * startup, so an MCP client can list tools without a daemon, and a dropped connection is re-made on the next call.
+ */
+export function daemonCaller(paths: DispatchPaths, env: NodeJS.ProcessEnv = process.env): { call: OpCaller; close: () => Promise<void> } {
+  let pending: Promise<DaemonClient> | undefined;
+
+  const connect = (): Promise<DaemonClient> => {
+    if (pending) return pending;
+    // DISPATCH_NO_AUTOSTART=1 matches the CLI: report daemon_unreachable instead of starting one.
+    const attempt: Promise<DaemonClient> = ensureDaemon(paths, { autoStart: env['DISPATCH_NO_AUTOSTART'] !== '1', env }).then(
+      (client) => {
+        client.onClose(() => {
+          if (pending === attempt) pending = undefined;
+        });
+        return client;
+      },
+      (error: unknown) => {
+        // Forget the failure so the next call tries again (the daemon may have been started meanwhile).
+        if (pending === attempt) pending = undefined;
+        throw error;
+      },
+    );
+    pending = attempt;
+    return attempt;
+  };
+
+  return {
+    call: async (op, input, { signal }) => (await connect()).call(op, input, { cwd: process.cwd(), signal }),
+    close: async () => {
+      const current = pending;
+      pending = undefined;
+      await current?.then((client) => client.close()).catch(() => undefined);
+    },
+  };
+}
+
+export interface McpStdioOptions {
+  /** Defaults to resolvePaths(process.env). */
+  paths?: DispatchPaths;
+  /** Streams to serve on; default process.stdin/stdout (stdout is the MCP channel, so nothing else may write to it). */
+  stdin?: Readable;
+  stdout?: Writable;
+}
+
+/** `dispatch mcp`: serves the dispatch tools over stdio until the client closes stdin; each tool call goes to dispatchd. */
+export async function runMcpStdio(options: McpStdioOptions = {}): Promise<void> {
+  const daemon = daemonCaller(options.paths ?? resolvePaths());
+  const server = createMcpServer(daemon.call);
+  const stdin = options.stdin ?? process.stdin;
+  const transport = new StdioServerTransport(stdin, options.stdout ?? process.stdout);
+  const closed = new Promise<void>((resolve) => {
+    server.onclose = resolve;
+  });
+  await server.connect(transport);
+  // The SDK's stdio transport does not watch for end of input; without this an open daemon socket keeps the process alive.
+  const endOfInput = (): void => void server.close();
+  stdin.once('end', endOfInput);
+  stdin.once('close', endOfInput);
+  await closed;
+  stdin.off('end', endOfInput);
+  stdin.off('close', endOfInput);
+  await daemon.close();
+}

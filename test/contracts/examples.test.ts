@@ -1,0 +1,69 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { opList } from '../../src/contracts/index.js';
+import { silentLogger, type OpContext } from '../../src/core/context.js';
+import { executeOp } from '../../src/daemon/executor.js';
+import { LaneFeedHub } from '../../src/daemon/laneFeed.js';
+import { DispatchError } from '../../src/shared/errors.js';
+import { openStore } from '../../src/store/index.js';
+import { FakeAppServer } from '../helpers/fakeAppServer.js';
+
+/** A fresh registry holding one owned idle lane, @alpha, and a handler context around it. */
+async function contextWithAlpha(): Promise<OpContext> {
+  const store = openStore({ path: ':memory:' });
+  const appServer = new FakeAppServer();
+  const cwd = mkdtempSync(path.join(os.tmpdir(), 'dispatch-examples-'));
+  const ctx: OpContext = {
+    store,
+    appServer,
+    clock: { now: () => new Date('2026-11-25T12:00:00Z') },
+    feed: new LaneFeedHub(),
+    log: silentLogger,
+    daemon: { pid: 1, version: 'test', startedAt: new Date('2026-11-25T11:00:00Z'), home: cwd, socket: path.join(cwd, 's') },
+    callerCwd: cwd,
+    signal: new AbortController().signal,
+    drainQueue: async () => undefined,
+  };
+  await executeOp('open', { name: 'alpha' }, ctx);
+  return ctx;
+}
+
+// Every op's declared examples run through the real executor (strict input, handler, output check).
+describe('op examples', () => {
+  for (const op of opList) {
+    for (const example of op.examples) {
+      it(`${op.name}: ${example.name}`, async () => {
+        const ctx = await contextWithAlpha();
+        const run = executeOp(op.name, example.input, ctx);
+        if (example.error) {
+          const error = await run.then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(error, `expected ${example.error}`).toBeInstanceOf(DispatchError);
+          expect((error as DispatchError).code).toBe(example.error);
+        } else {
+          expect(await run).toMatchObject(example.output ?? {});
+        }
+      });
+    }
+  }
+
+  it('every op rejects an unknown input field', async () => {
+    const ctx = await contextWithAlpha();
+    for (const op of opList) {
+      const input = { ...(op.examples[0]?.input ?? {}), not_a_field: true };
+      await expect(executeOp(op.name, input, ctx), op.name).rejects.toMatchObject({ code: 'validation' });
+    }
+  });
+
+  it('every op declares a summary, an intent and a route or a documented MCP-only reason', () => {
+    for (const op of opList) {
+      expect(op.summary.length, op.name).toBeGreaterThan(10);
+      expect(['read', 'write', 'destroy']).toContain(op.intent);
+    }
+    expect(opList.filter((op) => op.cli === null).map((op) => op.name)).toEqual(['open']);
+  });
+});

@@ -1,0 +1,458 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LatestTurn, Trigger, TurnSettings } from '../../src/core/model.js';
+import type { Clock, LanePatch, Store } from '../../src/core/ports.js';
+import { DispatchError } from '../../src/shared/errors.js';
+import { laneRecord, manualClock, type ManualClock } from './helpers.js';
+
+function expectDispatchError(fn: () => unknown, code: DispatchError['code'], message: string): void {
+  let thrown: unknown;
+  try {
+    fn();
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown).toBeInstanceOf(DispatchError);
+  expect((thrown as DispatchError).code).toBe(code);
+  expect((thrown as DispatchError).message).toBe(message);
+}
+
+function triggerInput(id: string, overrides: Partial<Omit<Trigger, 'createdAt' | 'lastFiredAt'>> = {}): Omit<Trigger, 'createdAt' | 'lastFiredAt'> {
+  return {
+    id,
+    name: `trigger ${id}`,
+    lane: '@alpha',
+    when: { kind: 'interval', seconds: 60 },
+    action: { kind: 'send', text: 'continue' },
+    guard: { idleOnly: true, minIntervalSeconds: null, dedupe: false, once: false },
+    enabled: true,
+    ...overrides,
+  };
+}
+
+/**
+ * The Store port's conformance suite. `open` must return a fresh, empty store whose timestamps
+ * come from the clock it is given (a plain `() => Store` fits the type, but then the verbatim
+ * timestamp and ordering tests fail, as they should for a store that ignores its clock).
+ */
+export function runStoreSuite(open: (clock: Clock) => Store): void {
+  let store: Store;
+  let clock: ManualClock;
+
+  beforeEach(() => {
+    clock = manualClock();
+    store = open(clock);
+  });
+
+  afterEach(() => {
+    store.close();
+  });
+
+  describe('lanes', () => {
+    it('inserts a lane with clock timestamps and finds it again', () => {
+      const lane = store.lanes.insert(laneRecord('t-1'));
+      expect(lane).toEqual({
+        id: 't-1',
+        handle: '@t-1',
+        source: 'own',
+        cwd: '/work/t-1',
+        status: 'idle',
+        activeTurnId: null,
+        settings: { sandbox: 'workspace-write', approvalPolicy: 'never' },
+        ephemeral: false,
+        latestTurn: null,
+        lastAgentMessage: null,
+        createdAt: '2030-01-02T03:04:05.678Z',
+        updatedAt: '2030-01-02T03:04:05.678Z',
+        lastEventAt: null,
+      });
+      expect(store.lanes.find('t-1')).toEqual(lane);
+      expect(store.lanes.find('missing')).toBeUndefined();
+    });
+
+    it('round-trips every settings field, and keeps absent optional settings absent', () => {
+      const full: TurnSettings = {
+        sandbox: 'danger-full-access',
+        approvalPolicy: 'on-request',
+        approvalsReviewer: 'auto_review',
+        model: 'gpt-5.5',
+        modelProvider: 'openai',
+        effort: 'xhigh',
+        summary: 'detailed',
+        personality: 'pragmatic',
+        serviceTier: 'flex',
+        outputSchema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'], nested: [1, null, 'x'] },
+      };
+      store.lanes.insert(laneRecord('full', { settings: full }));
+      store.lanes.insert(laneRecord('minimal'));
+      expect(store.lanes.find('full')?.settings).toEqual(full);
+      const minimal = store.lanes.find('minimal')?.settings;
+      expect(minimal).toEqual({ sandbox: 'workspace-write', approvalPolicy: 'never' });
+      expect(Object.keys(minimal ?? {})).toEqual(['sandbox', 'approvalPolicy']);
+    });
+
+    it('round-trips source, null cwd, status and the ephemeral flag', () => {
+      store.lanes.insert(laneRecord('att', { source: 'attached', cwd: null, status: 'unknown', ephemeral: true }));
+      expect(store.lanes.find('att')).toMatchObject({ source: 'attached', cwd: null, status: 'unknown', ephemeral: true });
+    });
+
+    it('round-trips latestTurn: null, an object with a null error, an object with an error, null again', () => {
+      store.lanes.insert(laneRecord('lt'));
+      expect(store.lanes.find('lt')?.latestTurn).toBeNull();
+      const ok: LatestTurn = { id: 'turn-1', status: 'completed', error: null, at: '2030-01-02T03:05:00.000Z' };
+      expect(store.lanes.update('lt', { latestTurn: ok }).latestTurn).toEqual(ok);
+      expect(store.lanes.find('lt')?.latestTurn).toEqual(ok);
+      const failed: LatestTurn = { id: 'turn-2', status: 'failed', error: { message: 'boom', code: 'usageLimitExceeded' }, at: '2030-01-02T03:06:00.000Z' };
+      store.lanes.update('lt', { latestTurn: failed });
+      expect(store.lanes.find('lt')?.latestTurn).toEqual(failed);
+      const noCode: LatestTurn = { id: 'turn-3', status: 'interrupted', error: { message: 'stopped' }, at: '2030-01-02T03:07:00.000Z' };
+      store.lanes.update('lt', { latestTurn: noCode });
+      expect(store.lanes.find('lt')?.latestTurn?.error).toEqual({ message: 'stopped' });
+      expect(store.lanes.update('lt', { latestTurn: null }).latestTurn).toBeNull();
+    });
+
+    it('refuses a taken handle on insert with a conflict, and stores nothing', () => {
+      store.lanes.insert(laneRecord('a', { handle: '@shared' }));
+      expectDispatchError(() => store.lanes.insert(laneRecord('b', { handle: '@shared' })), 'conflict', "lane handle '@shared' is already taken");
+      expect(store.lanes.find('b')).toBeUndefined();
+      expect(store.lanes.list()).toHaveLength(1);
+    });
+
+    it('refuses a duplicate lane id with a conflict', () => {
+      store.lanes.insert(laneRecord('dup'));
+      expect(() => store.lanes.insert(laneRecord('dup', { handle: '@other' }))).toThrow(expect.objectContaining({ code: 'conflict' }) as Error);
+    });
+
+    it('refuses renaming to a taken handle, allows renaming to its own or a free handle', () => {
+      store.lanes.insert(laneRecord('a'));
+      store.lanes.insert(laneRecord('b'));
+      expectDispatchError(() => store.lanes.update('b', { handle: '@a' }), 'conflict', "lane handle '@a' is already taken");
+      expect(store.lanes.find('b')?.handle).toBe('@b');
+      expect(store.lanes.update('b', { handle: '@b' }).handle).toBe('@b');
+      expect(store.lanes.update('b', { handle: '@bee' }).handle).toBe('@bee');
+      expect(store.lanes.findByHandle('@b')).toEqual([]);
+      expect(store.lanes.findByHandle('@bee').map((l) => l.id)).toEqual(['b']);
+    });
+
+    it('finds by exact, case-sensitive handle and returns an array', () => {
+      store.lanes.insert(laneRecord('lower', { handle: '@fix' }));
+      store.lanes.insert(laneRecord('upper', { handle: '@Fix' }));
+      expect(store.lanes.findByHandle('@fix').map((l) => l.id)).toEqual(['lower']);
+      expect(store.lanes.findByHandle('@Fix').map((l) => l.id)).toEqual(['upper']);
+      expect(store.lanes.findByHandle('@fi')).toEqual([]);
+      expect(store.lanes.findByHandle('fix')).toEqual([]);
+    });
+
+    it('applies only the patch keys present: null clears, absent and undefined leave alone', () => {
+      store.lanes.insert(laneRecord('p'));
+      store.lanes.update('p', { activeTurnId: 'turn-9', lastAgentMessage: 'hello', lastEventAt: '2030-01-02T03:04:06.000Z', status: 'busy' });
+
+      clock.advance(1000);
+      const bumped = store.lanes.update('p', {});
+      expect(bumped.updatedAt).toBe('2030-01-02T03:04:06.678Z');
+      expect(bumped.createdAt).toBe('2030-01-02T03:04:05.678Z');
+      expect(bumped).toMatchObject({ activeTurnId: 'turn-9', lastAgentMessage: 'hello', status: 'busy', cwd: '/work/p' });
+
+      const cleared = store.lanes.update('p', { activeTurnId: null, cwd: undefined });
+      expect(cleared.activeTurnId).toBeNull();
+      expect(cleared.cwd).toBe('/work/p');
+      expect(cleared.lastAgentMessage).toBe('hello');
+      expect(cleared.lastEventAt).toBe('2030-01-02T03:04:06.000Z');
+
+      const more = store.lanes.update('p', { cwd: null, lastAgentMessage: null, lastEventAt: null, status: 'idle' });
+      expect(more).toMatchObject({ cwd: null, lastAgentMessage: null, lastEventAt: null, status: 'idle', activeTurnId: null, handle: '@p' });
+      expect(store.lanes.find('p')).toEqual(more);
+    });
+
+    it('ignores keys outside LanePatch, so a wider object cannot reach other columns', () => {
+      store.lanes.insert(laneRecord('w'));
+      const wide = { status: 'busy', settings: { sandbox: 'read-only', approvalPolicy: 'never' }, createdAt: 'never', id: 'other' } as LanePatch;
+      const updated = store.lanes.update('w', wide);
+      expect(updated).toMatchObject({ id: 'w', status: 'busy', createdAt: '2030-01-02T03:04:05.678Z', settings: { sandbox: 'workspace-write' } });
+    });
+
+    it('throws not_found for an unknown lane on update and creates nothing', () => {
+      expectDispatchError(() => store.lanes.update('ghost', { status: 'busy' }), 'not_found', "no lane 'ghost'");
+      expectDispatchError(() => store.lanes.update('ghost', {}), 'not_found', "no lane 'ghost'");
+      expect(store.lanes.list({ includeArchived: true })).toEqual([]);
+    });
+
+    it('lists without archived lanes unless asked, ordered by created_at then insertion', () => {
+      clock.set('2030-01-02T10:00:00.000Z');
+      store.lanes.insert(laneRecord('late'));
+      clock.set('2030-01-02T09:00:00.000Z');
+      store.lanes.insert(laneRecord('early-2'));
+      store.lanes.insert(laneRecord('early-1'));
+      store.lanes.insert(laneRecord('gone', { status: 'archived' }));
+      clock.set('2030-01-02T11:00:00.000Z');
+      store.lanes.insert(laneRecord('latest'));
+      store.lanes.update('latest', { status: 'archived' });
+
+      expect(store.lanes.list().map((l) => l.id)).toEqual(['early-2', 'early-1', 'late']);
+      expect(store.lanes.list({ includeArchived: false }).map((l) => l.id)).toEqual(['early-2', 'early-1', 'late']);
+      expect(store.lanes.list({ includeArchived: true }).map((l) => l.id)).toEqual(['early-2', 'early-1', 'gone', 'late', 'latest']);
+      // Updating must not reorder: the order is by creation, not by last change.
+      store.lanes.update('early-2', { status: 'busy' });
+      expect(store.lanes.list().map((l) => l.id)).toEqual(['early-2', 'early-1', 'late']);
+    });
+  });
+
+  describe('audit', () => {
+    it('records with defaults and the clock timestamp', () => {
+      store.audit.record({ op: 'open' });
+      const [entry] = store.audit.recent({ limit: 10 });
+      expect(entry).toEqual({ id: expect.any(Number) as number, ts: '2030-01-02T03:04:05.678Z', op: 'open', lane: null, triggerId: null, detail: null, outcome: 'ok' });
+    });
+
+    it('records every field', () => {
+      store.audit.record({ op: 'trigger', lane: 'lane-1', triggerId: 'trg-1', detail: 'fired', outcome: 'lane_busy' });
+      expect(store.audit.recent({ limit: 1 })[0]).toMatchObject({ op: 'trigger', lane: 'lane-1', triggerId: 'trg-1', detail: 'fired', outcome: 'lane_busy' });
+      store.audit.record({ op: 'x', lane: null, triggerId: null, detail: null });
+      expect(store.audit.recent({ limit: 1 })[0]).toMatchObject({ op: 'x', lane: null, triggerId: null, detail: null, outcome: 'ok' });
+    });
+
+    it('returns the newest first, honours limit and the lane filter', () => {
+      for (let i = 0; i < 5; i++) store.audit.record({ op: `op-${i}`, lane: i % 2 === 0 ? 'even' : 'odd' });
+      expect(store.audit.recent({ limit: 3 }).map((e) => e.op)).toEqual(['op-4', 'op-3', 'op-2']);
+      expect(store.audit.recent({ limit: 10, lane: 'even' }).map((e) => e.op)).toEqual(['op-4', 'op-2', 'op-0']);
+      expect(store.audit.recent({ limit: 10, lane: 'none' })).toEqual([]);
+      expect(store.audit.recent({ limit: 0 })).toEqual([]);
+      const ids = store.audit.recent({ limit: 10 }).map((e) => e.id);
+      expect([...ids].sort((a, b) => b - a)).toEqual(ids);
+    });
+
+    it('truncates detail to 500 characters', () => {
+      const exact = 'x'.repeat(500);
+      const long = `${'y'.repeat(499)}zzzz${'w'.repeat(2000)}`;
+      store.audit.record({ op: 'exact', detail: exact });
+      store.audit.record({ op: 'long', detail: long });
+      const [longEntry, exactEntry] = store.audit.recent({ limit: 2 });
+      expect(exactEntry?.detail).toBe(exact);
+      expect(longEntry?.detail).toHaveLength(500);
+      expect(longEntry?.detail?.startsWith('y'.repeat(499))).toBe(true);
+      expect(longEntry?.detail?.endsWith('…')).toBe(true);
+    });
+  });
+
+  describe('triggers', () => {
+    it('inserts with created_at from the clock and no last fire, and round-trips the specs', () => {
+      const input = triggerInput('trg-1', {
+        when: { kind: 'cron', expr: '0 9 * * 1-5', timezone: 'Europe/Berlin' },
+        action: { kind: 'steer', text: 'status?', target: '@other' },
+        guard: { idleOnly: false, minIntervalSeconds: 300, dedupe: true, once: true },
+        enabled: false,
+      });
+      const created = store.triggers.insert(input);
+      expect(created).toEqual({ ...input, createdAt: '2030-01-02T03:04:05.678Z', lastFiredAt: null });
+      expect(store.triggers.find('trg-1')).toEqual(created);
+      expect(store.triggers.find('nope')).toBeUndefined();
+    });
+
+    it('keeps absent optional spec fields absent', () => {
+      store.triggers.insert(triggerInput('plain', { when: { kind: 'cron', expr: '* * * * *' } }));
+      const found = store.triggers.find('plain');
+      expect(found?.action).toEqual({ kind: 'send', text: 'continue' });
+      expect(Object.hasOwn(found?.action ?? {}, 'target')).toBe(false);
+      expect(Object.hasOwn(found?.when ?? {}, 'timezone')).toBe(false);
+    });
+
+    it('refuses a duplicate id with a conflict', () => {
+      store.triggers.insert(triggerInput('same'));
+      expect(() => store.triggers.insert(triggerInput('same'))).toThrow(expect.objectContaining({ code: 'conflict' }) as Error);
+    });
+
+    it('lists by created_at, then id', () => {
+      clock.set('2030-01-02T10:00:00.000Z');
+      store.triggers.insert(triggerInput('late'));
+      clock.set('2030-01-02T09:00:00.000Z');
+      store.triggers.insert(triggerInput('b'));
+      store.triggers.insert(triggerInput('a'));
+      expect(store.triggers.list().map((t) => t.id)).toEqual(['a', 'b', 'late']);
+    });
+
+    it('enables and disables, returning the trigger, or undefined when unknown', () => {
+      store.triggers.insert(triggerInput('t'));
+      expect(store.triggers.setEnabled('t', false)?.enabled).toBe(false);
+      expect(store.triggers.find('t')?.enabled).toBe(false);
+      expect(store.triggers.setEnabled('t', true)?.enabled).toBe(true);
+      expect(store.triggers.setEnabled('unknown', true)).toBeUndefined();
+    });
+
+    it('marks a fire with the given timestamp verbatim', () => {
+      store.triggers.insert(triggerInput('t'));
+      store.triggers.markFired('t', '2031-05-06T07:08:09.010Z');
+      expect(store.triggers.find('t')?.lastFiredAt).toBe('2031-05-06T07:08:09.010Z');
+      store.triggers.markFired('unknown', '2031-05-06T07:08:09.010Z');
+    });
+
+    it('removes once', () => {
+      store.triggers.insert(triggerInput('t'));
+      expect(store.triggers.remove('t')).toBe(true);
+      expect(store.triggers.remove('t')).toBe(false);
+      expect(store.triggers.find('t')).toBeUndefined();
+      expect(store.triggers.list()).toEqual([]);
+    });
+  });
+
+  describe('queue', () => {
+    it('enqueues a pending message with clock timestamps', () => {
+      const message = store.queue.enqueue('lane-a', 'first');
+      expect(message).toEqual({
+        id: expect.any(Number) as number,
+        lane: 'lane-a',
+        text: 'first',
+        status: 'pending',
+        createdAt: '2030-01-02T03:04:05.678Z',
+        updatedAt: '2030-01-02T03:04:05.678Z',
+        error: null,
+      });
+      expect(store.queue.find(message.id)).toEqual(message);
+      expect(store.queue.find(message.id + 1000)).toBeUndefined();
+    });
+
+    it('gives increasing ids and the lowest pending id per lane as next', () => {
+      const a1 = store.queue.enqueue('a', '1');
+      const b1 = store.queue.enqueue('b', '1');
+      const a2 = store.queue.enqueue('a', '2');
+      expect(a1.id).toBeLessThan(b1.id);
+      expect(b1.id).toBeLessThan(a2.id);
+      expect(store.queue.nextPending('a')?.id).toBe(a1.id);
+      expect(store.queue.claim(a1.id)).toBe(true);
+      expect(store.queue.nextPending('a')?.id).toBe(a2.id);
+      expect(store.queue.cancel(a2.id)).toBe(true);
+      expect(store.queue.nextPending('a')).toBeUndefined();
+      expect(store.queue.nextPending('b')?.id).toBe(b1.id);
+      expect(store.queue.nextPending('nobody')).toBeUndefined();
+    });
+
+    it('lets exactly one of two claims win', () => {
+      const { id } = store.queue.enqueue('a', 'x');
+      clock.advance(500);
+      const results = [store.queue.claim(id), store.queue.claim(id)];
+      expect(results).toEqual([true, false]);
+      expect(store.queue.find(id)).toMatchObject({ status: 'sending', updatedAt: '2030-01-02T03:04:06.178Z', createdAt: '2030-01-02T03:04:05.678Z' });
+      expect(store.queue.claim(id + 1000)).toBe(false);
+    });
+
+    it('completes, fails and cancels', () => {
+      const sent = store.queue.enqueue('a', 'ok');
+      const failed = store.queue.enqueue('a', 'bad');
+      const cancelled = store.queue.enqueue('a', 'never');
+      store.queue.claim(sent.id);
+      store.queue.complete(sent.id);
+      store.queue.claim(failed.id);
+      store.queue.fail(failed.id, 'lane_busy');
+      expect(store.queue.find(sent.id)).toMatchObject({ status: 'sent', error: null });
+      expect(store.queue.find(failed.id)).toMatchObject({ status: 'error', error: 'lane_busy' });
+
+      expect(store.queue.cancel(cancelled.id)).toBe(true);
+      expect(store.queue.find(cancelled.id)?.status).toBe('cancelled');
+      expect(store.queue.cancel(cancelled.id)).toBe(false);
+      expect(store.queue.cancel(sent.id)).toBe(false);
+      expect(store.queue.cancel(failed.id)).toBe(false);
+      expect(store.queue.cancel(9999)).toBe(false);
+
+      // A retried message that then goes through loses its old error.
+      store.queue.complete(failed.id);
+      expect(store.queue.find(failed.id)).toMatchObject({ status: 'sent', error: null });
+    });
+
+    it('refuses to cancel a message already being sent', () => {
+      const { id } = store.queue.enqueue('a', 'x');
+      expect(store.queue.claim(id)).toBe(true);
+      expect(store.queue.cancel(id)).toBe(false);
+      expect(store.queue.find(id)?.status).toBe('sending');
+    });
+
+    it('lists by lane and statuses, ordered by id, and counts pending', () => {
+      const a1 = store.queue.enqueue('a', '1');
+      const b1 = store.queue.enqueue('b', '1');
+      const a2 = store.queue.enqueue('a', '2');
+      const a3 = store.queue.enqueue('a', '3');
+      store.queue.claim(a2.id);
+      store.queue.cancel(a3.id);
+
+      expect(store.queue.list({}).map((m) => m.id)).toEqual([a1.id, b1.id, a2.id, a3.id]);
+      expect(store.queue.list({ lane: 'a' }).map((m) => m.id)).toEqual([a1.id, a2.id, a3.id]);
+      expect(store.queue.list({ statuses: ['pending'] }).map((m) => m.id)).toEqual([a1.id, b1.id]);
+      expect(store.queue.list({ lane: 'a', statuses: ['pending', 'sending'] }).map((m) => m.id)).toEqual([a1.id, a2.id]);
+      expect(store.queue.list({ lane: 'a', statuses: ['sent'] })).toEqual([]);
+      expect(store.queue.list({ statuses: [] })).toEqual([]);
+      expect(store.queue.list({ lane: 'nobody' })).toEqual([]);
+
+      expect(store.queue.pendingCount('a')).toBe(1);
+      expect(store.queue.pendingCount('b')).toBe(1);
+      expect(store.queue.pendingCount('nobody')).toBe(0);
+    });
+  });
+
+  describe('transactions', () => {
+    it('returns what the function returns and commits', () => {
+      const lane = store.transaction(() => {
+        const created = store.lanes.insert(laneRecord('t'));
+        store.audit.record({ op: 'open', lane: created.id });
+        return created;
+      });
+      expect(lane.id).toBe('t');
+      expect(store.lanes.find('t')).toBeDefined();
+      expect(store.audit.recent({ limit: 10 })).toHaveLength(1);
+    });
+
+    it('rolls everything back when the function throws', () => {
+      expect(() =>
+        store.transaction(() => {
+          store.lanes.insert(laneRecord('t'));
+          store.audit.record({ op: 'open', lane: 't' });
+          store.queue.enqueue('t', 'hi');
+          store.triggers.insert(triggerInput('trg'));
+          throw new Error('abort');
+        }),
+      ).toThrow('abort');
+      expect(store.lanes.list({ includeArchived: true })).toEqual([]);
+      expect(store.audit.recent({ limit: 10 })).toEqual([]);
+      expect(store.queue.list({})).toEqual([]);
+      expect(store.triggers.list()).toEqual([]);
+    });
+
+    it('rolls back earlier writes when a later repository call fails', () => {
+      store.lanes.insert(laneRecord('taken'));
+      expect(() =>
+        store.transaction(() => {
+          store.audit.record({ op: 'new' });
+          store.lanes.insert(laneRecord('second', { handle: '@taken' }));
+        }),
+      ).toThrow(DispatchError);
+      expect(store.audit.recent({ limit: 10 })).toEqual([]);
+    });
+
+    it('joins nested calls: an outer throw undoes the inner work too', () => {
+      expect(() =>
+        store.transaction(() => {
+          store.lanes.insert(laneRecord('outer'));
+          store.transaction(() => store.lanes.insert(laneRecord('inner')));
+          throw new Error('outer fails');
+        }),
+      ).toThrow('outer fails');
+      expect(store.lanes.list({ includeArchived: true })).toEqual([]);
+    });
+
+    it('undoes only the inner work when an inner throw is caught', () => {
+      store.transaction(() => {
+        store.lanes.insert(laneRecord('outer'));
+        try {
+          store.transaction(() => {
+            store.lanes.insert(laneRecord('inner'));
+            throw new Error('inner fails');
+          });
+        } catch {
+          // The outer transaction carries on without the inner writes.
+        }
+        store.lanes.insert(laneRecord('after'));
+      });
+      expect(store.lanes.list().map((l) => l.id)).toEqual(['outer', 'after']);
+    });
+  });
+
+  it('reports a schema version', () => {
+    expect(store.schemaVersion()).toBeGreaterThan(0);
+  });
+}
