@@ -10,14 +10,18 @@ export function toHandle(name: string): string {
 }
 
 /**
- * Finds a lane by exact id, then handle (the @ optional), then a unique id prefix of at least
- * four characters. Ambiguity is an error listing the candidates, never a guess.
+ * Finds a lane by exact id, then handle (the @ optional), then its name without the `new`
+ * prefix, then a unique id prefix of at least four characters. Ambiguity is an error listing the candidates, never a guess.
  */
 export function resolveLane(store: Store, selector: string): Lane {
   const exact = store.lanes.find(selector);
   if (exact) return exact;
   const byHandle = store.lanes.findByHandle(selector.startsWith('@') ? selector : `@${selector}`);
   if (byHandle.length === 1 && byHandle[0]) return byHandle[0];
+  // `new` decorates names with a prefix ("@[repo] fix-tests"); the bare name works when unique.
+  const bare = selector.replace(/^@/, '');
+  const byBareName = store.lanes.list({ includeArchived: true }).filter((lane) => lane.handle.endsWith(` ${bare}`) && /^@\[[^\]]*\] /.test(lane.handle));
+  if (byBareName.length === 1 && byBareName[0]) return byBareName[0];
   if (selector.length >= 4 && !selector.startsWith('@')) {
     const matches = store.lanes.list({ includeArchived: true }).filter((lane) => lane.id.startsWith(selector));
     if (matches.length === 1 && matches[0]) return matches[0];

@@ -40,12 +40,14 @@ describe('compareVersions', () => {
     expect(compareVersions(a, b)).toBe(expected);
   });
 
-  // BUG (src/codex/binary.ts, compareVersions: `return pa < pb ? -1 : 1`): pre-release suffixes are
-  // compared as whole strings, so alpha.10 sorts before alpha.9 (semver compares numeric identifiers
-  // numerically). Harmless while MIN_CODEX_VERSION is a release, wrong once it is a pre-release.
-  it('BUG: compares numeric pre-release identifiers numerically (alpha.10 > alpha.9)', () => {
+  // Regression: pre-release suffixes were compared as whole strings, so alpha.10 sorted before alpha.9.
+  it('compares numeric pre-release identifiers numerically (alpha.10 > alpha.9)', () => {
     expect(compareVersions('0.144.0-alpha.10', '0.144.0-alpha.9')).toBe(1);
     expect(compareVersions('0.144.0-alpha.9', '0.144.0-alpha.10')).toBe(-1);
+    // semver: numeric identifiers sort before alphanumeric ones, and a longer set wins a tie.
+    expect(compareVersions('1.0.0-alpha.1', '1.0.0-alpha.beta')).toBe(-1);
+    expect(compareVersions('1.0.0-alpha', '1.0.0-alpha.1')).toBe(-1);
+    expect(compareVersions('1.0.0-rc.1', '1.0.0-beta.11')).toBe(1);
   });
 });
 

@@ -18,6 +18,8 @@ interface WireMessage {
   params?: unknown;
   result?: unknown;
   error?: unknown;
+  /** ServerNotification carries it at the top level. */
+  emittedAtMs?: unknown;
 }
 
 interface Entry {

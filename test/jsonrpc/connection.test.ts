@@ -378,14 +378,20 @@ describe('JsonRpcConnection', () => {
     expect((errors[0] as DispatchError).code).toBe('protocol');
   });
 
-  // BUG (src/jsonrpc/connection.ts, request(): `options.signal?.throwIfAborted()`): an already-aborted
-  // signal rejects with the signal's raw reason (a DOMException AbortError), not DispatchError('cancelled').
-  it('BUG: rejects with DispatchError cancelled when the signal is already aborted before the call', async () => {
+  // Regression: request() used `options.signal?.throwIfAborted()`, which rejected with the signal's raw
+  // reason (a DOMException AbortError, or whatever was passed to abort()) instead of DispatchError.
+  it('rejects with DispatchError cancelled when the signal is already aborted before the call', async () => {
     const { conn, received } = await withRawPeer();
     const error = await rejectionOf(conn.request('x', undefined, { signal: AbortSignal.abort() }));
     expect(received).toEqual([]);
     expect(error).toBeInstanceOf(DispatchError);
     expect((error as DispatchError).code).toBe('cancelled');
+    // A custom abort reason is kept as the cause, not thrown as-is.
+    const reason = new Error('stop now');
+    const custom = await dispatchErrorOf(conn.request('y', undefined, { signal: AbortSignal.abort(reason) }), 'cancelled');
+    expect(custom.cause).toBe(reason);
+    expect(received).toEqual([]);
+    expect(conn.pendingCount).toBe(0);
   });
 
   it('rejects every pending request with transport_closed on close and empties the pending map', async () => {
@@ -477,11 +483,10 @@ describe('JsonRpcConnection', () => {
     await expect(third).resolves.toBe(3);
   });
 
-  // BUG (src/jsonrpc/connection.ts, request()/sendRequest()): when the signal aborts after a queued
-  // request was granted its slot (grant() already removed the abort listener) but before sendRequest()
-  // registers its own, addEventListener('abort') on an already-aborted signal never fires: the request
-  // is still sent and only ends by timeout (or never, with timeoutMs 0).
-  it('BUG: honours an abort that fires between the slot grant and the send (queued request)', async () => {
+  // Regression: an abort landing after a queued request was granted its slot (grant() had removed the
+  // abort listener) but before sendRequest() added its own was missed — addEventListener('abort') on an
+  // already-aborted signal never fires — so the request was sent anyway and ended only by timeout.
+  it('honours an abort that fires between the slot grant and the send (queued request)', async () => {
     const { conn, received, send } = await withRawPeer({ maxInFlight: 1 });
     const controller = new AbortController();
     // Aborting in the first request's continuation lands exactly in that window.
