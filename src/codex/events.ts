@@ -33,7 +33,11 @@ export function laneItemOf(item: ThreadItem): LaneItem {
     case 'agentMessage':
       return { ...base, text: item.text };
     case 'userMessage':
-      return { ...base, text: item.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n') };
+      return {
+        ...base,
+        text: item.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n'),
+        ...(item.clientId ? { clientId: item.clientId } : {}),
+      };
     case 'commandExecution':
       return { ...base, command: item.command, exitCode: item.exitCode, status: item.status };
     case 'fileChange':

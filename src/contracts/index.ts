@@ -2,6 +2,8 @@ import type { OpContract } from './defineOp.js';
 import { archiveOp } from './ops/archive.js';
 import { attachOp } from './ops/attach.js';
 import { compactOp } from './ops/compact.js';
+import { deliveryGetOp } from './ops/deliveryGet.js';
+import { deliveryReconcileOp } from './ops/deliveryReconcile.js';
 import { discoverOp } from './ops/discover.js';
 import { forkOp } from './ops/fork.js';
 import { goalClearOp } from './ops/goalClear.js';
@@ -11,6 +13,8 @@ import { laneRenameOp } from './ops/laneRename.js';
 import { logOp } from './ops/log.js';
 import { newOp } from './ops/new.js';
 import { openOp } from './ops/open.js';
+import { queueCancelOp } from './ops/queueCancel.js';
+import { queueListOp } from './ops/queueList.js';
 import { restoreOp } from './ops/restore.js';
 import { rollbackOp } from './ops/rollback.js';
 import { rosterOp } from './ops/roster.js';
@@ -54,6 +58,10 @@ export const ops = {
   'trigger-rm': triggerRmOp,
   'trigger-pause': triggerPauseOp,
   'trigger-resume': triggerResumeOp,
+  'delivery-get': deliveryGetOp,
+  'delivery-reconcile': deliveryReconcileOp,
+  'queue-list': queueListOp,
+  'queue-cancel': queueCancelOp,
 } as const;
 
 export type Ops = typeof ops;

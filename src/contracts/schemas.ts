@@ -119,3 +119,23 @@ export const triggerView = z.object({
 });
 
 export const triggerId = z.string().min(1).describe('Trigger id.');
+
+export const DELIVERY_STATES = ['queued', 'submitting', 'accepted', 'completed', 'failed', 'ambiguous', 'cancelled'] as const;
+
+export const receiptId = z.number().int().min(1).describe('Delivery receipt id.');
+
+export const deliveryView = z.object({
+  receipt: z.number(),
+  lane: z.string(),
+  mode: z.enum(['send', 'steer', 'queue', 'interject', 'context']),
+  source: z.string(),
+  state: z.enum(DELIVERY_STATES),
+  text: z.string(),
+  idempotency_key: z.string().nullable(),
+  client_message_id: z.string(),
+  turn_id: z.string().nullable(),
+  error: z.string().nullable(),
+  note: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});

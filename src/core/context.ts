@@ -45,6 +45,18 @@ export interface OpContext {
   signal: AbortSignal;
   /** Asks the queue to start the lane's next message if the lane is idle. */
   drainQueue(laneId: string): Promise<void>;
+  /**
+   * Fault injection for crash tests: resolves at once unless DISPATCH_FAILPOINT names this point,
+   * in which case it never resolves (the daemon "dies" there when the test kills it).
+   */
+  failpoint(name: string): Promise<void>;
+}
+
+/** The failpoint hook for a process: only the point named in DISPATCH_FAILPOINT ever blocks. */
+export function failpointFromEnv(value: string | undefined): (name: string) => Promise<void> {
+  return async (name) => {
+    if (value === name) await new Promise<never>(() => undefined);
+  };
 }
 
 export const silentLogger: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -22,6 +22,8 @@ export interface LaneItem {
   exitCode?: number | null;
   status?: string;
   paths?: string[];
+  /** On user messages: the clientUserMessageId the message was sent with (delivery receipts). */
+  clientId?: string;
   raw: unknown;
 }
 

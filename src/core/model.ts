@@ -98,14 +98,31 @@ export interface Trigger {
   lastFiredAt: string | null;
 }
 
-export type QueuedStatus = 'pending' | 'sending' | 'sent' | 'error' | 'cancelled';
+/**
+ * A receipt's life: `queued` (waiting for the lane to go idle) → `submitting` (reserved, the
+ * app-server call in flight) → `accepted` (codex took it: a turn started, or context injected) →
+ * `completed` | `failed`. `ambiguous`: dispatch lost track while submitting (a crash); it is never
+ * re-sent on its own and holds later queued work for its lane until reconciled or released.
+ */
+export const DELIVERY_STATES = ['queued', 'submitting', 'accepted', 'completed', 'failed', 'ambiguous', 'cancelled'] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
-export interface QueuedMessage {
+export type DeliveryMode = 'send' | 'steer' | 'queue' | 'interject' | 'context';
+
+export interface Delivery {
   id: number;
   lane: string;
+  mode: DeliveryMode;
+  /** Who asked: `op`, `trigger:<id>`, `subscription:<id>`. */
+  source: string;
   text: string;
-  status: QueuedStatus;
+  idempotencyKey: string | null;
+  /** Sent as turn/start's clientUserMessageId; codex stores it on the user message. */
+  clientMessageId: string;
+  state: DeliveryState;
+  turnId: string | null;
+  error: string | null;
+  note: string | null;
   createdAt: string;
   updatedAt: string;
-  error: string | null;
 }

@@ -1,5 +1,5 @@
 import type { LaneItem } from './laneEvents.js';
-import type { AuditEntry, Lane, LaneState, LatestTurn, QueuedMessage, Trigger, TurnSettings } from './model.js';
+import type { AuditEntry, Delivery, DeliveryMode, DeliveryState, Lane, LaneState, LatestTurn, Trigger, TurnSettings } from './model.js';
 
 /**
  * The ports core depends on. store/ implements the repositories (synchronously: one SQLite
@@ -40,24 +40,37 @@ export interface TriggerRepository {
   remove(id: string): boolean;
 }
 
-export interface QueueRepository {
-  enqueue(lane: string, text: string): QueuedMessage;
-  find(id: number): QueuedMessage | undefined;
-  nextPending(lane: string): QueuedMessage | undefined;
-  /** Atomic compare-and-set pending → sending; false when another caller won. */
-  claim(id: number): boolean;
-  complete(id: number): void;
-  fail(id: number, error: string): void;
-  cancel(id: number): boolean;
-  list(options: { lane?: string; statuses?: QueuedMessage['status'][] }): QueuedMessage[];
-  pendingCount(lane: string): number;
+export interface NewDelivery {
+  lane: string;
+  mode: DeliveryMode;
+  source: string;
+  text: string;
+  idempotencyKey?: string;
+  clientMessageId: string;
+  state: 'queued' | 'submitting' | 'accepted';
+}
+
+/** The delivery ledger: every message dispatch delivers has a receipt here, written before any I/O. */
+export interface DeliveryRepository {
+  insert(delivery: NewDelivery): Delivery;
+  find(id: number): Delivery | undefined;
+  findByKey(idempotencyKey: string): Delivery | undefined;
+  findByTurn(lane: string, turnId: string): Delivery[];
+  /** The lane's oldest queued delivery. */
+  nextQueued(lane: string): Delivery | undefined;
+  /** A delivery in flight or unsettled (submitting, ambiguous) that holds the lane's queue. */
+  blocking(lane: string): Delivery | undefined;
+  /** Compare-and-set: moves the delivery to `to` only from one of `from`; false when it was elsewhere. */
+  transition(id: number, from: readonly DeliveryState[], to: DeliveryState, patch?: { turnId?: string | null; error?: string | null; note?: string | null }): boolean;
+  list(options: { lane?: string; states?: readonly DeliveryState[]; limit?: number }): Delivery[];
+  countByState(lane?: string): Partial<Record<DeliveryState, number>>;
 }
 
 export interface Store {
   lanes: LaneRepository;
   audit: AuditLog;
   triggers: TriggerRepository;
-  queue: QueueRepository;
+  deliveries: DeliveryRepository;
   /** Runs fn in one transaction (nested calls join the outer one). */
   transaction<T>(fn: () => T): T;
   schemaVersion(): number;

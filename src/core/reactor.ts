@@ -1,5 +1,6 @@
 import type { LaneEvent } from './laneEvents.js';
 import type { Logger } from './context.js';
+import { settleTurn } from './deliveries.js';
 import type { Clock, LanePatch, Store } from './ports.js';
 
 export interface ReactorDeps {
@@ -75,6 +76,9 @@ function apply(deps: ReactorDeps, event: LaneEvent): void {
       break;
   }
   patch.lastEventAt = now;
-  deps.store.lanes.update(lane.id, patch);
+  deps.store.transaction(() => {
+    deps.store.lanes.update(lane.id, patch);
+    if (event.type === 'turnCompleted') settleTurn(deps.store, lane.id, event.turnId, event.outcome, event.error?.message);
+  });
   if (event.type === 'turnCompleted') deps.onTurnEnded(lane.id);
 }

@@ -5,6 +5,7 @@ import { JsonRpcConnection, type Disposable } from '../jsonrpc/connection.js';
 import { RpcError } from '../jsonrpc/rpcError.js';
 import { StreamTransport } from '../jsonrpc/streamTransport.js';
 import { DispatchError, isErrorCode } from '../shared/errors.js';
+import { processAlive } from '../shared/processAlive.js';
 import { DISPATCH_VERSION } from '../shared/version.js';
 import type { DispatchPaths } from './paths.js';
 import { CONTROL_PROTOCOL_VERSION, localOpHashes, type HelloResult } from './protocol.js';
@@ -131,14 +132,6 @@ function readPid(pidfile: string): number | undefined {
   }
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -205,7 +198,7 @@ export async function stopDaemon(paths: DispatchPaths, connected?: DaemonClient,
     } catch {
       // Nothing answers: clear a stale pidfile/socket left by a crashed daemon (never signal a pid blindly).
       const stale = readPid(paths.pidfile);
-      if (stale === undefined || !pidAlive(stale)) {
+      if (stale === undefined || !processAlive(stale)) {
         rmSync(paths.pidfile, { force: true });
         if (!existsSync(paths.lock)) rmSync(paths.socket, { force: true });
       }
@@ -216,7 +209,7 @@ export async function stopDaemon(paths: DispatchPaths, connected?: DaemonClient,
   await client.shutdown().catch(() => undefined);
   await client.close();
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && pidAlive(pid)) await sleep(50);
-  if (pidAlive(pid)) throw new DispatchError('timeout', `dispatchd (pid ${pid}) did not stop within ${timeoutMs} ms`);
+  while (Date.now() < deadline && processAlive(pid)) await sleep(50);
+  if (processAlive(pid)) throw new DispatchError('timeout', `dispatchd (pid ${pid}) did not stop within ${timeoutMs} ms`);
   return { stopped: true, pid };
 }

@@ -1,14 +1,7 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { DispatchError } from '../shared/errors.js';
+import { processAlive } from '../shared/processAlive.js';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Takes the home's singleton lock: an O_EXCL-created file holding our pid. A lock left by a dead
@@ -39,7 +32,7 @@ export function acquireLock(lockPath: string): { release(): void; pid: number } 
       } catch {
         // unreadable: treat as stale
       }
-      if (Number.isInteger(holder) && holder !== process.pid && alive(holder)) {
+      if (Number.isInteger(holder) && holder !== process.pid && processAlive(holder)) {
         throw new DispatchError('already_running', `dispatchd is already running (pid ${holder})`, { data: { pid: holder } });
       }
       try {

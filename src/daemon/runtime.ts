@@ -4,9 +4,9 @@ import { pino } from 'pino';
 import { CodexAppServer } from '../codex/appServerAdapter.js';
 import { createServerRequestResponder } from '../codex/serverRequests.js';
 import { AppServerSupervisor } from '../codex/supervisor.js';
-import type { Logger, OpContext } from '../core/context.js';
+import { failpointFromEnv, type Logger, type OpContext } from '../core/context.js';
 import { resolveLane } from '../core/lanes.js';
-import { drainNext } from '../core/queue.js';
+import { drainNext, markInterruptedSubmissions, settleTurn } from '../core/deliveries.js';
 import { createReactor } from '../core/reactor.js';
 import { systemClock, type Clock } from '../core/ports.js';
 import { DispatchError } from '../shared/errors.js';
@@ -89,6 +89,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       clock,
       feed,
       log,
+      failpoint: failpointFromEnv(process.env['DISPATCH_FAILPOINT']),
       daemon: { pid: process.pid, version: DISPATCH_VERSION, startedAt, home: paths.home, socket: paths.socket },
     };
     const drainQueue = async (laneId: string): Promise<void> => {
@@ -121,12 +122,13 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       for (const lane of store.lanes.list()) {
         if (lane.status !== 'busy' && lane.status !== 'waiting_approval') continue;
         // The turn died with the process: record it as failed instead of leaving the lane "busy".
-        store.lanes.update(lane.id, {
-          status: 'error',
-          activeTurnId: null,
-          latestTurn: { id: lane.activeTurnId ?? lane.latestTurn?.id ?? 'unknown', status: 'failed', error: { message: `codex app-server exited during the turn (${exit})`, code: 'app_server_exit' }, at },
+        const turnId = lane.activeTurnId ?? lane.latestTurn?.id ?? 'unknown';
+        const message = `codex app-server exited during the turn (${exit})`;
+        store.transaction(() => {
+          store.lanes.update(lane.id, { status: 'error', activeTurnId: null, latestTurn: { id: turnId, status: 'failed', error: { message, code: 'app_server_exit' }, at } });
+          settleTurn(store, lane.id, turnId, 'failed', message);
+          store.audit.record({ op: 'turn-lost', lane: lane.id, detail: exit, outcome: 'app_server' });
         });
-        store.audit.record({ op: 'turn-lost', lane: lane.id, detail: exit, outcome: 'app_server' });
       }
     });
     supervisor.onReady(async (generation, restarted) => {
@@ -145,6 +147,10 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       }
       for (const lane of store.lanes.list()) if (lane.status === 'idle' || lane.status === 'error') await drainQueue(lane.id);
     });
+    // A reservation a dead daemon left submitting may or may not have reached codex: ambiguous, never re-sent.
+    for (const delivery of markInterruptedSubmissions(store)) {
+      store.audit.record({ op: 'delivery-ambiguous', lane: delivery.lane, detail: `receipt ${delivery.id}`, outcome: 'ambiguous' });
+    }
     // Lanes left busy by a daemon that died: their turns are gone with that app-server.
     for (const lane of store.lanes.list()) {
       if (lane.status === 'busy' || lane.status === 'waiting_approval') {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { readBundledModelCatalog } from '../codex/modelCatalog.js';
 import { resolveCodexBinary } from '../codex/binary.js';
@@ -12,11 +12,16 @@ export interface Simulation {
   close(): Promise<void>;
 }
 
-/** Starts the provider and writes `<dir>/codex-home` for the daemon's app-server. */
+/**
+ * Starts the provider and writes `<dir>/codex-home` for the daemon's app-server. Every model
+ * request is appended to `<dir>/requests.jsonl`, a log that outlives daemon restarts (it is how a
+ * rehearsal, or a crash test, proves no turn was sent twice).
+ */
 export async function startSimulation(dir: string): Promise<Simulation> {
   const codexHome = path.join(dir, 'codex-home');
   mkdirSync(codexHome, { recursive: true, mode: 0o700 });
-  const provider = await startSimulatedProvider();
+  const log = path.join(dir, 'requests.jsonl');
+  const provider = await startSimulatedProvider({ onRequest: (request) => appendFileSync(log, `${JSON.stringify(request)}\n`) });
   try {
     const bundledModelsJson = await readBundledModelCatalog(resolveCodexBinary());
     await writeSimulatedCodexHome({ codexHome, providerUrl: provider.url, bundledModelsJson });

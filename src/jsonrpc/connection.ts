@@ -297,7 +297,13 @@ export class JsonRpcConnection {
   }
 
   private emitError(error: Error): void {
-    for (const listener of this.errorListeners) listener(error);
+    for (const listener of this.errorListeners) {
+      try {
+        listener(error);
+      } catch {
+        // An error reporter that throws must not take the read loop (and the process) down.
+      }
+    }
   }
 
   private handleClose(reason: Error): void {

@@ -19,6 +19,7 @@ export class StreamTransport implements Transport {
   private readonly peerName: string;
   private closed = false;
   private writeChain: Promise<void> = Promise.resolve();
+  private readonly waitingForDrain = new Set<{ resolve: () => void; reject: (error: Error) => void }>();
 
   private readonly input: Readable;
   private readonly output: Writable;
@@ -55,6 +56,7 @@ export class StreamTransport implements Transport {
   }
 
   send(message: Message): Promise<void> {
+    if (this.closed) return Promise.reject(new DispatchError('transport_closed', `${this.peerName} is closed`));
     const line = `${JSON.stringify(message)}\n`;
     const write = this.writeChain.then(
       () =>
@@ -66,8 +68,17 @@ export class StreamTransport implements Transport {
           const flushed = this.output.write(line, (error) => {
             if (error) reject(new DispatchError('transport_closed', `writing to ${this.peerName} failed: ${error.message}`, { cause: error }));
           });
-          if (flushed) resolve();
-          else this.output.once('drain', () => resolve());
+          if (flushed) {
+            resolve();
+            return;
+          }
+          // A reader that never drains must not leave this send (and every later one) hanging.
+          const waiter = { resolve, reject };
+          this.waitingForDrain.add(waiter);
+          this.output.once('drain', () => {
+            this.waitingForDrain.delete(waiter);
+            resolve();
+          });
         }),
     );
     this.writeChain = write.catch(() => undefined);
@@ -77,6 +88,8 @@ export class StreamTransport implements Transport {
   private finish(reason: Error | undefined): void {
     if (this.closed) return;
     this.closed = true;
+    for (const waiter of this.waitingForDrain) waiter.reject(new DispatchError('transport_closed', `${this.peerName} closed before the write drained`));
+    this.waitingForDrain.clear();
     this.onclose?.(reason);
   }
 

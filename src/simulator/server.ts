@@ -23,6 +23,8 @@ export interface SimulatedProviderOptions {
   host?: string;
   /** Port to bind (default 0 = any free port). */
   port?: number;
+  /** Called with each request as it is recorded (e.g. to keep a log that outlives the process). */
+  onRequest?: (request: RecordedRequest) => void;
 }
 
 /** One POST to `/v1/responses` as the simulator understood it. */
@@ -124,6 +126,15 @@ export async function startSimulatedProvider(options: SimulatedProviderOptions =
     sendJson(res, 404, { error: { message: `no route for ${req.method ?? '?'} ${path ?? ''}`, type: 'not_found' } });
   };
 
+  const notify = (record: RecordedRequest | undefined): void => {
+    if (!record || !options.onRequest) return;
+    try {
+      options.onRequest(record);
+    } catch {
+      // A failing observer must not break the model's answer.
+    }
+  };
+
   const reject = (res: ServerResponse, status: number, message: string): void => {
     requests.push({
       seq: requests.length + 1,
@@ -135,6 +146,7 @@ export async function startSimulatedProvider(options: SimulatedProviderOptions =
       stepKind: 'rejected',
       error: message,
     });
+    notify(requests[requests.length - 1]);
     sendJson(res, status, { error: { message, type: 'invalid_request_error' } });
   };
 
@@ -172,6 +184,7 @@ export async function startSimulatedProvider(options: SimulatedProviderOptions =
     if (model !== null) record.model = model;
     if (view.clientUserMessageIds.length > 0) record.clientUserMessageIds = view.clientUserMessageIds;
     requests.push(record);
+    notify(record);
     await play(res, selected.step, responseId, estimateTokens(JSON.stringify(input)), signal);
   };
 

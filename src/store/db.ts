@@ -4,9 +4,9 @@ import path from 'node:path';
 import { systemClock, type Clock, type Store } from '../core/ports.js';
 import { DispatchError } from '../shared/errors.js';
 import { SqliteAuditLog } from './auditLog.js';
+import { SqliteDeliveryRepository } from './deliveryRepository.js';
 import { SqliteLaneRepository } from './laneRepository.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
-import { SqliteQueueRepository } from './queueRepository.js';
 import { SqliteTriggerRepository } from './triggerRepository.js';
 
 const BUSY_TIMEOUT_MS = 5000;
@@ -22,7 +22,7 @@ export class SqliteStore implements Store {
   readonly lanes: SqliteLaneRepository;
   readonly audit: SqliteAuditLog;
   readonly triggers: SqliteTriggerRepository;
-  readonly queue: SqliteQueueRepository;
+  readonly deliveries: SqliteDeliveryRepository;
   private readonly db: Database.Database;
 
   constructor(db: Database.Database, clock: Clock) {
@@ -30,7 +30,7 @@ export class SqliteStore implements Store {
     this.lanes = new SqliteLaneRepository(db, clock);
     this.audit = new SqliteAuditLog(db, clock);
     this.triggers = new SqliteTriggerRepository(db, clock);
-    this.queue = new SqliteQueueRepository(db, clock);
+    this.deliveries = new SqliteDeliveryRepository(db, clock);
   }
 
   transaction<T>(fn: () => T): T {
@@ -46,7 +46,14 @@ export class SqliteStore implements Store {
   /** Runs `PRAGMA quick_check`: ok, or the first problem SQLite reports (or the error it threw). */
   integrity(): { ok: boolean; detail: string } {
     try {
-      const detail = String(this.db.pragma('quick_check', { simple: true }));
+      const rows = this.db.pragma('quick_check') as Array<Record<string, unknown>>;
+      // SQLite packs several problems into one row, after a "*** in database main ***" header
+      // line; doctor prints one line, so keep the first actual problem.
+      const problems = rows
+        .flatMap((row) => String(Object.values(row)[0]).split('\n'))
+        .map((line) => line.trim())
+        .filter((line) => line.length > 0 && !line.startsWith('*** in database'));
+      const detail = problems[0] ?? 'ok';
       return { ok: detail === 'ok', detail };
     } catch (error) {
       return { ok: false, detail: error instanceof Error ? error.message : String(error) };

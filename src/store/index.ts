@@ -4,5 +4,5 @@ export { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
 export type { Migration } from './migrations.js';
 export { MAX_AUDIT_DETAIL, SqliteAuditLog } from './auditLog.js';
 export { SqliteLaneRepository } from './laneRepository.js';
-export { SqliteQueueRepository } from './queueRepository.js';
+export { SqliteDeliveryRepository } from './deliveryRepository.js';
 export { SqliteTriggerRepository } from './triggerRepository.js';

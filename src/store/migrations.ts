@@ -67,6 +67,52 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX queued_messages_lane ON queued_messages (lane, status, id);
     `,
   },
+  {
+    version: 2,
+    name: 'delivery ledger replaces the message queue',
+    sql: `
+      CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        lane TEXT NOT NULL,
+        mode TEXT NOT NULL CHECK (mode IN ('send', 'steer', 'queue', 'interject', 'context')),
+        source TEXT NOT NULL,
+        text TEXT NOT NULL,
+        idempotency_key TEXT,
+        client_message_id TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'submitting', 'accepted', 'completed', 'failed', 'ambiguous', 'cancelled')),
+        turn_id TEXT,
+        error TEXT,
+        note TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX deliveries_idempotency_key ON deliveries (idempotency_key) WHERE idempotency_key IS NOT NULL;
+      CREATE INDEX deliveries_lane_state ON deliveries (lane, state, id);
+      CREATE INDEX deliveries_state ON deliveries (state, id);
+      CREATE INDEX deliveries_turn ON deliveries (lane, turn_id) WHERE turn_id IS NOT NULL;
+
+      -- Queued messages become receipts with the same ids, and the id high-water mark carries over
+      -- so a receipt number is never one an old queued message already had.
+      INSERT INTO sqlite_sequence (name, seq) SELECT 'deliveries', seq FROM sqlite_sequence WHERE name = 'queued_messages';
+      INSERT INTO deliveries (id, lane, mode, source, text, client_message_id, state, error, note, created_at, updated_at)
+        SELECT id, lane, 'queue', 'op', text, lower(hex(randomblob(16))),
+          CASE status
+            WHEN 'pending' THEN 'queued'
+            WHEN 'sending' THEN 'ambiguous'
+            WHEN 'sent' THEN 'completed'
+            WHEN 'error' THEN 'failed'
+            ELSE 'cancelled'
+          END,
+          error,
+          CASE status
+            WHEN 'sending' THEN 'migrated from the message queue while sending; not re-sent'
+            WHEN 'sent' THEN 'migrated from the message queue after it was sent'
+          END,
+          created_at, updated_at
+        FROM queued_messages ORDER BY id;
+      DROP TABLE queued_messages;
+    `,
+  },
 ];
 
 /** The newest schema version this build knows; a registry above it was written by a newer dispatch. */

@@ -25,6 +25,7 @@ async function contextWithAlpha(): Promise<OpContext> {
     callerCwd: cwd,
     signal: new AbortController().signal,
     drainQueue: async () => undefined,
+    failpoint: async () => undefined,
   };
   await executeOp('open', { name: 'alpha' }, ctx);
   return ctx;

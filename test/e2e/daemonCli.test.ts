@@ -47,8 +47,8 @@ describe('dispatch CLI against a running daemon', () => {
 
     await h.ok(['send', '@beta', slow(6, 'long one')]);
     for (const n of [1, 2, 3]) {
-      const queued = await h.ok<{ queued_id: number; pending: number }>(['send', 'beta', `@sim reply queued ${n}`, '--queue']);
-      expect(queued.pending).toBe(n);
+      const queued = await h.ok<{ receipt: number; state: string; pending: number }>(['send', 'beta', `@sim reply queued ${n}`, '--queue']);
+      expect(queued).toMatchObject({ state: 'queued', pending: n });
     }
     const conflict = await h.run(['send', 'beta', 'x', '--queue', '--steer']);
     expect(conflict.code).toBe(2);

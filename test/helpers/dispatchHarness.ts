@@ -21,22 +21,22 @@ export interface DispatchHarness {
   workspace: string;
   env: NodeJS.ProcessEnv;
   /** Runs the built CLI as a process (stdout is a pipe, so output is JSON). */
-  run(args: string[], options?: { cwd?: string; timeoutMs?: number }): Promise<CliResult>;
+  run(args: string[], options?: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<CliResult>;
   /** Like run, but fails the test with the CLI's stderr unless it exits 0. */
   ok<T = Record<string, unknown>>(args: string[], options?: { cwd?: string }): Promise<T>;
   close(): Promise<void>;
 }
 
 /** A throwaway DISPATCH_HOME whose daemon runs codex on the simulated provider. */
-export async function startDispatchHarness(): Promise<DispatchHarness> {
+export async function startDispatchHarness(options: { daemonEnv?: NodeJS.ProcessEnv } = {}): Promise<DispatchHarness> {
   // Short path: Unix socket paths are limited to ~100 bytes.
   const home = await mkdtemp(path.join(os.tmpdir(), 'dsp-'));
   const workspace = path.join(home, 'ws');
   await mkdir(workspace);
   const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: home, DISPATCH_HOME: home, CODEX_HOME: path.join(home, 'no-codex-home'), NO_COLOR: '1' };
-  const run = (args: string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> =>
+  const run = (args: string[], runOptions: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> =>
     new Promise((resolve) => {
-      execFile(process.execPath, [DISPATCH_BIN, ...args], { env, cwd: options.cwd ?? workspace, timeout: options.timeoutMs ?? 60_000 }, (error, stdout, stderr) => {
+      execFile(process.execPath, [DISPATCH_BIN, ...args], { env: runOptions.env ?? env, cwd: runOptions.cwd ?? workspace, timeout: runOptions.timeoutMs ?? 60_000 }, (error, stdout, stderr) => {
         let json: unknown;
         try {
           json = JSON.parse(stdout);
@@ -62,7 +62,7 @@ export async function startDispatchHarness(): Promise<DispatchHarness> {
       await rm(home, { recursive: true, force: true });
     },
   };
-  const up = await run(['up', '--simulate', '--json']);
+  const up = await run(['up', '--simulate', '--json'], { env: { ...env, ...options.daemonEnv } });
   if (up.code !== 0) throw new Error(`dispatch up failed (${up.code}): ${up.stderr}`);
   return harness;
 }

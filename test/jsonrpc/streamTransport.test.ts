@@ -139,6 +139,30 @@ describe('StreamTransport', () => {
     expect(h.closes).toEqual([undefined]);
   });
 
+  // BUG (src/jsonrpc/streamTransport.ts, send()): the closed check runs inside `writeChain.then(...)`, so
+  // once a write waits for a 'drain' that never comes (the peer stopped reading), close() settles
+  // nothing: the blocked send and every later send hang forever instead of rejecting transport_closed.
+  it('after close(), sends queued behind a write blocked on drain reject with transport_closed instead of hanging', async () => {
+    const output = new PassThrough({ highWaterMark: 16 });
+    const h = await startTransport({}, output);
+    const outcome = (p: Promise<void>): Promise<string> =>
+      Promise.race([
+        p.then(
+          () => 'resolved',
+          (e: unknown) => (e instanceof DispatchError ? e.code : 'other error'),
+        ),
+        new Promise<string>((resolve) => setTimeout(() => resolve('still pending'), 300)),
+      ]);
+    // Nobody reads `output`: the first write fills the buffer and waits for 'drain'.
+    const blocked = h.transport.send({ method: 'big', params: { pad: 'y'.repeat(100) } });
+    await settle();
+    await h.transport.close();
+    const late = h.transport.send({ method: 'late' });
+    expect(await outcome(late)).toBe('transport_closed');
+    // The blocked write itself must settle too (its bytes may never reach the peer).
+    expect(await outcome(blocked)).not.toBe('still pending');
+  });
+
   it('rejects a send to a destroyed output with transport_closed', async () => {
     const h = await startTransport();
     h.output.destroy();

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { NewDelivery } from '../../src/core/ports.js';
 import { DispatchError } from '../../src/shared/errors.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, openStore, quickCheck, type SqliteStore } from '../../src/store/index.js';
 import { laneRecord, manualClock, tempDirs } from './helpers.js';
@@ -21,6 +22,10 @@ function track(store: SqliteStore): SqliteStore {
 afterEach(() => {
   for (const store of opened.splice(0)) store.close();
 });
+
+function delivery(lane: string): NewDelivery {
+  return { lane, mode: 'queue', source: 'op', text: 'hi', clientMessageId: `client-${lane}`, state: 'queued' };
+}
 
 function tempDb(name = 'registry.db'): string {
   return path.join(dirs.make(), name);
@@ -70,7 +75,7 @@ describe('migrations', () => {
     const first = openStore({ path: file, clock });
     const lane = first.lanes.insert(laneRecord('keep', { settings: { sandbox: 'read-only', approvalPolicy: 'untrusted', model: 'm' }, ephemeral: true }));
     const updated = first.lanes.update(lane.id, { latestTurn: { id: 't', status: 'completed', error: null, at: clock.iso() } });
-    const message = first.queue.enqueue('keep', 'queued');
+    const receipt = first.deliveries.insert({ lane: 'keep', mode: 'queue', source: 'op', text: 'queued', idempotencyKey: 'k-1', clientMessageId: 'c-1', state: 'queued' });
     const trigger = first.triggers.insert({
       id: 'trg',
       name: 'nudge',
@@ -87,9 +92,50 @@ describe('migrations', () => {
     const second = track(openStore({ path: file, clock }));
     expect(second.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
     expect(second.lanes.find('keep')).toEqual(updated);
-    expect(second.queue.find(message.id)).toEqual(message);
+    expect(second.deliveries.find(receipt.id)).toEqual(receipt);
+    expect(second.deliveries.findByKey('k-1')).toEqual(receipt);
     expect(second.triggers.find('trg')).toEqual(trigger);
     expect(second.audit.recent({ limit: 10 })).toEqual(audit);
+  });
+
+  it('turn a version 1 message queue into delivery receipts with the same ids', () => {
+    const file = tempDb();
+    const raw = new Database(file);
+    const first = MIGRATIONS[0];
+    if (!first) throw new Error('no migration 1');
+    raw.exec(first.sql);
+    raw.pragma('user_version = 1');
+    const insert = raw.prepare("INSERT INTO queued_messages (lane, text, status, created_at, updated_at, error) VALUES (?, ?, ?, '2029-01-01T00:00:00.000Z', '2029-01-01T00:00:01.000Z', ?)");
+    for (const [status, error] of [['pending', null], ['sending', null], ['sent', null], ['error', 'lane_busy'], ['cancelled', null], ['pending', null]] as const) {
+      insert.run('lane-a', `text ${status}`, status, error);
+    }
+    // Row 6 is deleted, as a pruned queue would: receipt 6 must still never be handed out.
+    raw.prepare('DELETE FROM queued_messages WHERE id = 6').run();
+    raw.close();
+
+    const store = track(openStore({ path: file, clock: manualClock() }));
+    expect(store.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+    const receipts = store.deliveries.list({});
+    expect(receipts.map((d) => [d.id, d.state, d.text, d.error])).toEqual([
+      [1, 'queued', 'text pending', null],
+      [2, 'ambiguous', 'text sending', null],
+      [3, 'completed', 'text sent', null],
+      [4, 'failed', 'text error', 'lane_busy'],
+      [5, 'cancelled', 'text cancelled', null],
+    ]);
+    for (const receipt of receipts) {
+      expect(receipt).toMatchObject({ lane: 'lane-a', mode: 'queue', source: 'op', idempotencyKey: null, turnId: null, createdAt: '2029-01-01T00:00:00.000Z', updatedAt: '2029-01-01T00:00:01.000Z' });
+      expect(receipt.clientMessageId).toMatch(/^[0-9a-f]{32}$/);
+    }
+    expect(new Set(receipts.map((d) => d.clientMessageId)).size).toBe(receipts.length);
+    expect(store.deliveries.find(2)?.note).toMatch(/not re-sent/);
+    expect(store.deliveries.blocking('lane-a')?.id).toBe(2);
+    expect(store.deliveries.insert(delivery('lane-a')).id).toBe(7);
+    store.close();
+
+    const check = new Database(file, { readonly: true });
+    expect(check.prepare("SELECT name FROM sqlite_schema WHERE name = 'queued_messages'").all()).toEqual([]);
+    check.close();
   });
 
   it('refuse a registry from a newer dispatch and leave the file untouched', () => {
@@ -156,20 +202,20 @@ describe('file registry', () => {
   it('never reuses AUTOINCREMENT ids after the newest rows are deleted', () => {
     const file = tempDb();
     const store = track(openStore({ path: file }));
-    store.queue.enqueue('a', '1');
-    const last = store.queue.enqueue('a', '2');
+    store.deliveries.insert(delivery('a'));
+    const last = store.deliveries.insert(delivery('a'));
     store.audit.record({ op: 'one' });
     store.audit.record({ op: 'two' });
     const lastAudit = store.audit.recent({ limit: 1 })[0]?.id ?? 0;
 
     // Nothing in the ports deletes these rows; a second connection does, as a pruning job would.
     const raw = new Database(file);
-    raw.prepare('DELETE FROM queued_messages WHERE id = ?').run(last.id);
+    raw.prepare('DELETE FROM deliveries WHERE id = ?').run(last.id);
     raw.prepare('DELETE FROM audit_log WHERE id = ?').run(lastAudit);
     raw.close();
 
-    expect(store.queue.find(last.id)).toBeUndefined();
-    expect(store.queue.enqueue('a', '3').id).toBe(last.id + 1);
+    expect(store.deliveries.find(last.id)).toBeUndefined();
+    expect(store.deliveries.insert(delivery('a')).id).toBe(last.id + 1);
     store.audit.record({ op: 'three' });
     expect(store.audit.recent({ limit: 1 })[0]?.id).toBe(lastAudit + 1);
   });
@@ -180,7 +226,7 @@ describe('file registry', () => {
     expect(store.lanes.insert(laneRecord('y2k')).createdAt).toBe('1999-12-31T23:59:59.999Z');
     clock.set('2000-01-01T00:00:00.000Z');
     expect(store.lanes.update('y2k', {}).updatedAt).toBe('2000-01-01T00:00:00.000Z');
-    expect(store.queue.enqueue('y2k', 'x').createdAt).toBe('2000-01-01T00:00:00.000Z');
+    expect(store.deliveries.insert(delivery('y2k')).createdAt).toBe('2000-01-01T00:00:00.000Z');
     store.audit.record({ op: 'o' });
     expect(store.audit.recent({ limit: 1 })[0]?.ts).toBe('2000-01-01T00:00:00.000Z');
   });
@@ -220,7 +266,11 @@ describe('integrity', () => {
     const result = damaged.integrity();
     expect(result.ok).toBe(false);
     expect(result.detail).not.toBe('ok');
+    // One line naming the damage (a quick_check row, or the error SQLite threw reading the page),
+    // not SQLite's multi-line report with its header.
     expect(result.detail.length).toBeGreaterThan(0);
+    expect(result.detail).not.toContain('\n');
+    expect(result.detail.startsWith('***')).toBe(false);
     expect(quickCheck(damaged)).toBe(result.detail);
   });
 });
@@ -234,9 +284,9 @@ describe('two connections on one file', () => {
     expect(b.lanes.find('shared')?.handle).toBe('@shared');
     b.lanes.update('shared', { status: 'busy' });
     expect(a.lanes.find('shared')?.status).toBe('busy');
-    const { id } = b.queue.enqueue('shared', 'hi');
-    expect(a.queue.pendingCount('shared')).toBe(1);
-    expect(a.queue.find(id)?.text).toBe('hi');
+    const { id } = b.deliveries.insert(delivery('shared'));
+    expect(a.deliveries.countByState('shared')).toEqual({ queued: 1 });
+    expect(a.deliveries.find(id)?.lane).toBe('shared');
   });
 
   it('let a reader run while the other connection is mid-transaction (WAL), seeing only committed data', () => {
@@ -251,13 +301,13 @@ describe('two connections on one file', () => {
     expect(reader.lanes.list().map((l) => l.id)).toEqual(['before', 'during']);
   });
 
-  it('let exactly one connection claim a queued message', () => {
+  it('let exactly one connection reserve a queued delivery', () => {
     const file = tempDb();
     const a = track(openStore({ path: file }));
     const b = track(openStore({ path: file }));
-    const { id } = a.queue.enqueue('lane', 'once');
-    expect([a.queue.claim(id), b.queue.claim(id)]).toEqual([true, false]);
-    expect(b.queue.find(id)?.status).toBe('sending');
+    const { id } = a.deliveries.insert(delivery('lane'));
+    expect([a.deliveries.transition(id, ['queued'], 'submitting'), b.deliveries.transition(id, ['queued'], 'submitting')]).toEqual([true, false]);
+    expect(b.deliveries.find(id)?.state).toBe('submitting');
   });
 
   it('wait out another connection’s write lock instead of failing (busy_timeout)', async () => {

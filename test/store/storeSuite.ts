@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LatestTurn, Trigger, TurnSettings } from '../../src/core/model.js';
-import type { Clock, LanePatch, Store } from '../../src/core/ports.js';
+import type { Clock, LanePatch, NewDelivery, Store } from '../../src/core/ports.js';
 import { DispatchError } from '../../src/shared/errors.js';
 import { laneRecord, manualClock, type ManualClock } from './helpers.js';
 
@@ -14,6 +14,10 @@ function expectDispatchError(fn: () => unknown, code: DispatchError['code'], mes
   expect(thrown).toBeInstanceOf(DispatchError);
   expect((thrown as DispatchError).code).toBe(code);
   expect((thrown as DispatchError).message).toBe(message);
+}
+
+function deliveryInput(lane: string, overrides: Partial<NewDelivery> = {}): NewDelivery {
+  return { lane, mode: 'queue', source: 'op', text: 'hello', clientMessageId: `client-${lane}`, state: 'queued', ...overrides };
 }
 
 function triggerInput(id: string, overrides: Partial<Omit<Trigger, 'createdAt' | 'lastFiredAt'>> = {}): Omit<Trigger, 'createdAt' | 'lastFiredAt'> {
@@ -293,95 +297,155 @@ export function runStoreSuite(open: (clock: Clock) => Store): void {
     });
   });
 
-  describe('queue', () => {
-    it('enqueues a pending message with clock timestamps', () => {
-      const message = store.queue.enqueue('lane-a', 'first');
-      expect(message).toEqual({
+  describe('deliveries', () => {
+    it('inserts a receipt with clock timestamps and no turn, error or note', () => {
+      const created = store.deliveries.insert(deliveryInput('lane-a', { idempotencyKey: 'key-1' }));
+      expect(created).toEqual({
         id: expect.any(Number) as number,
         lane: 'lane-a',
-        text: 'first',
-        status: 'pending',
+        mode: 'queue',
+        source: 'op',
+        text: 'hello',
+        idempotencyKey: 'key-1',
+        clientMessageId: 'client-lane-a',
+        state: 'queued',
+        turnId: null,
+        error: null,
+        note: null,
         createdAt: '2030-01-02T03:04:05.678Z',
         updatedAt: '2030-01-02T03:04:05.678Z',
-        error: null,
       });
-      expect(store.queue.find(message.id)).toEqual(message);
-      expect(store.queue.find(message.id + 1000)).toBeUndefined();
+      expect(store.deliveries.find(created.id)).toEqual(created);
+      expect(store.deliveries.find(created.id + 1000)).toBeUndefined();
     });
 
-    it('gives increasing ids and the lowest pending id per lane as next', () => {
-      const a1 = store.queue.enqueue('a', '1');
-      const b1 = store.queue.enqueue('b', '1');
-      const a2 = store.queue.enqueue('a', '2');
+    it('stores a missing idempotency key as null and round-trips mode, source and state', () => {
+      const created = store.deliveries.insert(deliveryInput('b', { mode: 'interject', source: 'trigger:trg-1', state: 'submitting' }));
+      expect(created).toMatchObject({ idempotencyKey: null, mode: 'interject', source: 'trigger:trg-1', state: 'submitting' });
+    });
+
+    it('finds by idempotency key, and refuses a reused key with a conflict naming the receipt', () => {
+      const first = store.deliveries.insert(deliveryInput('a', { idempotencyKey: 'k' }));
+      store.deliveries.insert(deliveryInput('a'));
+      store.deliveries.insert(deliveryInput('a'));
+      expect(store.deliveries.findByKey('k')?.id).toBe(first.id);
+      expect(store.deliveries.findByKey('K')).toBeUndefined();
+      let thrown: unknown;
+      try {
+        store.deliveries.insert(deliveryInput('other', { idempotencyKey: 'k' }));
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(DispatchError);
+      expect((thrown as DispatchError).code).toBe('conflict');
+      expect((thrown as DispatchError).data).toEqual({ receipt: first.id });
+      expect(store.deliveries.list({})).toHaveLength(3);
+    });
+
+    it('gives increasing ids and the lowest queued id per lane as next', () => {
+      const a1 = store.deliveries.insert(deliveryInput('a'));
+      const b1 = store.deliveries.insert(deliveryInput('b'));
+      const a2 = store.deliveries.insert(deliveryInput('a'));
       expect(a1.id).toBeLessThan(b1.id);
       expect(b1.id).toBeLessThan(a2.id);
-      expect(store.queue.nextPending('a')?.id).toBe(a1.id);
-      expect(store.queue.claim(a1.id)).toBe(true);
-      expect(store.queue.nextPending('a')?.id).toBe(a2.id);
-      expect(store.queue.cancel(a2.id)).toBe(true);
-      expect(store.queue.nextPending('a')).toBeUndefined();
-      expect(store.queue.nextPending('b')?.id).toBe(b1.id);
-      expect(store.queue.nextPending('nobody')).toBeUndefined();
+      expect(store.deliveries.nextQueued('a')?.id).toBe(a1.id);
+      expect(store.deliveries.transition(a1.id, ['queued'], 'submitting')).toBe(true);
+      expect(store.deliveries.nextQueued('a')?.id).toBe(a2.id);
+      expect(store.deliveries.transition(a2.id, ['queued'], 'cancelled')).toBe(true);
+      expect(store.deliveries.nextQueued('a')).toBeUndefined();
+      expect(store.deliveries.nextQueued('b')?.id).toBe(b1.id);
+      expect(store.deliveries.nextQueued('nobody')).toBeUndefined();
     });
 
-    it('lets exactly one of two claims win', () => {
-      const { id } = store.queue.enqueue('a', 'x');
+    it('lets exactly one of two reservations (queued → submitting) win', () => {
+      const { id } = store.deliveries.insert(deliveryInput('a'));
       clock.advance(500);
-      const results = [store.queue.claim(id), store.queue.claim(id)];
-      expect(results).toEqual([true, false]);
-      expect(store.queue.find(id)).toMatchObject({ status: 'sending', updatedAt: '2030-01-02T03:04:06.178Z', createdAt: '2030-01-02T03:04:05.678Z' });
-      expect(store.queue.claim(id + 1000)).toBe(false);
+      expect([store.deliveries.transition(id, ['queued'], 'submitting'), store.deliveries.transition(id, ['queued'], 'submitting')]).toEqual([true, false]);
+      expect(store.deliveries.find(id)).toMatchObject({ state: 'submitting', createdAt: '2030-01-02T03:04:05.678Z', updatedAt: '2030-01-02T03:04:06.178Z' });
+      expect(store.deliveries.transition(id + 1000, ['queued'], 'submitting')).toBe(false);
     });
 
-    it('completes, fails and cancels', () => {
-      const sent = store.queue.enqueue('a', 'ok');
-      const failed = store.queue.enqueue('a', 'bad');
-      const cancelled = store.queue.enqueue('a', 'never');
-      store.queue.claim(sent.id);
-      store.queue.complete(sent.id);
-      store.queue.claim(failed.id);
-      store.queue.fail(failed.id, 'lane_busy');
-      expect(store.queue.find(sent.id)).toMatchObject({ status: 'sent', error: null });
-      expect(store.queue.find(failed.id)).toMatchObject({ status: 'error', error: 'lane_busy' });
-
-      expect(store.queue.cancel(cancelled.id)).toBe(true);
-      expect(store.queue.find(cancelled.id)?.status).toBe('cancelled');
-      expect(store.queue.cancel(cancelled.id)).toBe(false);
-      expect(store.queue.cancel(sent.id)).toBe(false);
-      expect(store.queue.cancel(failed.id)).toBe(false);
-      expect(store.queue.cancel(9999)).toBe(false);
-
-      // A retried message that then goes through loses its old error.
-      store.queue.complete(failed.id);
-      expect(store.queue.find(failed.id)).toMatchObject({ status: 'sent', error: null });
+    it('transitions only from the listed states, leaving the row alone otherwise', () => {
+      const { id } = store.deliveries.insert(deliveryInput('a', { state: 'submitting' }));
+      clock.advance(1000);
+      expect(store.deliveries.transition(id, ['queued', 'ambiguous'], 'cancelled', { note: 'nope' })).toBe(false);
+      expect(store.deliveries.transition(id, [], 'cancelled')).toBe(false);
+      expect(store.deliveries.find(id)).toMatchObject({ state: 'submitting', note: null, updatedAt: '2030-01-02T03:04:05.678Z' });
+      expect(store.deliveries.transition(id, ['queued', 'submitting'], 'accepted')).toBe(true);
+      expect(store.deliveries.find(id)).toMatchObject({ state: 'accepted', updatedAt: '2030-01-02T03:04:06.678Z' });
     });
 
-    it('refuses to cancel a message already being sent', () => {
-      const { id } = store.queue.enqueue('a', 'x');
-      expect(store.queue.claim(id)).toBe(true);
-      expect(store.queue.cancel(id)).toBe(false);
-      expect(store.queue.find(id)?.status).toBe('sending');
+    it('applies only the patch keys given: null clears, absent and undefined leave alone', () => {
+      const { id } = store.deliveries.insert(deliveryInput('a', { state: 'submitting' }));
+      store.deliveries.transition(id, ['submitting'], 'accepted', { turnId: 'turn-1' });
+      expect(store.deliveries.find(id)).toMatchObject({ state: 'accepted', turnId: 'turn-1', error: null, note: null });
+      store.deliveries.transition(id, ['accepted'], 'failed', { error: 'turn interrupted', turnId: undefined });
+      expect(store.deliveries.find(id)).toMatchObject({ state: 'failed', turnId: 'turn-1', error: 'turn interrupted', note: null });
+      store.deliveries.transition(id, ['failed'], 'ambiguous', { note: 'checking' });
+      expect(store.deliveries.find(id)).toMatchObject({ state: 'ambiguous', turnId: 'turn-1', error: 'turn interrupted', note: 'checking' });
+      store.deliveries.transition(id, ['ambiguous'], 'ambiguous', { error: 'still unknown' });
+      expect(store.deliveries.find(id)).toMatchObject({ state: 'ambiguous', turnId: 'turn-1', error: 'still unknown', note: 'checking' });
+      store.deliveries.transition(id, ['ambiguous'], 'queued', { turnId: null, error: null, note: null });
+      expect(store.deliveries.find(id)).toMatchObject({ state: 'queued', turnId: null, error: null, note: null });
     });
 
-    it('lists by lane and statuses, ordered by id, and counts pending', () => {
-      const a1 = store.queue.enqueue('a', '1');
-      const b1 = store.queue.enqueue('b', '1');
-      const a2 = store.queue.enqueue('a', '2');
-      const a3 = store.queue.enqueue('a', '3');
-      store.queue.claim(a2.id);
-      store.queue.cancel(a3.id);
+    it('finds the receipts of a turn on a lane, oldest first', () => {
+      const first = store.deliveries.insert(deliveryInput('a', { state: 'submitting' }));
+      const second = store.deliveries.insert(deliveryInput('a', { mode: 'steer', state: 'submitting' }));
+      const elsewhere = store.deliveries.insert(deliveryInput('b', { state: 'submitting' }));
+      store.deliveries.transition(second.id, ['submitting'], 'accepted', { turnId: 'turn-1' });
+      store.deliveries.transition(first.id, ['submitting'], 'accepted', { turnId: 'turn-1' });
+      store.deliveries.transition(elsewhere.id, ['submitting'], 'accepted', { turnId: 'turn-1' });
+      expect(store.deliveries.findByTurn('a', 'turn-1').map((d) => d.id)).toEqual([first.id, second.id]);
+      expect(store.deliveries.findByTurn('a', 'turn-2')).toEqual([]);
+    });
 
-      expect(store.queue.list({}).map((m) => m.id)).toEqual([a1.id, b1.id, a2.id, a3.id]);
-      expect(store.queue.list({ lane: 'a' }).map((m) => m.id)).toEqual([a1.id, a2.id, a3.id]);
-      expect(store.queue.list({ statuses: ['pending'] }).map((m) => m.id)).toEqual([a1.id, b1.id]);
-      expect(store.queue.list({ lane: 'a', statuses: ['pending', 'sending'] }).map((m) => m.id)).toEqual([a1.id, a2.id]);
-      expect(store.queue.list({ lane: 'a', statuses: ['sent'] })).toEqual([]);
-      expect(store.queue.list({ statuses: [] })).toEqual([]);
-      expect(store.queue.list({ lane: 'nobody' })).toEqual([]);
+    it('reports the oldest submitting or ambiguous delivery as blocking the lane', () => {
+      const queued = store.deliveries.insert(deliveryInput('a'));
+      expect(store.deliveries.blocking('a')).toBeUndefined();
+      const inFlight = store.deliveries.insert(deliveryInput('a', { state: 'submitting' }));
+      const lost = store.deliveries.insert(deliveryInput('a', { state: 'submitting' }));
+      store.deliveries.transition(lost.id, ['submitting'], 'ambiguous');
+      expect(store.deliveries.blocking('a')?.id).toBe(inFlight.id);
+      store.deliveries.transition(inFlight.id, ['submitting'], 'accepted', { turnId: 't' });
+      expect(store.deliveries.blocking('a')?.id).toBe(lost.id);
+      store.deliveries.transition(lost.id, ['ambiguous'], 'cancelled');
+      expect(store.deliveries.blocking('a')).toBeUndefined();
+      expect(store.deliveries.blocking('b')).toBeUndefined();
+      expect(store.deliveries.nextQueued('a')?.id).toBe(queued.id);
+    });
 
-      expect(store.queue.pendingCount('a')).toBe(1);
-      expect(store.queue.pendingCount('b')).toBe(1);
-      expect(store.queue.pendingCount('nobody')).toBe(0);
+    it('lists by lane and states, oldest first, with a limit keeping the first N', () => {
+      const a1 = store.deliveries.insert(deliveryInput('a'));
+      const b1 = store.deliveries.insert(deliveryInput('b'));
+      const a2 = store.deliveries.insert(deliveryInput('a', { state: 'submitting' }));
+      const a3 = store.deliveries.insert(deliveryInput('a'));
+      store.deliveries.transition(a3.id, ['queued'], 'cancelled');
+      const ids = (list: { id: number }[]): number[] => list.map((d) => d.id);
+
+      expect(ids(store.deliveries.list({}))).toEqual([a1.id, b1.id, a2.id, a3.id]);
+      expect(ids(store.deliveries.list({ lane: 'a' }))).toEqual([a1.id, a2.id, a3.id]);
+      expect(ids(store.deliveries.list({ states: ['queued'] }))).toEqual([a1.id, b1.id]);
+      expect(ids(store.deliveries.list({ lane: 'a', states: ['queued', 'submitting', 'ambiguous'] }))).toEqual([a1.id, a2.id]);
+      expect(ids(store.deliveries.list({ limit: 2 }))).toEqual([a1.id, b1.id]);
+      expect(ids(store.deliveries.list({ lane: 'a', limit: 1 }))).toEqual([a1.id]);
+      expect(ids(store.deliveries.list({ states: ['queued', 'cancelled'], limit: 2 }))).toEqual([a1.id, b1.id]);
+      expect(store.deliveries.list({ limit: 0 })).toEqual([]);
+      expect(store.deliveries.list({ states: [] })).toEqual([]);
+      expect(store.deliveries.list({ lane: 'a', states: ['completed'] })).toEqual([]);
+      expect(store.deliveries.list({ lane: 'nobody' })).toEqual([]);
+    });
+
+    it('counts by state, per lane or overall, leaving out empty states', () => {
+      expect(store.deliveries.countByState()).toEqual({});
+      store.deliveries.insert(deliveryInput('a'));
+      store.deliveries.insert(deliveryInput('a'));
+      store.deliveries.insert(deliveryInput('a', { state: 'accepted' }));
+      store.deliveries.insert(deliveryInput('b'));
+      expect(store.deliveries.countByState('a')).toEqual({ queued: 2, accepted: 1 });
+      expect(store.deliveries.countByState('b')).toEqual({ queued: 1 });
+      expect(store.deliveries.countByState()).toEqual({ queued: 3, accepted: 1 });
+      expect(store.deliveries.countByState('nobody')).toEqual({});
     });
   });
 
@@ -402,14 +466,14 @@ export function runStoreSuite(open: (clock: Clock) => Store): void {
         store.transaction(() => {
           store.lanes.insert(laneRecord('t'));
           store.audit.record({ op: 'open', lane: 't' });
-          store.queue.enqueue('t', 'hi');
+          store.deliveries.insert(deliveryInput('t'));
           store.triggers.insert(triggerInput('trg'));
           throw new Error('abort');
         }),
       ).toThrow('abort');
       expect(store.lanes.list({ includeArchived: true })).toEqual([]);
       expect(store.audit.recent({ limit: 10 })).toEqual([]);
-      expect(store.queue.list({})).toEqual([]);
+      expect(store.deliveries.list({})).toEqual([]);
       expect(store.triggers.list()).toEqual([]);
     });
 

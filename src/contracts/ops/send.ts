@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineOp } from '../defineOp.js';
-import { actionAck, laneSelector } from '../schemas.js';
+import { DELIVERY_STATES, actionAck, laneSelector } from '../schemas.js';
 
 export const SEND_MODES = ['send', 'steer', 'queue', 'interject', 'context'] as const;
 
@@ -19,9 +19,20 @@ export const sendOp = defineOp({
       .describe(
         'send starts a turn (refused with lane_busy while one runs); steer adds to the running turn; queue delivers at the next idle transition; interject stops the running turn and starts this one; context adds model-visible context without starting a turn.',
       ),
+    idempotency_key: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('Retry-safe key: the same key and message return the same receipt instead of sending again; the same key with another message is a conflict.'),
   }),
-  output: actionAck.extend({ queued_id: z.number().nullable().describe('The queued message id (queue mode).'), pending: z.number().nullable() }),
-  errors: ['not_found', 'authority', 'lane_busy', 'validation', 'approval_required', 'app_server'],
+  output: actionAck.extend({
+    receipt: z.number().describe('Delivery receipt id (see `dispatch delivery get`).'),
+    state: z.enum(DELIVERY_STATES),
+    duplicate: z.boolean().describe('The idempotency key matched an earlier identical request; nothing was sent again.'),
+    pending: z.number().nullable().describe('Queued deliveries still waiting on the lane (queue mode).'),
+  }),
+  errors: ['not_found', 'authority', 'lane_busy', 'validation', 'approval_required', 'conflict', 'app_server'],
   examples: [
     { name: 'unknown lane', input: { lane: '@nope', text: 'hi' }, error: 'not_found' },
     { name: 'steer with no running turn', input: { lane: '@alpha', text: 'hi', mode: 'steer' }, error: 'validation' },

@@ -21,7 +21,7 @@ export const statusOp = defineOp({
     }),
     lanes: z.object({ total: z.number(), idle: z.number(), busy: z.number(), waiting_approval: z.number(), error: z.number(), archived: z.number() }),
     triggers: z.object({ total: z.number(), enabled: z.number() }),
-    queue: z.object({ pending: z.number() }),
+    deliveries: z.object({ queued: z.number(), submitting: z.number(), ambiguous: z.number(), accepted: z.number() }).describe('Receipts not yet settled.'),
   }),
   errors: [],
   examples: [{ name: 'status', input: {}, output: {} }],

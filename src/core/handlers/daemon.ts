@@ -35,7 +35,10 @@ export const handleStatus: Handler<'status'> = async (_input, ctx) => {
       archived: count('archived'),
     },
     triggers: { total: triggers.length, enabled: triggers.filter((t) => t.enabled).length },
-    queue: { pending: ctx.store.queue.list({ statuses: ['pending'] }).length },
+    deliveries: (() => {
+      const counts = ctx.store.deliveries.countByState();
+      return { queued: counts.queued ?? 0, submitting: counts.submitting ?? 0, ambiguous: counts.ambiguous ?? 0, accepted: counts.accepted ?? 0 };
+    })(),
   };
 };
 

@@ -15,7 +15,7 @@ import {
   handleRoster,
   handleShow,
 } from './lanes.js';
-import { handleSend, handleStop } from './send.js';
+import { handleDeliveryGet, handleDeliveryReconcile, handleQueueCancel, handleQueueList, handleSend, handleStop } from './send.js';
 import { handleTriggerAdd, handleTriggerList, handleTriggerPause, handleTriggerResume, handleTriggerRm } from './triggers.js';
 import type { HandlerMap } from './types.js';
 
@@ -47,6 +47,10 @@ export const handlers: HandlerMap = {
   'trigger-rm': handleTriggerRm,
   'trigger-pause': handleTriggerPause,
   'trigger-resume': handleTriggerResume,
+  'delivery-get': handleDeliveryGet,
+  'delivery-reconcile': handleDeliveryReconcile,
+  'queue-list': handleQueueList,
+  'queue-cancel': handleQueueCancel,
 };
 
 export type { Handler, HandlerMap } from './types.js';

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { DispatchError } from '../../shared/errors.js';
 import type { OpContext } from '../context.js';
-import { clip, laneDetailOf, laneRefOf, requireIdle, requireNotArchived, requireOwned, resolveLane, settingsFromInput, toHandle } from '../lanes.js';
+import { deliver } from '../deliveries.js';
+import { laneDetailOf, laneRefOf, requireIdle, requireNotArchived, requireOwned, resolveLane, settingsFromInput, toHandle } from '../lanes.js';
 import type { Lane, TurnSettings } from '../model.js';
 import { resolveNewLane } from '../newConfig.js';
 import type { Handler } from './types.js';
@@ -20,26 +21,6 @@ async function nameThread(ctx: OpContext, lane: Lane, name: string): Promise<voi
   } catch (error) {
     ctx.log.warn('lane.name_set_failed', { lane: lane.id, error: (error as Error).message });
   }
-}
-
-/** Starts a turn on a lane with its stored settings and records it as busy. */
-export async function startTurnOn(ctx: OpContext, lane: Lane, text: string, clientUserMessageId?: string): Promise<string> {
-  const { turnId } = await ctx.appServer.startTurn(lane.id, {
-    text,
-    cwd: lane.cwd ?? ctx.callerCwd,
-    settings: lane.settings,
-    ...(clientUserMessageId ? { clientUserMessageId } : {}),
-  });
-  const current = ctx.store.lanes.find(lane.id);
-  // The reactor may already have seen turn/started (or even turn/completed) for this turn.
-  if (current && current.latestTurn?.id !== turnId) {
-    ctx.store.lanes.update(lane.id, {
-      status: 'busy',
-      activeTurnId: turnId,
-      latestTurn: { id: turnId, status: 'inProgress', error: null, at: ctx.clock.now().toISOString() },
-    });
-  }
-  return turnId;
 }
 
 export const handleOpen: Handler<'open'> = async (input, ctx) => {
@@ -82,14 +63,8 @@ export const handleNew: Handler<'new'> = async (input, ctx) => {
   await nameThread(ctx, lane, resolved.displayName);
   let turnId: string | null = null;
   if (resolved.text !== undefined && resolved.send) {
-    try {
-      turnId = await startTurnOn(ctx, lane, resolved.text);
-      ctx.store.audit.record({ op: 'send', lane: lane.id, detail: clip(resolved.text) });
-    } catch (error) {
-      const code = error instanceof DispatchError ? error.code : 'internal';
-      ctx.store.audit.record({ op: 'send', lane: lane.id, detail: clip(resolved.text), outcome: code });
-      throw error;
-    }
+    const { delivery } = await deliver(ctx, { lane, mode: 'send', text: resolved.text, source: 'op' });
+    turnId = delivery.turnId;
     lane = ctx.store.lanes.find(lane.id) ?? lane;
   }
   return { ...laneRefOf(lane), display_name: resolved.displayName, message_accepted: turnId !== null, turn_id: turnId };

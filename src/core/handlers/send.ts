@@ -1,85 +1,65 @@
 import { DispatchError } from '../../shared/errors.js';
+import { deliver, reconcile } from '../deliveries.js';
+import { requireActiveTurn, requireNotArchived, requireOwned, resolveLane } from '../lanes.js';
+import type { Delivery } from '../model.js';
 import type { OpContext } from '../context.js';
-import { clip, requireActiveTurn, requireIdle, requireNotArchived, requireOwned, resolveLane } from '../lanes.js';
-import type { Lane } from '../model.js';
-import { startTurnOn } from './lanes.js';
 import type { Handler } from './types.js';
 
-type Ack = { lane: string; handle: string; op: string; accepted: boolean; turn_id: string | null; detail: string | null; queued_id: number | null; pending: number | null };
-
-function ack(lane: Lane, op: string, turnId: string | null, extra: Partial<Ack> = {}): Ack {
-  return { lane: lane.id, handle: lane.handle, op, accepted: true, turn_id: turnId, detail: null, queued_id: null, pending: null, ...extra };
+export function deliveryViewOf(d: Delivery) {
+  return {
+    receipt: d.id,
+    lane: d.lane,
+    mode: d.mode,
+    source: d.source,
+    state: d.state,
+    text: d.text,
+    idempotency_key: d.idempotencyKey,
+    client_message_id: d.clientMessageId,
+    turn_id: d.turnId,
+    error: d.error,
+    note: d.note,
+    created_at: d.createdAt,
+    updated_at: d.updatedAt,
+  };
 }
 
-/** Resolves when the turn is over (turn/completed seen, or the lane no longer runs it). */
-export function waitForTurnEnd(ctx: OpContext, lane: Lane, turnId: string, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      subscription.dispose();
-      resolve();
-    };
-    const subscription = ctx.feed.onEvent((event) => {
-      if (event.type === 'turnCompleted' && event.laneId === lane.id && event.turnId === turnId) done();
-    });
-    const timer = setTimeout(() => {
-      subscription.dispose();
-      reject(new DispatchError('timeout', `turn ${turnId} on ${lane.handle} did not end within ${timeoutMs} ms after the interrupt`));
-    }, timeoutMs);
-    const current = ctx.store.lanes.find(lane.id);
-    if (!current || current.activeTurnId !== turnId) done();
-  });
+function getDelivery(ctx: OpContext, receipt: number): Delivery {
+  const delivery = ctx.store.deliveries.find(receipt);
+  if (!delivery) throw new DispatchError('not_found', `no receipt ${receipt}`);
+  return delivery;
 }
 
 export const handleSend: Handler<'send'> = async (input, ctx) => {
   const lane = resolveLane(ctx.store, input.lane);
   requireOwned(lane, input.mode);
   requireNotArchived(lane, input.mode);
-  switch (input.mode) {
-    case 'send': {
-      requireIdle(lane, 'send');
-      const turnId = await startTurnOn(ctx, lane, input.text);
-      ctx.store.audit.record({ op: 'send', lane: lane.id, detail: clip(input.text) });
-      return ack(lane, 'send', turnId);
-    }
-    case 'steer': {
-      const expectedTurnId = requireActiveTurn(lane, 'steer');
-      const { turnId } = await ctx.appServer.steerTurn(lane.id, { expectedTurnId, text: input.text });
-      ctx.store.audit.record({ op: 'steer', lane: lane.id, detail: clip(input.text) });
-      return ack(lane, 'steer', turnId);
-    }
-    case 'interject': {
-      const running = requireActiveTurn(lane, 'interject');
-      await ctx.appServer.interruptTurn(lane.id, running);
-      ctx.store.audit.record({ op: 'interrupt', lane: lane.id, detail: 'interject' });
-      // codex finishes the interrupted turn a few ms later; starting before that would race it.
-      await waitForTurnEnd(ctx, lane, running, 10_000);
-      const fresh = ctx.store.lanes.find(lane.id) ?? lane;
-      const turnId = await startTurnOn(ctx, fresh, input.text);
-      ctx.store.audit.record({ op: 'send', lane: lane.id, detail: clip(input.text) });
-      return ack(lane, 'interject', turnId, { detail: `interrupted ${running}` });
-    }
-    case 'context': {
-      await ctx.appServer.injectContext(lane.id, input.text);
-      ctx.store.audit.record({ op: 'context', lane: lane.id, detail: clip(input.text) });
-      return ack(lane, 'context', null);
-    }
-    case 'queue': {
-      const queued = ctx.store.transaction(() => {
-        const row = ctx.store.queue.enqueue(lane.id, input.text);
-        ctx.store.audit.record({ op: 'queue', lane: lane.id, detail: clip(input.text) });
-        return row;
-      });
-      await ctx.drainQueue(lane.id);
-      const after = ctx.store.queue.find(queued.id);
-      const pending = ctx.store.queue.pendingCount(lane.id);
-      return ack(lane, 'queue', null, {
-        queued_id: queued.id,
-        pending,
-        detail: after?.status === 'pending' ? `queued message ${queued.id}; ${pending} pending` : `queued message ${queued.id} started`,
-      });
-    }
-  }
+  const { delivery, duplicate } = await deliver(ctx, {
+    lane,
+    mode: input.mode,
+    text: input.text,
+    source: 'op',
+    ...(input.idempotency_key ? { idempotencyKey: input.idempotency_key } : {}),
+  });
+  const pending = input.mode === 'queue' ? ctx.store.deliveries.list({ lane: lane.id, states: ['queued'] }).length : null;
+  return {
+    lane: lane.id,
+    handle: lane.handle,
+    op: input.mode,
+    accepted: delivery.state !== 'failed' && delivery.state !== 'cancelled',
+    turn_id: delivery.turnId,
+    detail:
+      input.mode === 'queue'
+        ? delivery.state === 'queued'
+          ? `receipt ${delivery.id} queued; ${pending} waiting`
+          : `receipt ${delivery.id} ${delivery.state}`
+        : duplicate
+          ? `receipt ${delivery.id} already ${delivery.state} (same idempotency key)`
+          : null,
+    receipt: delivery.id,
+    state: delivery.state,
+    duplicate,
+    pending,
+  };
 };
 
 export const handleStop: Handler<'stop'> = async (input, ctx) => {
@@ -89,4 +69,32 @@ export const handleStop: Handler<'stop'> = async (input, ctx) => {
   await ctx.appServer.interruptTurn(lane.id, turnId);
   ctx.store.audit.record({ op: 'stop', lane: lane.id, detail: turnId });
   return { lane: lane.id, handle: lane.handle, op: 'stop', accepted: true, turn_id: turnId, detail: null };
+};
+
+export const handleDeliveryGet: Handler<'delivery-get'> = async (input, ctx) => deliveryViewOf(getDelivery(ctx, input.receipt));
+
+export const handleDeliveryReconcile: Handler<'delivery-reconcile'> = async (input, ctx) => {
+  const delivery = getDelivery(ctx, input.receipt);
+  const result = await reconcile(ctx, delivery, input.action);
+  ctx.store.audit.record({ op: 'delivery-reconcile', lane: delivery.lane, detail: `receipt ${delivery.id} ${input.action}: ${result.evidence}`, outcome: result.settled ? 'ok' : 'unsettled' });
+  if (result.settled) await ctx.drainQueue(delivery.lane);
+  return { delivery: deliveryViewOf(getDelivery(ctx, delivery.id)), ...result };
+};
+
+export const handleQueueList: Handler<'queue-list'> = async (input, ctx) => {
+  const lane = input.lane === undefined ? undefined : resolveLane(ctx.store, input.lane).id;
+  const deliveries = ctx.store.deliveries.list({
+    ...(lane ? { lane } : {}),
+    ...(input.all ? {} : { states: ['queued', 'submitting', 'ambiguous'] as const }),
+    limit: input.limit,
+  });
+  return { deliveries: deliveries.map(deliveryViewOf) };
+};
+
+export const handleQueueCancel: Handler<'queue-cancel'> = async (input, ctx) => {
+  const delivery = getDelivery(ctx, input.receipt);
+  await reconcile(ctx, delivery, 'cancel');
+  ctx.store.audit.record({ op: 'queue-cancel', lane: delivery.lane, detail: `receipt ${delivery.id}` });
+  await ctx.drainQueue(delivery.lane);
+  return deliveryViewOf(getDelivery(ctx, delivery.id));
 };

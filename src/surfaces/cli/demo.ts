@@ -62,7 +62,7 @@ export async function runDemo(options: { keep: boolean }): Promise<void> {
     await client.call('stop', { lane: reviewer.handle });
     say(`4. stopped ${reviewer.handle}'s running turn; the queue now delivers its messages one idle transition at a time`);
     for (let i = 0; i < 50; i++) {
-      const pending = (await client.call<{ queue: { pending: number } }>('status', {})).queue.pending;
+      const pending = (await client.call<{ deliveries: { queued: number } }>('status', {})).deliveries.queued;
       const shown = await client.call<Lane>('show', { lane: reviewer.handle });
       if (pending === 0 && shown.status !== 'busy') break;
       await new Promise((r) => setTimeout(r, 100));

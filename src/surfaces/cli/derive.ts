@@ -106,6 +106,7 @@ function addRoute(root: Command, op: OpContract, words: string[], route: CliRout
   const positionals = (route.positionals ?? []).map((p) => ({ name: p.replace(/\?$/, ''), optional: p.endsWith('?') }));
   for (const p of positionals) command.argument(p.optional ? `[${p.name}]` : `<${p.name}>`);
   const positionalNames = new Set(positionals.map((p) => p.name));
+  const positionalInfo = new Map(fieldsOf(op.input).filter((f) => positionalNames.has(f.name)).map((f) => [f.name, f]));
   const fields = fieldsOf(op.input).filter((f) => !positionalNames.has(f.name));
   for (const field of fields) addFieldOption(command, field);
   const composition = COMPOSITIONS[op.name];
@@ -116,7 +117,10 @@ function addRoute(root: Command, op: OpContract, words: string[], route: CliRout
     const flags = command.opts<Record<string, unknown>>();
     const input: Record<string, unknown> = {};
     positionals.forEach((p, i) => {
-      if (args[i] !== undefined) input[p.name] = args[i];
+      const value = args[i];
+      if (value === undefined) return;
+      const info = positionalInfo.get(p.name);
+      input[p.name] = info && (info.kind === 'integer' || info.kind === 'number') ? parseNumber(info)(value as string) : value;
     });
     for (const field of fields) {
       const value = flags[camel(field.name)];

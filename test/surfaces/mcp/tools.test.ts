@@ -41,6 +41,9 @@ describe('deriveTools', () => {
       'dispatch_trigger_write',
       'dispatch_trigger_destroy',
       'dispatch_daemon_read',
+      'dispatch_delivery_read',
+      'dispatch_delivery_write',
+      'dispatch_delivery_destroy',
     ]);
   });
 

@@ -1,0 +1,245 @@
+import { randomUUID } from 'node:crypto';
+import { DispatchError } from '../shared/errors.js';
+import type { OpContext } from './context.js';
+import { clip, requireActiveTurn, requireIdle } from './lanes.js';
+import type { Delivery, DeliveryMode, DeliveryState, Lane } from './model.js';
+import type { Store } from './ports.js';
+
+export type DeliveryContext = Pick<OpContext, 'store' | 'appServer' | 'clock' | 'log' | 'callerCwd' | 'feed' | 'failpoint'>;
+
+export interface DeliverRequest {
+  lane: Lane;
+  mode: DeliveryMode;
+  text: string;
+  /** `op`, `trigger:<id>`, `subscription:<id>`. */
+  source: string;
+  idempotencyKey?: string;
+}
+
+export interface DeliverResult {
+  delivery: Delivery;
+  /** The idempotency key matched an earlier request with the same input: nothing was sent again. */
+  duplicate: boolean;
+}
+
+/**
+ * A failed app-server call either definitely did not deliver (codex answered with an error) or
+ * may have (the connection died or timed out after the request left): only the first is `failed`.
+ */
+function outcomeOf(error: unknown): 'failed' | 'ambiguous' {
+  if (error instanceof DispatchError && (error.code === 'transport_closed' || error.code === 'timeout' || error.code === 'cancelled')) return 'ambiguous';
+  return 'failed';
+}
+
+const codeOf = (error: unknown): string => (error instanceof DispatchError ? error.code : 'internal');
+
+/** Runs the app-server call of a reserved (submitting) delivery and records what came of it. */
+async function submit(ctx: DeliveryContext, delivery: Delivery, call: () => Promise<string | null>, settledState: 'accepted' | 'completed' = 'accepted'): Promise<Delivery> {
+  let turnId: string | null;
+  try {
+    turnId = await call();
+  } catch (error) {
+    const state = outcomeOf(error);
+    ctx.store.transaction(() => {
+      ctx.store.deliveries.transition(delivery.id, ['submitting'], state, { error: `${codeOf(error)}: ${(error as Error).message}` });
+      ctx.store.audit.record({ op: delivery.mode, lane: delivery.lane, detail: `receipt ${delivery.id}: ${clip(delivery.text)}`, outcome: state === 'ambiguous' ? 'ambiguous' : codeOf(error) });
+    });
+    throw error;
+  }
+  await ctx.failpoint('after-submit');
+  ctx.store.transaction(() => {
+    ctx.store.deliveries.transition(delivery.id, ['submitting'], settledState, { turnId });
+    ctx.store.audit.record({ op: delivery.mode, lane: delivery.lane, detail: `receipt ${delivery.id}: ${clip(delivery.text)}`, outcome: delivery.source === 'op' ? 'ok' : delivery.source });
+  });
+  return ctx.store.deliveries.find(delivery.id) ?? delivery;
+}
+
+/** Starts a turn for a delivery with the lane's stored settings and marks the lane busy. */
+async function startTurnFor(ctx: DeliveryContext, lane: Lane, delivery: Delivery): Promise<string> {
+  const { turnId } = await ctx.appServer.startTurn(lane.id, {
+    text: delivery.text,
+    cwd: lane.cwd ?? ctx.callerCwd,
+    settings: lane.settings,
+    clientUserMessageId: delivery.clientMessageId,
+  });
+  const current = ctx.store.lanes.find(lane.id);
+  // The reactor may already have seen this turn start (or end) by the time the answer is read.
+  if (current && current.latestTurn?.id !== turnId) {
+    ctx.store.lanes.update(lane.id, {
+      status: 'busy',
+      activeTurnId: turnId,
+      latestTurn: { id: turnId, status: 'inProgress', error: null, at: ctx.clock.now().toISOString() },
+    });
+  }
+  return turnId;
+}
+
+function reserve(store: Store, request: DeliverRequest, state: 'queued' | 'submitting'): Delivery {
+  return store.deliveries.insert({
+    lane: request.lane.id,
+    mode: request.mode,
+    source: request.source,
+    text: request.text,
+    ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+    clientMessageId: randomUUID(),
+    state,
+  });
+}
+
+/** Resolves when the turn has ended (or the lane no longer runs it). */
+export function waitForTurnEnd(ctx: DeliveryContext, laneId: string, turnId: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      subscription.dispose();
+      resolve();
+    };
+    const subscription = ctx.feed.onEvent((event) => {
+      if (event.type === 'turnCompleted' && event.laneId === laneId && event.turnId === turnId) done();
+    });
+    const timer = setTimeout(() => {
+      subscription.dispose();
+      reject(new DispatchError('timeout', `turn ${turnId} did not end within ${timeoutMs} ms after the interrupt`));
+    }, timeoutMs);
+    const current = ctx.store.lanes.find(laneId);
+    if (!current || current.activeTurnId !== turnId) done();
+  });
+}
+
+/**
+ * Delivers one message with a receipt. The reservation is written before the app-server call,
+ * so a crash can leave it `submitting` (→ `ambiguous` on restart) but never lose or double it.
+ */
+export async function deliver(ctx: DeliveryContext & Pick<OpContext, 'drainQueue'>, request: DeliverRequest): Promise<DeliverResult> {
+  if (request.idempotencyKey) {
+    const existing = ctx.store.deliveries.findByKey(request.idempotencyKey);
+    if (existing) {
+      if (existing.lane === request.lane.id && existing.mode === request.mode && existing.text === request.text) return { delivery: existing, duplicate: true };
+      throw new DispatchError('conflict', `idempotency key '${request.idempotencyKey}' was used for a different message (receipt ${existing.id})`, {
+        data: { receipt: existing.id },
+      });
+    }
+  }
+  const { lane } = request;
+  switch (request.mode) {
+    case 'queue': {
+      const queued = ctx.store.transaction(() => {
+        const row = reserve(ctx.store, request, 'queued');
+        ctx.store.audit.record({ op: 'queue', lane: lane.id, detail: `receipt ${row.id}: ${clip(request.text)}` });
+        return row;
+      });
+      await ctx.drainQueue(lane.id);
+      return { delivery: ctx.store.deliveries.find(queued.id) ?? queued, duplicate: false };
+    }
+    case 'send': {
+      requireIdle(lane, 'send');
+      const held = ctx.store.deliveries.blocking(lane.id);
+      if (held?.state === 'ambiguous') {
+        throw new DispatchError('conflict', `receipt ${held.id} on ${lane.handle} is ambiguous; settle it first with \`dispatch delivery reconcile ${held.id}\``, { data: { receipt: held.id } });
+      }
+      const delivery = reserve(ctx.store, request, 'submitting');
+      return { delivery: await submit(ctx, delivery, () => startTurnFor(ctx, lane, delivery)), duplicate: false };
+    }
+    case 'steer': {
+      const expectedTurnId = requireActiveTurn(lane, 'steer');
+      const delivery = reserve(ctx.store, request, 'submitting');
+      const done = await submit(ctx, delivery, async () => (await ctx.appServer.steerTurn(lane.id, { expectedTurnId, text: request.text, clientUserMessageId: delivery.clientMessageId })).turnId);
+      return { delivery: done, duplicate: false };
+    }
+    case 'interject': {
+      const running = requireActiveTurn(lane, 'interject');
+      const delivery = reserve(ctx.store, request, 'submitting');
+      const done = await submit(ctx, delivery, async () => {
+        await ctx.appServer.interruptTurn(lane.id, running);
+        // codex ends the interrupted turn a few ms later; starting before that would race it.
+        await waitForTurnEnd(ctx, lane.id, running, 10_000);
+        return startTurnFor(ctx, ctx.store.lanes.find(lane.id) ?? lane, delivery);
+      });
+      return { delivery: done, duplicate: false };
+    }
+    case 'context': {
+      const delivery = reserve(ctx.store, request, 'submitting');
+      const done = await submit(ctx, delivery, async () => (await ctx.appServer.injectContext(lane.id, request.text), null), 'completed');
+      return { delivery: done, duplicate: false };
+    }
+  }
+}
+
+/** Lanes with a drain in progress, so two idle signals never start two messages at once. */
+const draining = new Set<string>();
+
+/**
+ * Starts the lane's oldest queued delivery if the lane is idle and nothing holds it: one message
+ * per idle transition; an ambiguous receipt holds the lane's queue until it is settled.
+ */
+export async function drainNext(ctx: DeliveryContext, laneId: string): Promise<boolean> {
+  if (draining.has(laneId)) return false;
+  draining.add(laneId);
+  try {
+    const lane = ctx.store.lanes.find(laneId);
+    if (!lane || lane.source !== 'own' || (lane.status !== 'idle' && lane.status !== 'error')) return false;
+    if (ctx.store.deliveries.blocking(laneId)) return false;
+    const next = ctx.store.deliveries.nextQueued(laneId);
+    if (!next || !ctx.store.deliveries.transition(next.id, ['queued'], 'submitting')) return false;
+    try {
+      await submit(ctx, next, () => startTurnFor(ctx, lane, next));
+    } catch (error) {
+      ctx.log.warn('queue.delivery_failed', { lane: laneId, receipt: next.id, error: (error as Error).message });
+    }
+    return true;
+  } finally {
+    draining.delete(laneId);
+  }
+}
+
+/** Settles the receipts of a turn that ended (called by the reactor in wire order). */
+export function settleTurn(store: Store, laneId: string, turnId: string, outcome: 'completed' | 'interrupted' | 'failed', error?: string): void {
+  for (const delivery of store.deliveries.findByTurn(laneId, turnId)) {
+    const to: DeliveryState = outcome === 'completed' ? 'completed' : 'failed';
+    store.deliveries.transition(delivery.id, ['accepted'], to, outcome === 'completed' ? {} : { error: outcome === 'interrupted' ? 'turn interrupted' : (error ?? 'turn failed') });
+  }
+}
+
+/** After a restart nothing is in flight any more: a reservation left submitting may or may not have reached codex. */
+export function markInterruptedSubmissions(store: Store): Delivery[] {
+  const stuck = store.deliveries.list({ states: ['submitting'] });
+  for (const delivery of stuck) {
+    store.deliveries.transition(delivery.id, ['submitting'], 'ambiguous', { note: 'dispatch stopped while submitting; not re-sent' });
+  }
+  return stuck;
+}
+
+export type ReconcileAction = 'check' | 'release' | 'cancel';
+
+/**
+ * Settles an ambiguous receipt. `check` looks for the exact clientUserMessageId (and the same
+ * text) in the thread's persisted history — nothing else counts as evidence; `release` puts it
+ * back in the queue (the person decided it was not delivered); `cancel` drops it.
+ */
+export async function reconcile(ctx: DeliveryContext, delivery: Delivery, action: ReconcileAction): Promise<{ settled: boolean; evidence: string }> {
+  if (action === 'cancel') {
+    if (!ctx.store.deliveries.transition(delivery.id, ['ambiguous', 'queued'], 'cancelled', { note: 'cancelled by user' })) {
+      throw new DispatchError('validation', `receipt ${delivery.id} is ${delivery.state}; only queued or ambiguous receipts can be cancelled`);
+    }
+    return { settled: true, evidence: 'cancelled by user' };
+  }
+  if (action === 'release') {
+    if (!ctx.store.deliveries.transition(delivery.id, ['ambiguous'], 'queued', { note: 'released by user: will be sent again' })) {
+      throw new DispatchError('validation', `receipt ${delivery.id} is ${delivery.state}; only ambiguous receipts can be released`);
+    }
+    return { settled: true, evidence: 'released by user' };
+  }
+  if (delivery.state !== 'ambiguous') return { settled: delivery.state !== 'submitting', evidence: `receipt is ${delivery.state}` };
+  const turns = await ctx.appServer.listTurns(delivery.lane, { limit: 50 });
+  for (const turn of turns) {
+    const match = turn.items.find((item) => item.type === 'userMessage' && item.clientId === delivery.clientMessageId);
+    if (!match) continue;
+    if ((match.text ?? '').trim() !== delivery.text.trim()) {
+      return { settled: false, evidence: `turn ${turn.id} carries the client id but different text; left ambiguous` };
+    }
+    const to: DeliveryState = turn.status === 'inProgress' ? 'accepted' : turn.status === 'completed' ? 'completed' : 'failed';
+    ctx.store.deliveries.transition(delivery.id, ['ambiguous'], to, { turnId: turn.id, note: `found in turn ${turn.id} (${turn.status})` });
+    return { settled: true, evidence: `user message with client id ${delivery.clientMessageId} found in turn ${turn.id} (${turn.status})` };
+  }
+  return { settled: false, evidence: `no user message with client id ${delivery.clientMessageId} in the last ${turns.length} turns; release it to send again or cancel it` };
+}

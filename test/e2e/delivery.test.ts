@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
+
+type Receipt = { receipt: number; state: string; turn_id: string | null; text: string };
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met: ${JSON.stringify(value)}`);
+    await sleep(100);
+  }
+}
+
+// The delivery ledger across a daemon crash, with the real app-server and the simulated provider.
+describe('delivery ledger', () => {
+  let h: DispatchHarness;
+  const requestLog = (): Array<{ lastUserText: string | null }> =>
+    readFileSync(path.join(h.home, 'sim', 'requests.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { lastUserText: string | null });
+  const timesSent = (text: string): number => requestLog().filter((r) => r.lastUserText === text).length;
+
+  beforeAll(async () => {
+    // The first daemon stops for good right after codex accepts a message, before it records that:
+    // the "ACK lost" crash. The test then kills it with SIGKILL.
+    h = await startDispatchHarness({ daemonEnv: { DISPATCH_FAILPOINT: 'after-submit' } });
+  }, 60_000);
+  afterAll(async () => h?.close());
+
+  it('returns the same receipt for a repeated idempotency key and refuses the key for other text', async () => {
+    const plain = await startDispatchHarness();
+    try {
+      await plain.ok(['new', '--name', 'idem', '--prefix', '', '--no-send']);
+      const first = await plain.ok<Receipt & { duplicate: boolean }>(['send', 'idem', '@sim reply once', '--idempotency-key', 'k1']);
+      await waitForLane(plain, 'idem');
+      const again = await plain.ok<Receipt & { duplicate: boolean }>(['send', 'idem', '@sim reply once', '--idempotency-key', 'k1']);
+      expect(again).toMatchObject({ receipt: first.receipt, duplicate: true });
+      expect((await plain.ok<Receipt>(['delivery', 'get', String(first.receipt)])).state).toBe('completed');
+      const conflict = await plain.run(['send', 'idem', 'different text', '--idempotency-key', 'k1']);
+      expect(conflict.code).toBe(10);
+      const log = readFileSync(path.join(plain.home, 'sim', 'requests.jsonl'), 'utf8');
+      expect(log.split('\n').filter((l) => l.includes('"lastUserText":"@sim reply once"'))).toHaveLength(1);
+    } finally {
+      await plain.close();
+    }
+  }, 60_000);
+
+  it('after kill -9 while submitting: ambiguous, never re-sent, holds its lane only, settled by reconcile', async () => {
+    await h.ok(['new', '--name', 'worker', '--prefix', '', '--no-send']);
+    await h.ok(['new', '--name', 'bystander', '--prefix', '', '--no-send']);
+    // M1 is reserved and sent; the daemon then hangs at the failpoint before recording acceptance.
+    const m1 = await h.run(['send', 'worker', '@sim reply first', '--queue'], { timeoutMs: 3000 });
+    expect(m1.code).not.toBe(0);
+    await until(async () => timesSent('@sim reply first'), (n) => n === 1);
+    const m2 = await h.ok<Receipt>(['send', 'worker', '@sim reply second', '--queue']);
+    const m3 = await h.ok<Receipt>(['send', 'worker', '@sim reply third', '--queue']);
+    expect([m2.state, m3.state]).toEqual(['queued', 'queued']);
+    const status = await h.ok<{ daemon: { pid: number } }>(['daemon', 'status']);
+    process.kill(status.daemon.pid, 'SIGKILL');
+    await sleep(300);
+
+    const up = await h.run(['up', '--simulate'], { env: { ...h.env, DISPATCH_FAILPOINT: '' } });
+    expect(up.code, up.stderr).toBe(0);
+    const listed = await h.ok<{ deliveries: Receipt[] }>(['queue', 'list', '--lane', 'worker']);
+    const [first, second, third] = listed.deliveries;
+    expect(first).toMatchObject({ state: 'ambiguous', text: '@sim reply first' });
+    expect([second?.state, third?.state]).toEqual(['queued', 'queued']);
+
+    // Other lanes keep going while this one is held.
+    await h.ok(['send', 'bystander', '@sim reply unaffected', '--queue']);
+    await waitForLane(h, 'bystander', (l) => l['last_agent_message'] === 'unaffected');
+    await sleep(500);
+    expect(timesSent('@sim reply second')).toBe(0);
+    expect(timesSent('@sim reply first')).toBe(1);
+
+    const settled = await h.ok<{ settled: boolean; delivery: Receipt; evidence: string }>(['delivery', 'reconcile', String(first?.receipt)]);
+    expect(settled.settled).toBe(true);
+    expect(settled.delivery.state).toBe('completed');
+    expect(settled.delivery.turn_id).not.toBeNull();
+
+    await until(
+      async () => (await h.ok<{ deliveries: Receipt[] }>(['queue', 'list', '--lane', 'worker', '--all'])).deliveries.map((d) => d.state),
+      (states) => states.every((s) => s === 'completed'),
+    );
+    const all = await h.ok<{ deliveries: Receipt[] }>(['queue', 'list', '--all']);
+    const byState: Record<string, number> = {};
+    for (const d of all.deliveries) byState[d.state] = (byState[d.state] ?? 0) + 1;
+    console.log(`receipts after the crash test: ${JSON.stringify(byState)}`);
+    expect([timesSent('@sim reply first'), timesSent('@sim reply second'), timesSent('@sim reply third')]).toEqual([1, 1, 1]);
+    const replies = await h.ok<{ items: Array<{ type: string; text: string }> }>(['lane', 'tail', 'worker']);
+    expect(replies.items.filter((i) => i.type === 'agentMessage').map((i) => i.text)).toEqual(['first', 'second', 'third']);
+  }, 90_000);
+});
