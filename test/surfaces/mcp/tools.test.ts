@@ -40,10 +40,10 @@ describe('deriveTools', () => {
       'dispatch_trigger_read',
       'dispatch_trigger_write',
       'dispatch_trigger_destroy',
-      'dispatch_daemon_read',
       'dispatch_delivery_read',
       'dispatch_delivery_write',
       'dispatch_delivery_destroy',
+      'dispatch_daemon_read',
     ]);
   });
 
