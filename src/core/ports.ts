@@ -64,6 +64,8 @@ export interface DeliveryRepository {
   transition(id: number, from: readonly DeliveryState[], to: DeliveryState, patch?: { turnId?: string | null; error?: string | null; note?: string | null }): boolean;
   list(options: { lane?: string; states?: readonly DeliveryState[]; limit?: number }): Delivery[];
   countByState(lane?: string): Partial<Record<DeliveryState, number>>;
+  /** The newest delivery from one source (e.g. `trigger:<id>`), for dedupe across restarts. */
+  latestBySource(source: string): Delivery | undefined;
 }
 
 export interface Store {

@@ -6,6 +6,7 @@ import { createServerRequestResponder } from '../codex/serverRequests.js';
 import { AppServerSupervisor } from '../codex/supervisor.js';
 import { failpointFromEnv, type Logger, type OpContext } from '../core/context.js';
 import { resolveLane } from '../core/lanes.js';
+import { fireDueTimeTriggers, fireEventTriggers } from '../core/triggers/apply.js';
 import { drainNext, markInterruptedSubmissions, settleTurn } from '../core/deliveries.js';
 import { createReactor } from '../core/reactor.js';
 import { systemClock, type Clock } from '../core/ports.js';
@@ -103,10 +104,28 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
         drainQueue(laneId).catch((error: unknown) => log.error('queue.drain_failed', { lane: laneId, error: (error as Error).message }));
       },
     });
+    const triggerContext = { ...baseContext, callerCwd: paths.home, drainQueue };
+    // Event triggers fire one at a time in wire order; a failure is logged and the chain goes on.
+    let triggerChain: Promise<void> = Promise.resolve();
     supervisor.onEvent((event) => {
       reactor(event);
       feed.publishEvent(event);
+      if (event.type === 'turnCompleted' || event.type === 'approvalRequested' || event.type === 'statusChanged') {
+        triggerChain = triggerChain
+          .then(() => fireEventTriggers(triggerContext, event))
+          .catch((error: unknown) => log.error('trigger.event_failed', { event: event.type, error: (error as Error).message }));
+      }
     });
+    const cronProblems = new Set<string>();
+    let ticking = false;
+    const scheduler = setInterval(() => {
+      if (ticking) return;
+      ticking = true;
+      fireDueTimeTriggers(triggerContext, cronProblems, log)
+        .catch((error: unknown) => log.error('scheduler.tick_failed', { error: (error as Error).message }))
+        .finally(() => (ticking = false));
+    }, 1000);
+    cleanups.push(() => clearInterval(scheduler));
     supervisor.onRaw((laneId, message) => feed.publishRaw(laneId, message));
     supervisor.setServerRequestResponder(
       createServerRequestResponder(async (question) => {

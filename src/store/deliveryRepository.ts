@@ -80,6 +80,7 @@ export class SqliteDeliveryRepository implements DeliveryRepository {
   private readonly listLaneStates: Database.Statement<[ListParams], DeliveryRow>;
   private readonly countAll: Database.Statement<[], { state: DeliveryState; n: number }>;
   private readonly countLane: Database.Statement<[string], { state: DeliveryState; n: number }>;
+  private readonly bySource: Database.Statement<[string], DeliveryRow>;
 
   constructor(db: Database.Database, clock: Clock) {
     this.clock = clock;
@@ -109,6 +110,7 @@ export class SqliteDeliveryRepository implements DeliveryRepository {
     this.listLaneStates = db.prepare(`SELECT * FROM deliveries WHERE lane = @lane AND ${inStates} ORDER BY id LIMIT @limit`);
     this.countAll = db.prepare('SELECT state, count(*) AS n FROM deliveries GROUP BY state');
     this.countLane = db.prepare('SELECT state, count(*) AS n FROM deliveries WHERE lane = ? GROUP BY state');
+    this.bySource = db.prepare('SELECT * FROM deliveries WHERE source = ? ORDER BY id DESC LIMIT 1');
   }
 
   insert(delivery: NewDelivery): Delivery {
@@ -213,5 +215,11 @@ export class SqliteDeliveryRepository implements DeliveryRepository {
     const counts: Partial<Record<DeliveryState, number>> = {};
     for (const row of rows) counts[row.state] = row.n;
     return counts;
+  }
+
+  /** The newest delivery from one source (`trigger:<id>`, …). */
+  latestBySource(source: string): Delivery | undefined {
+    const row = this.bySource.get(source);
+    return row ? deliveryOf(row) : undefined;
   }
 }

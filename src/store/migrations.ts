@@ -113,6 +113,11 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP TABLE queued_messages;
     `,
   },
+  {
+    version: 3,
+    name: 'index deliveries by source (trigger dedupe)',
+    sql: `CREATE INDEX deliveries_source ON deliveries (source, id);`,
+  },
 ];
 
 /** The newest schema version this build knows; a registry above it was written by a newer dispatch. */

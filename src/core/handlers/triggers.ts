@@ -3,6 +3,8 @@ import { DispatchError } from '../../shared/errors.js';
 import { localTimeZone, validateCron } from '../cron.js';
 import type { Trigger, TriggerWhen } from '../model.js';
 import type { OpContext } from '../context.js';
+import { resolveLane } from '../lanes.js';
+import { unknownTemplateVariables } from '../triggers/plan.js';
 import type { Handler } from './types.js';
 
 export function triggerViewOf(trigger: Trigger) {
@@ -35,6 +37,11 @@ function getTrigger(ctx: OpContext, id: string): Trigger {
 }
 
 export const handleTriggerAdd: Handler<'trigger-add'> = async (input, ctx) => {
+  const unknown = unknownTemplateVariables(input.text);
+  if (unknown.length > 0) throw new DispatchError('validation', `unknown template variable(s) ${unknown.map((v) => `{{${v}}}`).join(', ')}; use {{lane}}, {{handle}}, {{last_message}}, {{event}}, {{trigger}}, {{time}}`);
+  // Selectors are stored as typed and resolved at each firing; they must name a lane today.
+  resolveLane(ctx.store, input.lane);
+  if (input.target !== undefined) resolveLane(ctx.store, input.target);
   let when: TriggerWhen;
   switch (input.when) {
     case 'interval':

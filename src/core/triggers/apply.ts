@@ -1,0 +1,93 @@
+import { DispatchError } from '../../shared/errors.js';
+import type { Logger, OpContext } from '../context.js';
+import { deliver } from '../deliveries.js';
+import type { LaneEvent } from '../laneEvents.js';
+import { clip, requireOwned, resolveLane } from '../lanes.js';
+import type { Lane, Trigger } from '../model.js';
+import { afterFiring, checkGuards, cronProblem, dueTimeTriggers, matchEventTriggers, renderTriggerText, triggerTemplateVars } from './plan.js';
+
+/** What firing needs: the delivery context (triggers deliver through the ledger like any send). */
+export type TriggerContext = Pick<OpContext, 'store' | 'appServer' | 'clock' | 'log' | 'callerCwd' | 'feed' | 'failpoint' | 'drainQueue'>;
+
+export interface FiringResult {
+  fired: boolean;
+  outcome: string;
+  receipt?: number;
+}
+
+function tryResolve(ctx: TriggerContext, selector: string): Lane | undefined {
+  try {
+    return resolveLane(ctx.store, selector);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Fires one trigger: renders its text (lane, handle, last message, event…), applies its guards,
+ * and delivers through the ledger with source `trigger:<id>`. A `send` to a busy target is queued
+ * rather than refused, so automation never drops a message. Every firing is audited; a failure is
+ * recorded as the outcome and never escapes (one bad trigger cannot stop the others).
+ */
+export async function fireTrigger(ctx: TriggerContext, trigger: Trigger, eventName: string, watched: Lane | undefined, lastMessage?: string): Promise<FiringResult> {
+  const now = ctx.clock.now();
+  const target = tryResolve(ctx, trigger.action.target ?? trigger.lane);
+  const text = renderTriggerText(trigger.action.text, triggerTemplateVars({ trigger, lane: watched, event: eventName, now, ...(lastMessage === undefined ? {} : { lastMessage }) }));
+  const lastText = ctx.store.deliveries.latestBySource(`trigger:${trigger.id}`)?.text;
+  const decision = checkGuards(trigger, { now, target, renderedText: text, lastText });
+  if (!decision.fire) return { fired: false, outcome: `skipped: ${decision.reason}` };
+  let result: FiringResult;
+  try {
+    if (!target) throw new DispatchError('not_found', `trigger target '${trigger.action.target ?? trigger.lane}' is not a lane`);
+    requireOwned(target, 'receive trigger messages');
+    const mode = trigger.action.kind === 'send' ? (target.status === 'idle' || target.status === 'error' ? 'send' : 'queue') : trigger.action.kind;
+    const { delivery } = await deliver(ctx, { lane: target, mode, text, source: `trigger:${trigger.id}` });
+    result = { fired: true, outcome: delivery.state, receipt: delivery.id };
+  } catch (error) {
+    result = { fired: true, outcome: error instanceof DispatchError ? error.code : 'internal' };
+    ctx.log.warn('trigger.action_failed', { trigger: trigger.id, error: (error as Error).message });
+  }
+  ctx.store.transaction(() => {
+    ctx.store.triggers.markFired(trigger.id, now.toISOString());
+    if (afterFiring(trigger).disable) ctx.store.triggers.setEnabled(trigger.id, false);
+    ctx.store.audit.record({
+      op: 'trigger-fire',
+      lane: target?.id ?? trigger.action.target ?? trigger.lane,
+      triggerId: trigger.id,
+      detail: `${eventName}: ${clip(text, 80)}${result.receipt ? ` (receipt ${result.receipt})` : ''}`,
+      outcome: result.outcome,
+    });
+  });
+  return result;
+}
+
+/**
+ * Fires the event triggers a lane event sets off, one at a time and in wire order: the caller
+ * chains calls, so a slow firing never reorders events.
+ */
+export async function fireEventTriggers(ctx: TriggerContext, event: LaneEvent): Promise<void> {
+  const matches = matchEventTriggers(event, ctx.store.triggers.list(), (selector) => tryResolve(ctx, selector));
+  if (matches.length === 0) return;
+  const watched = ctx.store.lanes.find(event.laneId);
+  const lastMessage = event.type === 'turnCompleted' ? event.lastAgentMessage : undefined;
+  for (const { trigger, eventName } of matches) await fireTrigger(ctx, trigger, eventName, watched, lastMessage);
+}
+
+/** One scheduler pass: fires every due time trigger (interval, cron, idle_for); returns how many fired. */
+export async function fireDueTimeTriggers(ctx: TriggerContext, reportedProblems: Set<string>, log: Logger): Promise<number> {
+  const triggers = ctx.store.triggers.list();
+  for (const trigger of triggers) {
+    const problem = trigger.enabled ? cronProblem(trigger) : null;
+    if (problem && !reportedProblems.has(trigger.id)) {
+      reportedProblems.add(trigger.id);
+      log.warn('trigger.cron_invalid', { trigger: trigger.id, problem });
+    }
+  }
+  let fired = 0;
+  for (const trigger of dueTimeTriggers(triggers, (selector) => tryResolve(ctx, selector), ctx.clock.now())) {
+    const watched = tryResolve(ctx, trigger.lane);
+    const result = await fireTrigger(ctx, trigger, trigger.when.kind, watched);
+    if (result.fired) fired++;
+  }
+  return fired;
+}
