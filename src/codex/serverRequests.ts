@@ -12,6 +12,10 @@ export interface ApprovalQuestion {
   requestId: string | number;
   laneId: string;
   kind: ApprovalKind;
+  method: string;
+  itemId?: string;
+  command?: string;
+  reason?: string;
   params: unknown;
   signal: AbortSignal;
 }
@@ -32,7 +36,19 @@ export function createServerRequestResponder(decide: (question: ApprovalQuestion
     const kind = APPROVAL_KIND[method];
     if (kind) {
       const laneId = threadIdOf({ params }) ?? '';
-      const decision = await decide({ generation, requestId: id, laneId, kind, params, signal });
+      const p = (params ?? {}) as { itemId?: unknown; command?: unknown; reason?: unknown };
+      const decision = await decide({
+        generation,
+        requestId: id,
+        laneId,
+        kind,
+        method,
+        ...(typeof p.itemId === 'string' ? { itemId: p.itemId } : {}),
+        ...(typeof p.command === 'string' ? { command: p.command } : {}),
+        ...(typeof p.reason === 'string' ? { reason: p.reason } : {}),
+        params,
+        signal,
+      });
       if (kind === 'permissions') {
         // Permission requests take a grant, not a decision: decline = grant nothing.
         return decision === 'accept' || decision === 'acceptForSession'

@@ -15,6 +15,8 @@ import { newOp } from './ops/new.js';
 import { openOp } from './ops/open.js';
 import { queueCancelOp } from './ops/queueCancel.js';
 import { queueListOp } from './ops/queueList.js';
+import { requestListOp } from './ops/requestList.js';
+import { requestRespondOp } from './ops/requestRespond.js';
 import { restoreOp } from './ops/restore.js';
 import { rollbackOp } from './ops/rollback.js';
 import { rosterOp } from './ops/roster.js';
@@ -62,6 +64,8 @@ export const ops = {
   'delivery-reconcile': deliveryReconcileOp,
   'queue-list': queueListOp,
   'queue-cancel': queueCancelOp,
+  'request-list': requestListOp,
+  'request-respond': requestRespondOp,
 } as const;
 
 export type Ops = typeof ops;

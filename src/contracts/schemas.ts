@@ -139,3 +139,27 @@ export const deliveryView = z.object({
   created_at: z.string(),
   updated_at: z.string(),
 });
+
+export const requestView = z.object({
+  id: z.number(),
+  lane: z.string().nullable(),
+  kind: z.string(),
+  method: z.string(),
+  summary: z.string().describe('What is asked: the command, or the paths of a file change.'),
+  state: z.enum(['pending', 'answered', 'expired', 'failed']),
+  decision: z.string().nullable(),
+  decided_by: z.string().nullable(),
+  created_at: z.string(),
+  answered_at: z.string().nullable(),
+  error: z.string().nullable(),
+});
+
+/** Approval routing accepted by `new` (and presets): who answers codex's approval requests. */
+export const approvalRoutingInput = {
+  approvals: z.enum(['ask', 'deny', 'allow']).optional().describe('Approval requests: ask a person (`request respond`), deny, or allow.'),
+  approval_timeout: z.number().positive().optional().describe('Seconds to wait for a person before declining (ask mode; default 900).'),
+  approval_rule: z
+    .array(z.string().regex(/^(allow|deny):(cmd|path):.+$/, 'use allow|deny:cmd|path:<prefix>, e.g. allow:cmd:npm test'))
+    .optional()
+    .describe('Rules decided without asking, e.g. "allow:cmd:npm test", "deny:cmd:rm -rf", "allow:path:src/".'),
+};

@@ -1,3 +1,4 @@
+import type { ApprovalBroker } from './approvals.js';
 import type { LaneEvent } from './laneEvents.js';
 import type { AppServer, Clock, Store } from './ports.js';
 
@@ -45,6 +46,7 @@ export interface OpContext {
   signal: AbortSignal;
   /** Asks the queue to start the lane's next message if the lane is idle. */
   drainQueue(laneId: string): Promise<void>;
+  approvals: ApprovalBroker;
   /**
    * Fault injection for crash tests: resolves at once unless DISPATCH_FAILPOINT names this point,
    * in which case it never resolves (the daemon "dies" there when the test kills it).

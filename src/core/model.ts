@@ -15,8 +15,29 @@ export const APPROVALS_REVIEWERS = ['user', 'auto_review', 'guardian_subagent'] 
 export const REASONING_SUMMARIES = ['auto', 'concise', 'detailed', 'none'] as const;
 export const PERSONALITIES = ['none', 'friendly', 'pragmatic'] as const;
 
+export type ApprovalDecision = 'accept' | 'acceptForSession' | 'decline' | 'cancel';
+
+/** A rule: a command prefix (`npm test`) or a path prefix (`src/`) decides an approval on its own. */
+export interface ApprovalRule {
+  decision: 'accept' | 'decline';
+  command?: string;
+  path?: string;
+}
+
+/** How a lane's approval requests are answered: ask a person (with a timeout), deny, or allow. */
+export interface ApprovalRouting {
+  mode: 'ask' | 'deny' | 'allow';
+  timeoutSeconds: number;
+  /** What an unanswered `ask` becomes when the timeout passes. */
+  onTimeout: 'decline' | 'cancel';
+  rules: ApprovalRule[];
+}
+
+export const DEFAULT_APPROVAL_ROUTING: ApprovalRouting = { mode: 'ask', timeoutSeconds: 900, onTimeout: 'decline', rules: [] };
+
 /** Settings a lane was created with; every later turn on the lane uses them. */
 export interface TurnSettings {
+  approvals?: ApprovalRouting;
   sandbox: SandboxMode;
   approvalPolicy: ApprovalPolicy;
   approvalsReviewer?: (typeof APPROVALS_REVIEWERS)[number];
@@ -125,4 +146,26 @@ export interface Delivery {
   note: string | null;
   createdAt: string;
   updatedAt: string;
+}
+
+export const REQUEST_STATES = ['pending', 'answered', 'expired', 'failed'] as const;
+export type RequestState = (typeof REQUEST_STATES)[number];
+
+/** A request codex sent dispatch (an approval, or another kind), answered exactly once. */
+export interface ServerRequestRecord {
+  id: number;
+  /** The app-server connection it came on; JSON-RPC ids restart with every connection. */
+  generation: number;
+  rpcId: string;
+  lane: string | null;
+  method: string;
+  kind: string;
+  /** What is asked: the command, the reason, the paths. */
+  summary: string;
+  state: RequestState;
+  decision: string | null;
+  decidedBy: string | null;
+  createdAt: string;
+  answeredAt: string | null;
+  error: string | null;
 }

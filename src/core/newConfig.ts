@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import { DispatchError } from '../shared/errors.js';
-import { APPROVAL_POLICIES, APPROVALS_REVIEWERS, PERSONALITIES, REASONING_SUMMARIES, SANDBOX_MODES, type TurnSettings } from './model.js';
+import { APPROVAL_POLICIES, APPROVALS_REVIEWERS, DEFAULT_APPROVAL_ROUTING, PERSONALITIES, REASONING_SUMMARIES, SANDBOX_MODES, type ApprovalRule, type TurnSettings } from './model.js';
 
 /*
  * Resolves `new`'s settings: built-ins < `.dispatch/config.toml` [defaults] < presets (left to right)
@@ -35,6 +35,9 @@ const settingsShape = {
   text: z.string().min(1).optional(),
   ...instructionsShape,
   output_schema: z.record(z.string(), z.unknown()).optional(),
+  approvals: z.enum(['ask', 'deny', 'allow']).optional(),
+  approval_timeout: z.number().positive().optional(),
+  approval_rule: z.array(z.string().regex(/^(allow|deny):(cmd|path):.+$/, 'use allow|deny:cmd|path:<prefix>')).optional(),
 };
 
 const settingsTable = z.strictObject({ ...settingsShape, instructions: z.strictObject(instructionsShape).optional() });
@@ -294,6 +297,14 @@ export async function resolveNewLane(input: NewLaneInput, options: ResolveNewLan
   if (merged.personality !== undefined) settings.personality = merged.personality;
   if (merged.service_tier !== undefined) settings.serviceTier = merged.service_tier;
   if (merged.output_schema !== undefined) settings.outputSchema = merged.output_schema;
+  if (merged.approvals !== undefined || merged.approval_timeout !== undefined || merged.approval_rule !== undefined) {
+    settings.approvals = {
+      ...DEFAULT_APPROVAL_ROUTING,
+      ...(merged.approvals === undefined ? {} : { mode: merged.approvals }),
+      ...(merged.approval_timeout === undefined ? {} : { timeoutSeconds: merged.approval_timeout }),
+      rules: (merged.approval_rule ?? []).map(parseApprovalRule),
+    };
+  }
 
   return {
     cwd,
@@ -308,4 +319,12 @@ export async function resolveNewLane(input: NewLaneInput, options: ResolveNewLan
     configPath,
     presets,
   };
+}
+
+/** `allow:cmd:npm test` → { decision: 'accept', command: 'npm test' }; `deny:path:secrets/` likewise. */
+export function parseApprovalRule(text: string): ApprovalRule {
+  const m = /^(allow|deny):(cmd|path):(.+)$/.exec(text);
+  if (!m?.[3]) throw new DispatchError('validation', `approval rule '${text}' must look like allow|deny:cmd|path:<prefix>`);
+  const decision = m[1] === 'allow' ? 'accept' : 'decline';
+  return m[2] === 'cmd' ? { decision, command: m[3].trim() } : { decision, path: m[3].trim() };
 }

@@ -1,5 +1,5 @@
 import type { LaneItem } from './laneEvents.js';
-import type { AuditEntry, Delivery, DeliveryMode, DeliveryState, Lane, LaneState, LatestTurn, Trigger, TurnSettings } from './model.js';
+import type { AuditEntry, Delivery, DeliveryMode, DeliveryState, Lane, LaneState, LatestTurn, RequestState, ServerRequestRecord, Trigger, TurnSettings } from './model.js';
 
 /**
  * The ports core depends on. store/ implements the repositories (synchronously: one SQLite
@@ -68,11 +68,22 @@ export interface DeliveryRepository {
   latestBySource(source: string): Delivery | undefined;
 }
 
+export interface RequestRepository {
+  insert(request: Omit<ServerRequestRecord, 'id' | 'state' | 'decision' | 'decidedBy' | 'createdAt' | 'answeredAt' | 'error'>): ServerRequestRecord;
+  find(id: number): ServerRequestRecord | undefined;
+  /** Compare-and-set from `pending`: true for exactly one caller, however many race. */
+  settle(id: number, to: Exclude<RequestState, 'pending'>, outcome: { decision?: string; decidedBy: string; error?: string }): boolean;
+  list(options: { states?: readonly RequestState[]; lane?: string; limit?: number }): ServerRequestRecord[];
+  /** Fails every pending request of connections other than `generation` (their answers cannot arrive). */
+  failStale(generation: number, error: string): number;
+}
+
 export interface Store {
   lanes: LaneRepository;
   audit: AuditLog;
   triggers: TriggerRepository;
   deliveries: DeliveryRepository;
+  requests: RequestRepository;
   /** Runs fn in one transaction (nested calls join the outer one). */
   transaction<T>(fn: () => T): T;
   schemaVersion(): number;

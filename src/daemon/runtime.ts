@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { CodexAppServer } from '../codex/appServerAdapter.js';
 import { createServerRequestResponder } from '../codex/serverRequests.js';
 import { AppServerSupervisor } from '../codex/supervisor.js';
+import { ApprovalBroker } from '../core/approvals.js';
 import { failpointFromEnv, type Logger, type OpContext } from '../core/context.js';
 import { resolveLane } from '../core/lanes.js';
 import { fireDueTimeTriggers, fireEventTriggers } from '../core/triggers/apply.js';
@@ -127,13 +128,29 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     }, 1000);
     cleanups.push(() => clearInterval(scheduler));
     supervisor.onRaw((laneId, message) => feed.publishRaw(laneId, message));
+    const approvals = new ApprovalBroker({ store, log });
+    // File-change approvals carry no paths; the fileChange item announced just before them does.
+    const itemPaths = new Map<string, string[]>();
+    supervisor.onEvent((event) => {
+      if (event.type === 'itemStarted' && event.item.paths) {
+        itemPaths.set(event.item.id, event.item.paths);
+        if (itemPaths.size > 1000) itemPaths.delete(itemPaths.keys().next().value ?? '');
+      }
+    });
     supervisor.setServerRequestResponder(
-      createServerRequestResponder(async (question) => {
-        // Approval routing (policies, `request respond`) arrives with the automation layer;
-        // until then nothing waits forever: every approval is declined and audited.
-        store.audit.record({ op: 'approval', lane: question.laneId || null, detail: `${question.kind}: auto-decline`, outcome: 'decline' });
-        return 'decline';
-      }),
+      createServerRequestResponder((question) =>
+        approvals.decide({
+          generation: question.generation,
+          rpcId: question.requestId,
+          laneId: question.laneId,
+          method: question.method,
+          kind: question.kind,
+          signal: question.signal,
+          ...(question.command === undefined ? {} : { command: question.command }),
+          ...(question.reason === undefined ? {} : { reason: question.reason }),
+          ...(question.itemId && itemPaths.has(question.itemId) ? { paths: itemPaths.get(question.itemId) ?? [] } : {}),
+        }),
+      ),
     );
     supervisor.onDown((info) => {
       const exit = info.exit ? (info.exit.signal ? `signal ${info.exit.signal}` : `exit code ${info.exit.code}`) : info.reason.message;
@@ -151,6 +168,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       }
     });
     supervisor.onReady(async (generation, restarted) => {
+      approvals.failStale(generation);
       for (const lane of store.lanes.list()) {
         if (lane.source !== 'own') continue;
         if (lane.ephemeral && restarted) {
@@ -203,7 +221,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       shutdown: () => void stop('shutdown requested'),
       log: (level, message, data) => log[level](message, data),
       call: async (params, signal) => {
-        const ctx: OpContext = { ...baseContext, callerCwd: params.cwd, signal, drainQueue };
+        const ctx: OpContext = { ...baseContext, callerCwd: params.cwd, signal, drainQueue, approvals };
         return executeOp(params.op, params.input, ctx);
       },
     });

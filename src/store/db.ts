@@ -7,6 +7,7 @@ import { SqliteAuditLog } from './auditLog.js';
 import { SqliteDeliveryRepository } from './deliveryRepository.js';
 import { SqliteLaneRepository } from './laneRepository.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
+import { SqliteRequestRepository } from './requestRepository.js';
 import { SqliteTriggerRepository } from './triggerRepository.js';
 
 const BUSY_TIMEOUT_MS = 5000;
@@ -23,6 +24,7 @@ export class SqliteStore implements Store {
   readonly audit: SqliteAuditLog;
   readonly triggers: SqliteTriggerRepository;
   readonly deliveries: SqliteDeliveryRepository;
+  readonly requests: SqliteRequestRepository;
   private readonly db: Database.Database;
 
   constructor(db: Database.Database, clock: Clock) {
@@ -31,6 +33,7 @@ export class SqliteStore implements Store {
     this.audit = new SqliteAuditLog(db, clock);
     this.triggers = new SqliteTriggerRepository(db, clock);
     this.deliveries = new SqliteDeliveryRepository(db, clock);
+    this.requests = new SqliteRequestRepository(db, clock);
   }
 
   transaction<T>(fn: () => T): T {

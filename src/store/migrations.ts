@@ -118,6 +118,28 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'index deliveries by source (trigger dedupe)',
     sql: `CREATE INDEX deliveries_source ON deliveries (source, id);`,
   },
+  {
+    version: 4,
+    name: 'server requests (approvals) answered exactly once',
+    sql: `
+      CREATE TABLE server_requests (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        generation INTEGER NOT NULL,
+        rpc_id TEXT NOT NULL,
+        lane TEXT,
+        method TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'answered', 'expired', 'failed')),
+        decision TEXT,
+        decided_by TEXT,
+        created_at TEXT NOT NULL,
+        answered_at TEXT,
+        error TEXT
+      );
+      CREATE INDEX server_requests_state ON server_requests (state, id);
+    `,
+  },
 ];
 
 /** The newest schema version this build knows; a registry above it was written by a newer dispatch. */

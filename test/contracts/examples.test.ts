@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { opList } from '../../src/contracts/index.js';
+import { ApprovalBroker } from '../../src/core/approvals.js';
 import { silentLogger, type OpContext } from '../../src/core/context.js';
 import { executeOp } from '../../src/daemon/executor.js';
 import { LaneFeedHub } from '../../src/daemon/laneFeed.js';
@@ -26,6 +27,7 @@ async function contextWithAlpha(): Promise<OpContext> {
     signal: new AbortController().signal,
     drainQueue: async () => undefined,
     failpoint: async () => undefined,
+    approvals: new ApprovalBroker({ store, log: silentLogger }),
   };
   await executeOp('open', { name: 'alpha' }, ctx);
   return ctx;

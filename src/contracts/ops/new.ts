@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineOp } from '../defineOp.js';
-import { laneRef, turnSettingsInput } from '../schemas.js';
+import { approvalRoutingInput, laneRef, turnSettingsInput } from '../schemas.js';
 
 export const newOp = defineOp({
   name: 'new',
@@ -16,6 +16,7 @@ export const newOp = defineOp({
     cwd: z.string().min(1).optional().describe("Working directory; relative paths resolve against the caller's cwd."),
     prefix: z.string().optional().describe('Name prefix template, e.g. "[${DISPATCH.CWD.REPO}]"; empty for none.'),
     ...turnSettingsInput,
+    ...approvalRoutingInput,
     ephemeral: z.boolean().optional().describe('Do not persist the thread (no rollout file; no goals).'),
     base_instructions: z.string().optional().describe('Replace the base instructions.'),
     base_file: z.string().optional().describe('Read base instructions from this file.'),

@@ -16,6 +16,7 @@ import {
   handleShow,
 } from './lanes.js';
 import { handleDeliveryGet, handleDeliveryReconcile, handleQueueCancel, handleQueueList, handleSend, handleStop } from './send.js';
+import { handleRequestList, handleRequestRespond } from './requests.js';
 import { handleTriggerAdd, handleTriggerList, handleTriggerPause, handleTriggerResume, handleTriggerRm } from './triggers.js';
 import type { HandlerMap } from './types.js';
 
@@ -51,6 +52,8 @@ export const handlers: HandlerMap = {
   'delivery-reconcile': handleDeliveryReconcile,
   'queue-list': handleQueueList,
   'queue-cancel': handleQueueCancel,
+  'request-list': handleRequestList,
+  'request-respond': handleRequestRespond,
 };
 
 export type { Handler, HandlerMap } from './types.js';

@@ -43,6 +43,8 @@ describe('deriveTools', () => {
       'dispatch_delivery_read',
       'dispatch_delivery_write',
       'dispatch_delivery_destroy',
+      'dispatch_request_read',
+      'dispatch_request_write',
       'dispatch_daemon_read',
     ]);
   });
