@@ -9,6 +9,9 @@ import { forkOp } from './ops/fork.js';
 import { goalClearOp } from './ops/goalClear.js';
 import { goalGetOp } from './ops/goalGet.js';
 import { goalSetOp } from './ops/goalSet.js';
+import { inboxAckOp } from './ops/inboxAck.js';
+import { inboxListOp } from './ops/inboxList.js';
+import { inboxReadOp } from './ops/inboxRead.js';
 import { laneRenameOp } from './ops/laneRename.js';
 import { logOp } from './ops/log.js';
 import { newOp } from './ops/new.js';
@@ -23,6 +26,7 @@ import { rosterOp } from './ops/roster.js';
 import { sendOp } from './ops/send.js';
 import { showOp } from './ops/show.js';
 import { statusOp } from './ops/status.js';
+import { subscribeOp } from './ops/subscribe.js';
 import { stopOp } from './ops/stop.js';
 import { transcriptOp } from './ops/transcript.js';
 import { triggerAddOp } from './ops/triggerAdd.js';
@@ -66,6 +70,10 @@ export const ops = {
   'queue-cancel': queueCancelOp,
   'request-list': requestListOp,
   'request-respond': requestRespondOp,
+  subscribe: subscribeOp,
+  'inbox-list': inboxListOp,
+  'inbox-read': inboxReadOp,
+  'inbox-ack': inboxAckOp,
 } as const;
 
 export type Ops = typeof ops;

@@ -96,7 +96,7 @@ export const turnSettingsInput = {
 };
 
 export const triggerWhenKind = z.enum(['interval', 'cron', 'idle_for', 'turn_completed', 'turn_failed', 'waiting_on_approval', 'lane_idle']);
-export const triggerActionKind = z.enum(['send', 'steer', 'context']);
+export const triggerActionKind = z.enum(['send', 'steer', 'context', 'inbox']);
 
 export const triggerView = z.object({
   id: z.string(),
@@ -163,3 +163,16 @@ export const approvalRoutingInput = {
     .optional()
     .describe('Rules decided without asking, e.g. "allow:cmd:npm test", "deny:cmd:rm -rf", "allow:path:src/".'),
 };
+
+export const subscriptionWhen = z.enum(['done', 'failed', 'needs-attention']).describe('done: a turn completed; failed: a turn failed; needs-attention: it waits for an approval.');
+
+export const inboxItemView = z.object({
+  id: z.number(),
+  lane: z.string(),
+  event: z.string(),
+  text: z.string(),
+  trigger_id: z.string().nullable(),
+  created_at: z.string(),
+  read_at: z.string().nullable(),
+  acked_at: z.string().nullable(),
+});

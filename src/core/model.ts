@@ -93,7 +93,8 @@ export type TriggerWhen =
   | { kind: 'event'; event: 'turn_completed' | 'turn_failed' | 'waiting_on_approval' | 'lane_idle' };
 
 export interface TriggerAction {
-  kind: 'send' | 'steer' | 'context';
+  /** `inbox` records the message in the durable inbox instead of sending it to a lane. */
+  kind: 'send' | 'steer' | 'context' | 'inbox';
   text: string;
   /** Lane selector the action goes to; the watched lane when absent. */
   target?: string;
@@ -168,4 +169,17 @@ export interface ServerRequestRecord {
   createdAt: string;
   answeredAt: string | null;
   error: string | null;
+}
+
+/** A message for whoever orchestrates (a person or an MCP client): durable until acknowledged. */
+export interface InboxItem {
+  id: number;
+  /** The lane the news is about. */
+  lane: string;
+  event: string;
+  text: string;
+  triggerId: string | null;
+  createdAt: string;
+  readAt: string | null;
+  ackedAt: string | null;
 }

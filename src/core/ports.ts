@@ -1,5 +1,5 @@
 import type { LaneItem } from './laneEvents.js';
-import type { AuditEntry, Delivery, DeliveryMode, DeliveryState, Lane, LaneState, LatestTurn, RequestState, ServerRequestRecord, Trigger, TurnSettings } from './model.js';
+import type { AuditEntry, Delivery, InboxItem, DeliveryMode, DeliveryState, Lane, LaneState, LatestTurn, RequestState, ServerRequestRecord, Trigger, TurnSettings } from './model.js';
 
 /**
  * The ports core depends on. store/ implements the repositories (synchronously: one SQLite
@@ -78,12 +78,22 @@ export interface RequestRepository {
   failStale(generation: number, error: string): number;
 }
 
+export interface InboxRepository {
+  insert(item: { lane: string; event: string; text: string; triggerId: string | null }): InboxItem;
+  find(id: number): InboxItem | undefined;
+  list(options: { unackedOnly: boolean; lane?: string; limit: number }): InboxItem[];
+  markRead(id: number): void;
+  ack(id: number): boolean;
+  latestForTrigger(triggerId: string): InboxItem | undefined;
+}
+
 export interface Store {
   lanes: LaneRepository;
   audit: AuditLog;
   triggers: TriggerRepository;
   deliveries: DeliveryRepository;
   requests: RequestRepository;
+  inbox: InboxRepository;
   /** Runs fn in one transaction (nested calls join the outer one). */
   transaction<T>(fn: () => T): T;
   schemaVersion(): number;

@@ -7,6 +7,7 @@ import { SqliteAuditLog } from './auditLog.js';
 import { SqliteDeliveryRepository } from './deliveryRepository.js';
 import { SqliteLaneRepository } from './laneRepository.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
+import { SqliteInboxRepository } from './inboxRepository.js';
 import { SqliteRequestRepository } from './requestRepository.js';
 import { SqliteTriggerRepository } from './triggerRepository.js';
 
@@ -25,6 +26,7 @@ export class SqliteStore implements Store {
   readonly triggers: SqliteTriggerRepository;
   readonly deliveries: SqliteDeliveryRepository;
   readonly requests: SqliteRequestRepository;
+  readonly inbox: SqliteInboxRepository;
   private readonly db: Database.Database;
 
   constructor(db: Database.Database, clock: Clock) {
@@ -34,6 +36,7 @@ export class SqliteStore implements Store {
     this.triggers = new SqliteTriggerRepository(db, clock);
     this.deliveries = new SqliteDeliveryRepository(db, clock);
     this.requests = new SqliteRequestRepository(db, clock);
+    this.inbox = new SqliteInboxRepository(db, clock);
   }
 
   transaction<T>(fn: () => T): T {

@@ -140,6 +140,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX server_requests_state ON server_requests (state, id);
     `,
   },
+  {
+    version: 5,
+    name: 'inbox for subscriptions',
+    sql: `
+      CREATE TABLE inbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        lane TEXT NOT NULL,
+        event TEXT NOT NULL,
+        text TEXT NOT NULL,
+        trigger_id TEXT,
+        created_at TEXT NOT NULL,
+        read_at TEXT,
+        acked_at TEXT
+      );
+      CREATE INDEX inbox_unacked ON inbox (acked_at, id);
+    `,
+  },
 ];
 
 /** The newest schema version this build knows; a registry above it was written by a newer dispatch. */

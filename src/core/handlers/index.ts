@@ -1,4 +1,5 @@
 import { handleLog, handleStatus } from './daemon.js';
+import { handleInboxAck, handleInboxList, handleInboxRead, handleSubscribe } from './inbox.js';
 import { handleGoalClear, handleGoalGet, handleGoalSet } from './goals.js';
 import { handleTranscript, handleWatch } from './history.js';
 import {
@@ -54,6 +55,10 @@ export const handlers: HandlerMap = {
   'queue-cancel': handleQueueCancel,
   'request-list': handleRequestList,
   'request-respond': handleRequestRespond,
+  subscribe: handleSubscribe,
+  'inbox-list': handleInboxList,
+  'inbox-read': handleInboxRead,
+  'inbox-ack': handleInboxAck,
 };
 
 export type { Handler, HandlerMap } from './types.js';

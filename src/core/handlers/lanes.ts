@@ -2,6 +2,7 @@ import path from 'node:path';
 import { DispatchError } from '../../shared/errors.js';
 import type { OpContext } from '../context.js';
 import { deliver } from '../deliveries.js';
+import { subscribe } from './inbox.js';
 import { laneDetailOf, laneRefOf, requireIdle, requireNotArchived, requireOwned, resolveLane, settingsFromInput, toHandle } from '../lanes.js';
 import type { Lane, TurnSettings } from '../model.js';
 import { resolveNewLane } from '../newConfig.js';
@@ -61,13 +62,14 @@ export const handleNew: Handler<'new'> = async (input, ctx) => {
     return created;
   });
   await nameThread(ctx, lane, resolved.displayName);
+  const subscription = input.subscribe_to === undefined ? null : subscribe(ctx, lane, { when: input.subscribe_when, to: input.subscribe_to, once: false }).id;
   let turnId: string | null = null;
   if (resolved.text !== undefined && resolved.send) {
     const { delivery } = await deliver(ctx, { lane, mode: 'send', text: resolved.text, source: 'op' });
     turnId = delivery.turnId;
     lane = ctx.store.lanes.find(lane.id) ?? lane;
   }
-  return { ...laneRefOf(lane), display_name: resolved.displayName, message_accepted: turnId !== null, turn_id: turnId };
+  return { ...laneRefOf(lane), display_name: resolved.displayName, message_accepted: turnId !== null, turn_id: turnId, subscription };
 };
 
 export const handleAttach: Handler<'attach'> = async (input, ctx) => {

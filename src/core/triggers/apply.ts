@@ -33,16 +33,14 @@ export async function fireTrigger(ctx: TriggerContext, trigger: Trigger, eventNa
   const now = ctx.clock.now();
   const target = tryResolve(ctx, trigger.action.target ?? trigger.lane);
   const text = renderTriggerText(trigger.action.text, triggerTemplateVars({ trigger, lane: watched, event: eventName, now, ...(lastMessage === undefined ? {} : { lastMessage }) }));
-  const lastText = ctx.store.deliveries.latestBySource(`trigger:${trigger.id}`)?.text;
+  const lastText =
+    trigger.action.kind === 'inbox' ? ctx.store.inbox.latestForTrigger(trigger.id)?.text : ctx.store.deliveries.latestBySource(`trigger:${trigger.id}`)?.text;
   const decision = checkGuards(trigger, { now, target, renderedText: text, lastText });
   if (!decision.fire) return { fired: false, outcome: `skipped: ${decision.reason}` };
   let result: FiringResult;
   try {
-    if (!target) throw new DispatchError('not_found', `trigger target '${trigger.action.target ?? trigger.lane}' is not a lane`);
-    requireOwned(target, 'receive trigger messages');
-    const mode = trigger.action.kind === 'send' ? (target.status === 'idle' || target.status === 'error' ? 'send' : 'queue') : trigger.action.kind;
-    const { delivery } = await deliver(ctx, { lane: target, mode, text, source: `trigger:${trigger.id}` });
-    result = { fired: true, outcome: delivery.state, receipt: delivery.id };
+    const kind = trigger.action.kind;
+    result = kind === 'inbox' ? toInbox(ctx, trigger, watched, eventName, text) : await toLane(ctx, trigger, kind, target, text);
   } catch (error) {
     result = { fired: true, outcome: error instanceof DispatchError ? error.code : 'internal' };
     ctx.log.warn('trigger.action_failed', { trigger: trigger.id, error: (error as Error).message });
@@ -59,6 +57,19 @@ export async function fireTrigger(ctx: TriggerContext, trigger: Trigger, eventNa
     });
   });
   return result;
+}
+
+function toInbox(ctx: TriggerContext, trigger: Trigger, watched: Lane | undefined, eventName: string, text: string): FiringResult {
+  const item = ctx.store.inbox.insert({ lane: watched?.id ?? trigger.lane, event: eventName, text, triggerId: trigger.id });
+  return { fired: true, outcome: `inbox ${item.id}` };
+}
+
+async function toLane(ctx: TriggerContext, trigger: Trigger, kind: 'send' | 'steer' | 'context', target: Lane | undefined, text: string): Promise<FiringResult> {
+  if (!target) throw new DispatchError('not_found', `trigger target '${trigger.action.target ?? trigger.lane}' is not a lane`);
+  requireOwned(target, 'receive trigger messages');
+  const mode = kind === 'send' ? (target.status === 'idle' || target.status === 'error' ? 'send' : 'queue') : kind;
+  const { delivery } = await deliver(ctx, { lane: target, mode, text, source: `trigger:${trigger.id}` });
+  return { fired: true, outcome: delivery.state, receipt: delivery.id };
 }
 
 /**

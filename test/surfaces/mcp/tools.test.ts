@@ -45,6 +45,8 @@ describe('deriveTools', () => {
       'dispatch_delivery_destroy',
       'dispatch_request_read',
       'dispatch_request_write',
+      'dispatch_inbox_read',
+      'dispatch_inbox_write',
       'dispatch_daemon_read',
     ]);
   });

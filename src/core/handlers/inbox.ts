@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { DispatchError } from '../../shared/errors.js';
+import type { OpContext } from '../context.js';
+import { resolveLane } from '../lanes.js';
+import type { InboxItem, Lane, Trigger } from '../model.js';
+import type { Handler } from './types.js';
+import { triggerViewOf } from './triggers.js';
+
+const EVENTS = { done: 'turn_completed', failed: 'turn_failed', 'needs-attention': 'waiting_on_approval' } as const;
+
+const DEFAULT_TEXT: Record<keyof typeof EVENTS, string> = {
+  done: '[dispatch] {{handle}} finished a turn. Its last message:\n{{last_message}}',
+  failed: '[dispatch] {{handle}} failed a turn. Its last message:\n{{last_message}}',
+  'needs-attention': '[dispatch] {{handle}} is waiting for an approval decision (`dispatch request list --lane {{lane}}`).',
+};
+
+/** A subscription is a trigger on the worker's event that tells a lane (a `send`) or the inbox. */
+export function subscribe(ctx: OpContext, worker: Lane, options: { when: keyof typeof EVENTS; to: string; once: boolean; text?: string }): Trigger {
+  const toInbox = options.to === 'inbox';
+  const target = toInbox ? undefined : resolveLane(ctx.store, options.to);
+  if (target?.id === worker.id) throw new DispatchError('validation', 'a lane cannot subscribe to itself');
+  return ctx.store.transaction(() => {
+    const trigger = ctx.store.triggers.insert({
+      id: randomBytes(4).toString('hex'),
+      name: `${toInbox ? 'inbox' : (target?.handle ?? options.to)} ← ${worker.handle} ${options.when}`,
+      lane: worker.id,
+      when: { kind: 'event', event: EVENTS[options.when] },
+      action: toInbox ? { kind: 'inbox', text: options.text ?? DEFAULT_TEXT[options.when] } : { kind: 'send', text: options.text ?? DEFAULT_TEXT[options.when], target: target?.id ?? options.to },
+      guard: { idleOnly: false, minIntervalSeconds: null, dedupe: false, once: options.once },
+      enabled: true,
+    });
+    ctx.store.audit.record({ op: 'subscribe', lane: worker.id, triggerId: trigger.id, detail: trigger.name });
+    return trigger;
+  });
+}
+
+function inboxViewOf(item: InboxItem) {
+  return { id: item.id, lane: item.lane, event: item.event, text: item.text, trigger_id: item.triggerId, created_at: item.createdAt, read_at: item.readAt, acked_at: item.ackedAt };
+}
+
+function getItem(ctx: OpContext, id: number): InboxItem {
+  const item = ctx.store.inbox.find(id);
+  if (!item) throw new DispatchError('not_found', `no inbox item ${id}`);
+  return item;
+}
+
+export const handleSubscribe: Handler<'subscribe'> = async (input, ctx) =>
+  triggerViewOf(subscribe(ctx, resolveLane(ctx.store, input.worker), { when: input.when, to: input.to, once: input.once, ...(input.text ? { text: input.text } : {}) }));
+
+export const handleInboxList: Handler<'inbox-list'> = async (input, ctx) => {
+  const lane = input.lane === undefined ? undefined : resolveLane(ctx.store, input.lane).id;
+  return { items: ctx.store.inbox.list({ unackedOnly: !input.all, ...(lane ? { lane } : {}), limit: input.limit }).map(inboxViewOf) };
+};
+
+export const handleInboxRead: Handler<'inbox-read'> = async (input, ctx) => {
+  getItem(ctx, input.id);
+  ctx.store.inbox.markRead(input.id);
+  return inboxViewOf(getItem(ctx, input.id));
+};
+
+export const handleInboxAck: Handler<'inbox-ack'> = async (input, ctx) => {
+  getItem(ctx, input.id);
+  if (ctx.store.inbox.ack(input.id)) ctx.store.audit.record({ op: 'inbox-ack', detail: `item ${input.id}` });
+  return inboxViewOf(getItem(ctx, input.id));
+};

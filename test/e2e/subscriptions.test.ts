@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
+
+type InboxItem = { id: number; lane: string; event: string; text: string; read_at: string | null; acked_at: string | null };
+
+// "Wake me when my worker is done": subscriptions to a lane and to the inbox, on the real app-server.
+describe('subscriptions and inbox', () => {
+  let h: DispatchHarness;
+  beforeAll(async () => {
+    h = await startDispatchHarness();
+    await h.ok(['new', '--name', 'orchestrator', '--prefix', '', '--no-send']);
+  }, 60_000);
+  afterAll(async () => h?.close());
+
+  it('wakes the orchestrator lane with the worker\'s last message (new --subscribe-to)', async () => {
+    const worker = await h.ok<{ subscription: string | null }>([
+      'new', '--name', 'worker', '--prefix', '', '--subscribe-to', 'orchestrator', '--text', '@sim reply All 12 tests pass.',
+    ]);
+    expect(worker.subscription).toMatch(/^[0-9a-f]{8}$/);
+    const orchestrator = await waitForLane(h, 'orchestrator', (l) => typeof l['last_agent_message'] === 'string');
+    expect(orchestrator['last_agent_message']).toContain('[dispatch] @worker finished a turn. Its last message:');
+    expect(orchestrator['last_agent_message']).toContain('All 12 tests pass.');
+  });
+
+  it('puts the news in the inbox; read marks it, ack removes it', async () => {
+    const sub = await h.ok<{ id: string; action: string }>(['subscribe', 'worker', '--when', 'failed']);
+    expect(sub.action).toBe('inbox');
+    await h.ok(['send', 'worker', '@sim fail disk full']);
+    await waitForLane(h, 'worker', (l) => l['status'] === 'error');
+    let items: InboxItem[] = [];
+    for (let i = 0; i < 50 && items.length === 0; i++) {
+      items = (await h.ok<{ items: InboxItem[] }>(['inbox', 'list'])).items;
+      if (items.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ event: 'turn_failed', read_at: null });
+    expect(items[0]?.text).toContain('@worker failed a turn');
+    const read = await h.ok<InboxItem>(['inbox', 'read', String(items[0]?.id)]);
+    expect(read.read_at).not.toBeNull();
+    expect((await h.ok<{ items: InboxItem[] }>(['inbox', 'list'])).items).toHaveLength(1);
+    await h.ok(['inbox', 'ack', String(items[0]?.id)]);
+    expect((await h.ok<{ items: InboxItem[] }>(['inbox', 'list'])).items).toHaveLength(0);
+    expect((await h.ok<{ items: InboxItem[] }>(['inbox', 'list', '--all'])).items).toHaveLength(1);
+  });
+});
