@@ -6,6 +6,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ApprovalBroker } from '../src/core/approvals.js';
+import { silentLogger } from '../src/core/context.js';
+import { deliver } from '../src/core/deliveries.js';
+import type { AppServer } from '../src/core/ports.js';
+import { createReactor } from '../src/core/reactor.js';
+import { fireEventTriggers } from '../src/core/triggers/apply.js';
+import { LaneFeedHub } from '../src/daemon/laneFeed.js';
+import { openStore } from '../src/store/index.js';
 import { JsonRpcConnection } from '../src/jsonrpc/connection.js';
 import { LineDecoder } from '../src/jsonrpc/lineDecoder.js';
 import { MemoryTransport } from '../src/jsonrpc/memoryTransport.js';
@@ -89,7 +97,69 @@ function benchDecoder(): void {
   report(`JSONL decode of ${(chunk.length / 1e6).toFixed(1)} MB`, decoded, baseline, 'ms', 'toString+split');
 }
 
+/**
+ * In-daemon reaction time: a lane event goes in (A's turn completed), the triggered request comes
+ * out (turn/start for B), through the real reactor, trigger matching, guards, ledger and SQLite.
+ * Baseline: the same delivery to B called directly, with no event and no trigger.
+ */
+async function benchReaction(): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'dsp-bench-react-'));
+  const store = openStore({ path: path.join(dir, 'registry.db') });
+  let started: (() => void) | undefined;
+  let turn = 0;
+  const appServer = {
+    startTurn: async () => {
+      started?.();
+      return { turnId: `t${++turn}` };
+    },
+  } as unknown as AppServer;
+  const clock = { now: () => new Date() };
+  const ctx = {
+    store,
+    appServer,
+    clock,
+    feed: new LaneFeedHub(),
+    log: silentLogger,
+    callerCwd: dir,
+    failpoint: async () => undefined,
+    drainQueue: async () => undefined,
+    approvals: new ApprovalBroker({ store, log: silentLogger }),
+  };
+  const settings = { sandbox: 'read-only' as const, approvalPolicy: 'never' as const };
+  store.lanes.insert({ id: 'A', handle: '@a', source: 'own', cwd: dir, status: 'busy', settings, ephemeral: false });
+  store.lanes.insert({ id: 'B', handle: '@b', source: 'own', cwd: dir, status: 'idle', settings, ephemeral: false });
+  store.triggers.insert({ id: 'ab', name: 'a→b', lane: '@a', when: { kind: 'event', event: 'turn_completed' }, action: { kind: 'send', text: 'A said: {{last_message}}', target: '@b' }, guard: { idleOnly: false, minIntervalSeconds: null, dedupe: false, once: false }, enabled: true });
+  const reactor = createReactor({ store, clock, log: silentLogger, onTurnEnded: () => undefined });
+  const rounds = 300;
+  const reaction: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    store.lanes.update('B', { status: 'idle', activeTurnId: null });
+    store.lanes.update('A', { status: 'busy', activeTurnId: `a${i}` });
+    const done = new Promise<void>((r) => (started = r));
+    const t0 = performance.now();
+    const event = { type: 'turnCompleted' as const, laneId: 'A', turnId: `a${i}`, outcome: 'completed' as const, lastAgentMessage: `result ${i}` };
+    reactor(event);
+    await fireEventTriggers(ctx, event);
+    await done;
+    reaction.push(performance.now() - t0);
+  }
+  const direct: number[] = [];
+  const lane = () => store.lanes.find('B');
+  for (let i = 0; i < rounds; i++) {
+    store.lanes.update('B', { status: 'idle', activeTurnId: null });
+    const t0 = performance.now();
+    const b = lane();
+    if (!b) throw new Error('lane B vanished');
+    await deliver(ctx, { lane: b, mode: 'send', text: `direct ${i}`, source: 'bench' });
+    direct.push(performance.now() - t0);
+  }
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+  report('reaction: event in → triggered turn/start out, median', median(reaction) * 1000, median(direct) * 1000, 'µs', 'direct delivery');
+}
+
 console.log(`dispatch bench — node ${process.version}, ${os.cpus().length} cores\n`);
 benchDecoder();
 await benchRpc();
+await benchReaction();
 await benchCli();

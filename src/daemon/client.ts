@@ -31,11 +31,13 @@ function fromWire(error: unknown): unknown {
 export class DaemonClient {
   readonly hello: HelloResult;
   private readonly connection: JsonRpcConnection;
+  private readonly localHashes: Record<string, string>;
   private readonly eventListeners = new Map<string, (event: LaneEvent) => void>();
 
-  private constructor(connection: JsonRpcConnection, hello: HelloResult) {
+  private constructor(connection: JsonRpcConnection, hello: HelloResult, localHashes: Record<string, string>) {
     this.connection = connection;
     this.hello = hello;
+    this.localHashes = localHashes;
     connection.onNotification((message) => {
       if (message.method !== 'event') return;
       const params = message.params as { subscription?: string; event?: LaneEvent } | undefined;
@@ -64,12 +66,13 @@ export class DaemonClient {
     await connection.start();
     connection.onClose(() => socket.destroy());
     try {
+      const hashes = await localOpHashes();
       const hello = await connection.request<HelloResult>(
         'hello',
-        { protocol: CONTROL_PROTOCOL_VERSION, version: DISPATCH_VERSION, op_hashes: localOpHashes() },
+        { protocol: CONTROL_PROTOCOL_VERSION, version: DISPATCH_VERSION, op_hashes: hashes },
         { timeoutMs: options.timeoutMs ?? 5000 },
       );
-      return new DaemonClient(connection, hello);
+      return new DaemonClient(connection, hello, hashes);
     } catch (error) {
       await connection.close();
       throw fromWire(error);
@@ -78,13 +81,13 @@ export class DaemonClient {
 
   /** Whether the daemon runs this exact build (same version and every op's input schema). */
   get matchesLocalBuild(): boolean {
-    const local = localOpHashes();
+    const local = this.localHashes;
     const remote = this.hello.op_hashes;
     return this.hello.version === DISPATCH_VERSION && Object.keys(local).every((op) => remote[op] === local[op]);
   }
 
   async call<T = unknown>(op: string, input: unknown, options: CallOptions = {}): Promise<T> {
-    const hash = localOpHashes()[op];
+    const hash = this.localHashes[op];
     if (hash === undefined) throw new DispatchError('not_found', `unknown op '${op}'`);
     try {
       return await this.connection.request<T>('call', { op, input, input_hash: hash, cwd: options.cwd ?? process.cwd() }, {

@@ -1,4 +1,4 @@
-import { inputSchemaHash, opList } from '../contracts/index.js';
+import { loadManifest } from '../contracts/manifest.js';
 
 /**
  * The control protocol between `dispatch` (CLI, MCP) and `dispatchd`: JSONL over a Unix socket,
@@ -41,10 +41,10 @@ export interface EventNotification {
   event: unknown;
 }
 
-let cachedHashes: Record<string, string> | undefined;
+let cachedHashes: Promise<Record<string, string>> | undefined;
 
-/** The input-schema hash of every op this build knows. */
-export function localOpHashes(): Record<string, string> {
-  cachedHashes ??= Object.fromEntries(opList.map((op) => [op.name, inputSchemaHash(op)]));
+/** The input-schema hash of every op this build knows (from the build's manifest). */
+export function localOpHashes(): Promise<Record<string, string>> {
+  cachedHashes ??= loadManifest().then((manifest) => Object.fromEntries(manifest.ops.map((op) => [op.name, op.inputHash])));
   return cachedHashes;
 }

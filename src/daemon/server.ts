@@ -80,20 +80,20 @@ export class ControlServer {
       void connection.reportUnreadable(error);
     });
 
-    connection.onRequest('hello', (params): HelloResult => {
+    connection.onRequest('hello', async (params): Promise<HelloResult> => {
       if (!isObject(params) || typeof params['protocol'] !== 'number') throw new DispatchError('validation', 'hello needs {protocol, version, op_hashes}');
       const hello = params as unknown as HelloParams;
       if (hello.protocol !== CONTROL_PROTOCOL_VERSION) {
         throw new DispatchError('version_skew', `control protocol ${hello.protocol} is not supported (daemon speaks ${CONTROL_PROTOCOL_VERSION})`);
       }
-      return { protocol: CONTROL_PROTOCOL_VERSION, version: this.handlers.version, pid: process.pid, op_hashes: localOpHashes(), busy_lanes: this.handlers.busyLanes() };
+      return { protocol: CONTROL_PROTOCOL_VERSION, version: this.handlers.version, pid: process.pid, op_hashes: await localOpHashes(), busy_lanes: this.handlers.busyLanes() };
     });
     connection.onRequest('call', async (params, context) => {
       if (!isObject(params) || typeof params['op'] !== 'string' || typeof params['input_hash'] !== 'string' || typeof params['cwd'] !== 'string') {
         throw new DispatchError('validation', 'call needs {op, input, input_hash, cwd}');
       }
       const call = params as unknown as CallParams;
-      const local = localOpHashes()[call.op];
+      const local = (await localOpHashes())[call.op];
       if (local === undefined) throw new DispatchError('not_found', `unknown op '${call.op}'`);
       if (local !== call.input_hash) {
         throw new DispatchError('version_skew', `op '${call.op}' has a different input schema in this daemon (dispatchd ${this.handlers.version}); restart it with \`dispatch down && dispatch up\``, {

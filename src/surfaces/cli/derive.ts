@@ -1,11 +1,14 @@
 import type { Command} from 'commander';
 import { Option } from 'commander';
-import { opList, type CliRoute, type OpContract } from '../../contracts/index.js';
+import type { CliRoute, Intent } from '../../contracts/defineOp.js';
+import type { FieldInfo } from '../../contracts/fields.js';
+import type { OpManifest, OpManifestEntry } from '../../contracts/manifest.js';
 import { DispatchError } from '../../shared/errors.js';
-import { fieldsOf, flagName, type FieldInfo } from './fields.js';
+
+const flagName = (field: string): string => field.replace(/_/g, '-');
 
 /** Runs an op for a derived command; implemented by main.ts (daemon call + output). */
-export type InvokeOp = (op: string, input: Record<string, unknown>, options: { json: boolean; yes: boolean; intent: OpContract['intent'] }) => Promise<void>;
+export type InvokeOp = (op: string, input: Record<string, unknown>, options: { json: boolean; yes: boolean; intent: Intent }) => Promise<void>;
 
 /**
  * Composed spellings: a few commands reach a different op depending on a flag, or take
@@ -100,14 +103,14 @@ function camel(name: string): string {
   return name.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
 }
 
-function addRoute(root: Command, op: OpContract, words: string[], route: CliRoute, invoke: InvokeOp): void {
+function addRoute(root: Command, op: OpManifestEntry, words: string[], route: CliRoute, invoke: InvokeOp): void {
   const parent = groupCommand(root, words.slice(0, -1));
   const command = parent.command(words.at(-1) ?? op.name).description(op.summary);
   const positionals = (route.positionals ?? []).map((p) => ({ name: p.replace(/\?$/, ''), optional: p.endsWith('?') }));
   for (const p of positionals) command.argument(p.optional ? `[${p.name}]` : `<${p.name}>`);
   const positionalNames = new Set(positionals.map((p) => p.name));
-  const positionalInfo = new Map(fieldsOf(op.input).filter((f) => positionalNames.has(f.name)).map((f) => [f.name, f]));
-  const fields = fieldsOf(op.input).filter((f) => !positionalNames.has(f.name));
+  const positionalInfo = new Map(op.fields.filter((f) => positionalNames.has(f.name)).map((f) => [f.name, f]));
+  const fields = op.fields.filter((f) => !positionalNames.has(f.name));
   for (const field of fields) addFieldOption(command, field);
   const composition = COMPOSITIONS[op.name];
   for (const option of composition?.options ?? []) command.addOption(option);
@@ -131,16 +134,17 @@ function addRoute(root: Command, op: OpContract, words: string[], route: CliRout
   });
 }
 
-/** Adds one command per op route (and alias) of the registry. */
-export function deriveOpCommands(root: Command, invoke: InvokeOp): void {
-  for (const op of opList) {
+/** Adds one command per op route (and alias) of the registry's manifest. */
+export function deriveOpCommands(root: Command, manifest: OpManifest, invoke: InvokeOp): void {
+  for (const op of manifest.ops) {
     if (!op.cli) continue;
     for (const words of [op.cli.command, ...(op.cli.aliases ?? [])]) addRoute(root, op, words, op.cli, invoke);
   }
 }
 
 /** Maps a command as typed (e.g. "lane get", "lane list --unmanaged") or an op name to its op. */
-export function opForCommand(text: string): OpContract | undefined {
+export function opForCommand(manifest: OpManifest, text: string): OpManifestEntry | undefined {
+  const opList = manifest.ops;
   const words = text.trim().split(/\s+/).filter(Boolean);
   const flags = words.filter((w) => w.startsWith('--'));
   const path = words.filter((w) => !w.startsWith('--'));

@@ -4,6 +4,7 @@ import type { DaemonClient } from '../../daemon/client.js';
 import { resolvePaths } from '../../daemon/paths.js';
 import { DispatchError, toDispatchError } from '../../shared/errors.js';
 import { DISPATCH_VERSION } from '../../shared/version.js';
+import { loadManifest } from '../../contracts/manifest.js';
 import { deriveOpCommands, type InvokeOp } from './derive.js';
 import { addProcessCommands } from './processCommands.js';
 import { printResult, wantsJson } from './output.js';
@@ -52,8 +53,9 @@ export async function main(argv: string[]): Promise<number> {
     .version(DISPATCH_VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  deriveOpCommands(program, invoke);
-  addProcessCommands(program);
+  const manifest = await loadManifest();
+  deriveOpCommands(program, manifest, invoke);
+  addProcessCommands(program, manifest);
   const applyOverrides = (command: Command): void => {
     command.exitOverride();
     command.commands.forEach(applyOverrides);

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { inputJsonSchema, opList, outputJsonSchema } from '../../contracts/index.js';
+import type { OpManifest } from '../../contracts/manifest.js';
 import { resolvePaths } from '../../daemon/paths.js';
 import { DispatchError } from '../../shared/errors.js';
 import { opForCommand } from './derive.js';
 import { printResult } from './output.js';
 
 /** Commands that are not ops: daemon lifecycle, MCP, schema, doctor and the demo. */
-export function addProcessCommands(program: Command): void {
+export function addProcessCommands(program: Command, manifest: OpManifest): void {
   program
     .command('up')
     .description('Start the daemon in the background (no-op when it is already running).')
@@ -51,10 +51,13 @@ export function addProcessCommands(program: Command): void {
     .command('schema')
     .description('Print the input and output JSON Schema of a command or op (e.g. "lane get", send).')
     .argument('<command...>', 'command words or op name')
-    .action((words: string[]) => {
+    .action(async (words: string[]) => {
       const text = words.join(' ');
-      const op = opForCommand(text);
-      if (!op) throw new DispatchError('usage', `unknown command or op for schema: ${text} (ops: ${opList.map((o) => o.name).join(', ')})`);
+      const entry = opForCommand(manifest, text);
+      if (!entry) throw new DispatchError('usage', `unknown command or op for schema: ${text} (ops: ${manifest.ops.map((o) => o.name).join(', ')})`);
+      const { findOp, inputJsonSchema, outputJsonSchema } = await import('../../contracts/index.js');
+      const op = findOp(entry.name);
+      if (!op) throw new DispatchError('internal', `op ${entry.name} is in the manifest but not in the registry`);
       process.stdout.write(`${JSON.stringify({ command: text, op: op.name, summary: op.summary, intent: op.intent, input: inputJsonSchema(op), output: outputJsonSchema(op) }, null, 2)}\n`);
     });
 

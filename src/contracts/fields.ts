@@ -61,4 +61,4 @@ export function fieldsOf(input: z.ZodObject): FieldInfo[] {
   return Object.entries(input.shape as Record<string, z.ZodType>).map(([name, schema]) => fieldInfo(name, schema));
 }
 
-export const flagName = (field: string): string => field.replace(/_/g, '-');
+
