@@ -18,14 +18,16 @@ function expand(p: string): string {
 }
 
 export function resolvePaths(env: NodeJS.ProcessEnv = process.env): DispatchPaths {
-  const home = path.resolve(expand(env['DISPATCH_HOME'] ?? '~/.dispatch'));
+  // An empty variable counts as unset (`DISPATCH_SOCKET= dispatch up` must not mean "the cwd").
+  const read = (name: string): string | undefined => env[name] || undefined;
+  const home = path.resolve(expand(read('DISPATCH_HOME') ?? '~/.dispatch'));
   return {
     home,
-    socket: path.resolve(expand(env['DISPATCH_SOCKET'] ?? path.join(home, 'dispatchd.sock'))),
-    db: path.resolve(expand(env['DISPATCH_DB'] ?? path.join(home, 'registry.db'))),
-    pidfile: path.resolve(expand(env['DISPATCH_PIDFILE'] ?? path.join(home, 'dispatchd.pid'))),
+    socket: path.resolve(expand(read('DISPATCH_SOCKET') ?? path.join(home, 'dispatchd.sock'))),
+    db: path.resolve(expand(read('DISPATCH_DB') ?? path.join(home, 'registry.db'))),
+    pidfile: path.resolve(expand(read('DISPATCH_PIDFILE') ?? path.join(home, 'dispatchd.pid'))),
     lock: path.join(home, 'dispatchd.lock'),
     log: path.join(home, 'dispatchd.log'),
-    codexHome: path.resolve(expand(env['CODEX_HOME'] ?? '~/.codex')),
+    codexHome: path.resolve(expand(read('CODEX_HOME') ?? '~/.codex')),
   };
 }

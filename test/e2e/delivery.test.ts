@@ -70,6 +70,7 @@ describe('delivery ledger', () => {
     expect(up.code, up.stderr).toBe(0);
     const listed = await h.ok<{ deliveries: Receipt[] }>(['queue', 'list', '--lane', 'worker']);
     const [first, second, third] = listed.deliveries;
+    console.log(`receipts right after the restart: ${JSON.stringify(listed.deliveries.map((d) => d.state))}`);
     expect(first).toMatchObject({ state: 'ambiguous', text: '@sim reply first' });
     expect([second?.state, third?.state]).toEqual(['queued', 'queued']);
 

@@ -12,9 +12,9 @@ describe('subscriptions and inbox', () => {
   }, 60_000);
   afterAll(async () => h?.close());
 
-  it('wakes the orchestrator lane with the worker\'s last message (new --subscribe-to)', async () => {
+  it('wakes the orchestrator lane with the worker\'s last message (new --subscribe)', async () => {
     const worker = await h.ok<{ subscription: string | null }>([
-      'new', '--name', 'worker', '--prefix', '', '--subscribe-to', 'orchestrator', '--text', '@sim reply All 12 tests pass.',
+      'new', '--name', 'worker', '--prefix', '', '--subscribe', 'orchestrator', '--text', '@sim reply All 12 tests pass.',
     ]);
     expect(worker.subscription).toMatch(/^[0-9a-f]{8}$/);
     const orchestrator = await waitForLane(h, 'orchestrator', (l) => typeof l['last_agent_message'] === 'string');

@@ -22,14 +22,14 @@ export const newOp = defineOp({
     base_file: z.string().optional().describe('Read base instructions from this file.'),
     developer_instructions: z.string().optional().describe('Developer instructions for the lane.'),
     developer_file: z.string().optional().describe('Read developer instructions from this file.'),
-    subscribe_to: z.string().min(1).optional().describe('Tell this lane (or "inbox") when the new lane finishes: an orchestrator is woken by its worker.'),
+    subscribe: z.string().min(1).optional().describe('Tell this lane (or "inbox") when the new lane finishes: an orchestrator is woken by its worker.'),
     subscribe_when: subscriptionWhen.default('done'),
   }),
   output: laneRef.extend({
     display_name: z.string(),
     message_accepted: z.boolean().describe('The first message was accepted by codex (work is not yet done).'),
     turn_id: z.string().nullable(),
-    subscription: z.string().nullable().describe('Trigger id of the subscription made with --subscribe-to.'),
+    subscription: z.string().nullable().describe('Trigger id of the subscription made with --subscribe.'),
   }),
   errors: ['validation', 'conflict', 'app_server'],
   examples: [

@@ -62,7 +62,7 @@ export const handleNew: Handler<'new'> = async (input, ctx) => {
     return created;
   });
   await nameThread(ctx, lane, resolved.displayName);
-  const subscription = input.subscribe_to === undefined ? null : subscribe(ctx, lane, { when: input.subscribe_when, to: input.subscribe_to, once: false }).id;
+  const subscription = input.subscribe === undefined ? null : subscribe(ctx, lane, { when: input.subscribe_when, to: input.subscribe, once: false }).id;
   let turnId: string | null = null;
   if (resolved.text !== undefined && resolved.send) {
     const { delivery } = await deliver(ctx, { lane, mode: 'send', text: resolved.text, source: 'op' });
