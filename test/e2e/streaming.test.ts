@@ -1,0 +1,46 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LaneEvent } from '../../src/core/laneEvents.js';
+import { DaemonClient } from '../../src/daemon/client.js';
+import { startDispatchHarness, type DispatchHarness } from '../helpers/dispatchHarness.js';
+
+// The control protocol pushes live lane events to subscribers on the same connection as calls.
+describe('control protocol push and doctor', () => {
+  let h: DispatchHarness;
+  beforeAll(async () => {
+    h = await startDispatchHarness();
+    await h.ok(['new', '--name', 'streamed', '--prefix', '', '--no-send']);
+  }, 60_000);
+  afterAll(async () => h?.close());
+
+  it('streams a lane\'s events to a subscribed client, in wire order', async () => {
+    const client = await DaemonClient.connect(path.join(h.home, 'dispatchd.sock'));
+    const events: LaneEvent[] = [];
+    const done = new Promise<void>((resolve) => {
+      void client.subscribe('streamed', (event) => {
+        events.push(event);
+        if (event.type === 'turnCompleted') resolve();
+      });
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    await client.call('send', { lane: 'streamed', text: '@sim reply pushed to you' });
+    await done;
+    const types = events.map((e) => e.type);
+    expect(types.indexOf('turnStarted')).toBeGreaterThanOrEqual(0);
+    expect(types.indexOf('turnStarted')).toBeLessThan(types.indexOf('turnCompleted'));
+    expect(events.every((e) => e.laneId === events[0]?.laneId)).toBe(true);
+    const completed = events.find((e) => e.type === 'turnCompleted');
+    expect(completed?.type === 'turnCompleted' && completed.lastAgentMessage).toBe('pushed to you');
+    await client.close();
+  });
+
+  it('doctor reports the codex binary, the running daemon and the registry', async () => {
+    const report = await h.ok<{ ok: boolean; checks: Array<{ name: string; ok: boolean; detail: string }> }>(['doctor']);
+    const byName = Object.fromEntries(report.checks.map((c) => [c.name, c]));
+    expect(byName['codex binary']).toMatchObject({ ok: true });
+    expect(byName['codex binary']?.detail).toContain('codex 0.169.0');
+    expect(byName['daemon']?.detail).toMatch(/^running: pid \d+/);
+    expect(byName['registry']?.detail).toMatch(/schema version 5, .*integrity ok/);
+    expect(report.ok).toBe(true);
+  });
+});
