@@ -39,9 +39,8 @@ export class ControlServer {
 
   /** Binds the socket (0600 in a 0700 directory). The caller holds the home's lock already. */
   async listen(socketPath: string): Promise<void> {
-    const dir = path.dirname(socketPath);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    chmodSync(dir, 0o700);
+    // Create the directory private; never chmod one that already existed (DISPATCH_SOCKET may point into /tmp).
+    mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o700 });
     // A socket file left by a dead daemon: safe to remove because we hold the lock.
     if (existsSync(socketPath)) unlinkSync(socketPath);
     await new Promise<void>((resolve, reject) => {

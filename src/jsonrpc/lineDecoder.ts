@@ -58,6 +58,26 @@ export class LineDecoder {
     }
   }
 
+  /** At end of input: the unterminated last line, if any (a peer may omit the final newline). */
+  flush(): DecodedLine | undefined {
+    if (this.discarding) {
+      const size = this.buffered;
+      this.reset();
+      return { oversized: size };
+    }
+    if (this.chunks.length === 0) return undefined;
+    const bytes = Buffer.concat(this.chunks, this.buffered);
+    this.reset();
+    const end = bytes.length > 0 && bytes[bytes.length - 1] === 13 ? bytes.length - 1 : bytes.length;
+    return end > 0 ? { line: bytes.toString('utf8', 0, end) } : undefined;
+  }
+
+  private reset(): void {
+    this.chunks = [];
+    this.buffered = 0;
+    this.discarding = false;
+  }
+
   /** Bytes of an unterminated trailing line still held. */
   get pendingBytes(): number {
     return this.buffered;

@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { DispatchError } from '../shared/errors.js';
-import { DEFAULT_MAX_LINE_BYTES, LineDecoder } from './lineDecoder.js';
+import { DEFAULT_MAX_LINE_BYTES, LineDecoder, type DecodedLine } from './lineDecoder.js';
 import type { Message } from './message.js';
 import type { Transport } from './transport.js';
 
@@ -33,26 +33,32 @@ export class StreamTransport implements Transport {
 
   async start(): Promise<void> {
     this.input.on('data', (chunk: Buffer) => this.receive(chunk));
-    this.input.on('end', () => this.finish(new DispatchError('transport_closed', `${this.peerName} closed its output (EOF)`)));
+    this.input.on('end', () => {
+      const last = this.decoder.flush();
+      if (last) this.deliver(last);
+      this.finish(new DispatchError('transport_closed', `${this.peerName} closed its output (EOF)`));
+    });
     this.input.on('error', (error) => this.finish(new DispatchError('transport_closed', `${this.peerName} stream failed: ${error.message}`, { cause: error })));
     this.output.on('error', (error) => this.onerror?.(new DispatchError('transport_closed', `writing to ${this.peerName} failed: ${error.message}`, { cause: error })));
   }
 
   private receive(chunk: Buffer): void {
-    for (const decoded of this.decoder.push(chunk)) {
-      if ('oversized' in decoded) {
-        this.onerror?.(new DispatchError('protocol', `${this.peerName} sent a line of ${decoded.oversized} bytes, over the limit; it was dropped`));
-        continue;
-      }
-      let value: unknown;
-      try {
-        value = JSON.parse(decoded.line);
-      } catch {
-        this.onerror?.(new DispatchError('protocol', `non-JSON line from ${this.peerName}: ${decoded.line.slice(0, 200)}`));
-        continue;
-      }
-      this.onmessage?.(value);
+    for (const decoded of this.decoder.push(chunk)) this.deliver(decoded);
+  }
+
+  private deliver(decoded: DecodedLine): void {
+    if ('oversized' in decoded) {
+      this.onerror?.(new DispatchError('protocol', `${this.peerName} sent a line of ${decoded.oversized} bytes, over the limit; it was dropped`));
+      return;
     }
+    let value: unknown;
+    try {
+      value = JSON.parse(decoded.line);
+    } catch {
+      this.onerror?.(new DispatchError('protocol', `non-JSON line from ${this.peerName}: ${decoded.line.slice(0, 200)}`));
+      return;
+    }
+    this.onmessage?.(value);
   }
 
   send(message: Message): Promise<void> {
