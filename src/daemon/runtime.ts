@@ -7,13 +7,14 @@ import { AppServerSupervisor } from '../codex/supervisor.js';
 import { ApprovalBroker } from '../core/approvals.js';
 import { failpointFromEnv, type Logger, type OpContext } from '../core/context.js';
 import { resolveLane } from '../core/lanes.js';
-import { fireDueTimeTriggers, fireEventTriggers } from '../core/triggers/apply.js';
-import { drainNext, markInterruptedSubmissions, settleTurn } from '../core/deliveries.js';
+import { drainNext } from '../core/deliveries.js';
+import { reattachLanes, recordLostTurns, recoverAfterDaemonRestart } from '../core/recovery.js';
 import { createReactor } from '../core/reactor.js';
 import { systemClock, type Clock } from '../core/ports.js';
 import { DispatchError } from '../shared/errors.js';
 import { DISPATCH_VERSION } from '../shared/version.js';
 import { openStore } from '../store/index.js';
+import { startAutomation } from './automation.js';
 import { executeOp } from './executor.js';
 import { LaneFeedHub } from './laneFeed.js';
 import { acquireLock } from './lock.js';
@@ -105,28 +106,12 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
         drainQueue(laneId).catch((error: unknown) => log.error('queue.drain_failed', { lane: laneId, error: (error as Error).message }));
       },
     });
-    const triggerContext = { ...baseContext, callerCwd: paths.home, drainQueue };
-    // Event triggers fire one at a time in wire order; a failure is logged and the chain goes on.
-    let triggerChain: Promise<void> = Promise.resolve();
     supervisor.onEvent((event) => {
       reactor(event);
       feed.publishEvent(event);
-      if (event.type === 'turnCompleted' || event.type === 'approvalRequested' || event.type === 'statusChanged') {
-        triggerChain = triggerChain
-          .then(() => fireEventTriggers(triggerContext, event))
-          .catch((error: unknown) => log.error('trigger.event_failed', { event: event.type, error: (error as Error).message }));
-      }
     });
-    const cronProblems = new Set<string>();
-    let ticking = false;
-    const scheduler = setInterval(() => {
-      if (ticking) return;
-      ticking = true;
-      fireDueTimeTriggers(triggerContext, cronProblems, log)
-        .catch((error: unknown) => log.error('scheduler.tick_failed', { error: (error as Error).message }))
-        .finally(() => (ticking = false));
-    }, 1000);
-    cleanups.push(() => clearInterval(scheduler));
+    const automation = startAutomation(supervisor, { ...baseContext, callerCwd: paths.home, drainQueue }, log);
+    cleanups.push(() => automation.stop());
     supervisor.onRaw((laneId, message) => feed.publishRaw(laneId, message));
     const approvals = new ApprovalBroker({ store, log });
     // File-change approvals carry no paths; the fileChange item announced just before them does.
@@ -154,50 +139,13 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     );
     supervisor.onDown((info) => {
       const exit = info.exit ? (info.exit.signal ? `signal ${info.exit.signal}` : `exit code ${info.exit.code}`) : info.reason.message;
-      const at = clock.now().toISOString();
-      for (const lane of store.lanes.list()) {
-        if (lane.status !== 'busy' && lane.status !== 'waiting_approval') continue;
-        // The turn died with the process: record it as failed instead of leaving the lane "busy".
-        const turnId = lane.activeTurnId ?? lane.latestTurn?.id ?? 'unknown';
-        const message = `codex app-server exited during the turn (${exit})`;
-        store.transaction(() => {
-          store.lanes.update(lane.id, { status: 'error', activeTurnId: null, latestTurn: { id: turnId, status: 'failed', error: { message, code: 'app_server_exit' }, at } });
-          settleTurn(store, lane.id, turnId, 'failed', message);
-          store.audit.record({ op: 'turn-lost', lane: lane.id, detail: exit, outcome: 'app_server' });
-        });
-      }
+      recordLostTurns(store, clock, { message: `codex app-server exited during the turn (${exit})`, code: 'app_server_exit', exit });
     });
     supervisor.onReady(async (generation, restarted) => {
       approvals.failStale(generation);
-      for (const lane of store.lanes.list()) {
-        if (lane.source !== 'own') continue;
-        if (lane.ephemeral && restarted) {
-          store.lanes.update(lane.id, { status: 'error', activeTurnId: null });
-          continue;
-        }
-        try {
-          await appServer.resumeThread(lane.id);
-        } catch (error) {
-          // A thread with no turn yet has no rollout to resume; it is loaded on its first turn.
-          log.warn('lane.resume_failed', { lane: lane.id, generation, error: (error as Error).message });
-        }
-      }
-      for (const lane of store.lanes.list()) if (lane.status === 'idle' || lane.status === 'error') await drainQueue(lane.id);
+      await reattachLanes({ ...baseContext, callerCwd: paths.home }, { generation, restarted });
     });
-    // A reservation a dead daemon left submitting may or may not have reached codex: ambiguous, never re-sent.
-    for (const delivery of markInterruptedSubmissions(store)) {
-      store.audit.record({ op: 'delivery-ambiguous', lane: delivery.lane, detail: `receipt ${delivery.id}`, outcome: 'ambiguous' });
-    }
-    // Lanes left busy by a daemon that died: their turns are gone with that app-server.
-    for (const lane of store.lanes.list()) {
-      if (lane.status === 'busy' || lane.status === 'waiting_approval') {
-        store.lanes.update(lane.id, {
-          status: 'error',
-          activeTurnId: null,
-          latestTurn: { id: lane.activeTurnId ?? 'unknown', status: 'failed', error: { message: 'dispatchd stopped during the turn', code: 'daemon_exit' }, at: clock.now().toISOString() },
-        });
-      }
-    }
+    recoverAfterDaemonRestart(store, clock);
     await supervisor.start();
     cleanups.push(() => supervisor.stop());
 

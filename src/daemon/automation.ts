@@ -1,0 +1,32 @@
+import type { AppServerSupervisor } from '../codex/supervisor.js';
+import type { Logger } from '../core/context.js';
+import { fireDueTimeTriggers, fireEventTriggers, type TriggerContext } from '../core/triggers/apply.js';
+
+/**
+ * Starts the trigger machinery: event triggers fire one at a time in wire order (a failure is
+ * logged and the chain goes on), and the scheduler checks time triggers every second.
+ */
+export function startAutomation(supervisor: AppServerSupervisor, ctx: TriggerContext, log: Logger): { stop(): void } {
+  let chain: Promise<void> = Promise.resolve();
+  const events = supervisor.onEvent((event) => {
+    if (event.type !== 'turnCompleted' && event.type !== 'approvalRequested' && event.type !== 'statusChanged') return;
+    chain = chain
+      .then(() => fireEventTriggers(ctx, event))
+      .catch((error: unknown) => log.error('trigger.event_failed', { event: event.type, error: (error as Error).message }));
+  });
+  const cronProblems = new Set<string>();
+  let ticking = false;
+  const scheduler = setInterval(() => {
+    if (ticking) return;
+    ticking = true;
+    fireDueTimeTriggers(ctx, cronProblems, log)
+      .catch((error: unknown) => log.error('scheduler.tick_failed', { error: (error as Error).message }))
+      .finally(() => (ticking = false));
+  }, 1000);
+  return {
+    stop: () => {
+      clearInterval(scheduler);
+      events.dispose();
+    },
+  };
+}
