@@ -34,6 +34,17 @@ describe('control protocol push and doctor', () => {
     await client.close();
   });
 
+  it('lane follow streams the events as JSON lines and stops when the turn ends', async () => {
+    const following = h.run(['lane', 'follow', 'streamed', '--until-idle', '--timeout', '30', '--json']);
+    await new Promise((r) => setTimeout(r, 700));
+    await h.ok(['send', 'streamed', '@sim reply followed live']);
+    const result = await following;
+    expect(result.code, result.stderr).toBe(0);
+    const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as LaneEvent);
+    expect(events.at(-1)).toMatchObject({ type: 'turnCompleted', outcome: 'completed', lastAgentMessage: 'followed live' });
+    expect(events.filter((e) => e.type === 'agentMessageDelta').map((e) => (e.type === 'agentMessageDelta' ? e.delta : '')).join('')).toBe('followed live');
+  });
+
   it('doctor reports the codex binary, the running daemon and the registry', async () => {
     const report = await h.ok<{ ok: boolean; checks: Array<{ name: string; ok: boolean; detail: string }> }>(['doctor']);
     const byName = Object.fromEntries(report.checks.map((c) => [c.name, c]));

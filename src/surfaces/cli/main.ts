@@ -1,25 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { createInterface } from 'node:readline/promises';
-import type { DaemonClient } from '../../daemon/client.js';
-import { resolvePaths } from '../../daemon/paths.js';
 import { DispatchError, toDispatchError } from '../../shared/errors.js';
 import { DISPATCH_VERSION } from '../../shared/version.js';
 import { loadManifest } from '../../contracts/manifest.js';
+import { closeDaemonClient, daemonClient } from './daemonConnection.js';
 import { deriveOpCommands, type InvokeOp } from './derive.js';
 import { addProcessCommands } from './processCommands.js';
 import { printResult, wantsJson } from './output.js';
 import { red } from './render.js';
-
-let client: DaemonClient | undefined;
-
-/** The daemon connection for this command, starting the daemon when it is not running. */
-export async function daemonClient(): Promise<DaemonClient> {
-  if (!client) {
-    const { ensureDaemon } = await import('../../daemon/client.js');
-    client = await ensureDaemon(resolvePaths(), { autoStart: process.env['DISPATCH_NO_AUTOSTART'] !== '1' });
-  }
-  return client;
-}
 
 async function confirm(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -73,8 +61,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     return reportError(error, json);
   } finally {
-    await client?.close().catch(() => undefined);
-    client = undefined;
+    await closeDaemonClient();
   }
 }
 

@@ -3,7 +3,7 @@ import type { OpManifest } from '../../contracts/manifest.js';
 import { resolvePaths } from '../../daemon/paths.js';
 import { DispatchError } from '../../shared/errors.js';
 import { opForCommand } from './derive.js';
-import { printResult } from './output.js';
+import { printResult, wantsJson } from './output.js';
 
 /** Commands that are not ops: daemon lifecycle, MCP, schema, doctor and the demo. */
 export function addProcessCommands(program: Command, manifest: OpManifest): void {
@@ -59,6 +59,23 @@ export function addProcessCommands(program: Command, manifest: OpManifest): void
       const op = findOp(entry.name);
       if (!op) throw new DispatchError('internal', `op ${entry.name} is in the manifest but not in the registry`);
       process.stdout.write(`${JSON.stringify({ command: text, op: op.name, summary: op.summary, intent: op.intent, input: inputJsonSchema(op), output: outputJsonSchema(op) }, null, 2)}\n`);
+    });
+
+  const laneGroup = program.commands.find((c) => c.name() === 'lane') ?? program.command('lane');
+  laneGroup
+    .command('follow')
+    .description("Stream a lane's live events (replies as they are written, commands, approvals) until Ctrl-C.")
+    .argument('<lane>', 'lane id, id prefix or handle')
+    .option('--until-idle', 'stop when the running (or next) turn ends')
+    .option('--timeout <seconds>', 'stop after this long', Number)
+    .option('--json', 'print one JSON event per line')
+    .action(async (lane: string, options: { untilIdle?: boolean; timeout?: number; json?: boolean }) => {
+      const [{ daemonClient }, { followLane }] = await Promise.all([import('./daemonConnection.js'), import('./follow.js')]);
+      await followLane(await daemonClient(), lane, {
+        json: wantsJson(options.json ?? false),
+        untilIdle: options.untilIdle ?? false,
+        ...(options.timeout === undefined ? {} : { timeoutSeconds: options.timeout }),
+      });
     });
 
   program

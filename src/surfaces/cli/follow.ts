@@ -1,0 +1,78 @@
+import type { LaneEvent } from '../../core/laneEvents.js';
+import type { DaemonClient } from '../../daemon/client.js';
+import { dim } from './render.js';
+
+type Write = (text: string) => void;
+
+/** One line (or fragment) of human output per lane event; deltas stream inline. */
+export function renderEvent(event: LaneEvent, write: Write, state: { inMessage: boolean }): void {
+  const endMessage = (): void => {
+    if (state.inMessage) write('\n');
+    state.inMessage = false;
+  };
+  switch (event.type) {
+    case 'turnStarted':
+      endMessage();
+      write(dim(`── turn ${event.turnId} started\n`));
+      return;
+    case 'agentMessageDelta':
+      state.inMessage = true;
+      write(event.delta);
+      return;
+    case 'itemCompleted':
+      if (event.item.type === 'commandExecution') {
+        endMessage();
+        write(`$ ${event.item.command ?? ''}${event.item.exitCode === undefined || event.item.exitCode === null ? '' : `  (exit ${event.item.exitCode})`}\n`);
+      } else if (event.item.type === 'fileChange') {
+        endMessage();
+        write(`± ${(event.item.paths ?? []).join(', ')} (${event.item.status ?? ''})\n`);
+      } else if (event.item.type === 'agentMessage' && !state.inMessage && event.item.text) {
+        write(`${event.item.text}\n`);
+      } else if (event.item.type === 'agentMessage') {
+        endMessage();
+      }
+      return;
+    case 'approvalRequested':
+      endMessage();
+      write(`? ${event.kind} approval requested${event.command ? `: ${event.command}` : ''} — answer with \`dispatch request list\` / \`request respond\`\n`);
+      return;
+    case 'turnError':
+      endMessage();
+      write(`! ${event.error.message}\n`);
+      return;
+    case 'turnCompleted':
+      endMessage();
+      write(dim(`── turn ${event.turnId} ${event.outcome}${event.error ? `: ${event.error.message}` : ''}\n`));
+      return;
+    default:
+      return;
+  }
+}
+
+/**
+ * Streams a lane's live events pushed by the daemon until the lane's turn ends (`untilIdle`),
+ * the timeout passes, or the user interrupts. JSON mode prints one event per line (NDJSON).
+ */
+export async function followLane(client: DaemonClient, lane: string, options: { json: boolean; untilIdle: boolean; timeoutSeconds?: number }): Promise<void> {
+  const write: Write = (text) => void process.stdout.write(text);
+  const state = { inMessage: false };
+  await new Promise<void>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (): void => {
+      if (timer) clearTimeout(timer);
+      process.off('SIGINT', finish);
+      resolve();
+    };
+    process.once('SIGINT', finish);
+    if (options.timeoutSeconds !== undefined) timer = setTimeout(finish, options.timeoutSeconds * 1000);
+    client.onClose(finish);
+    client
+      .subscribe(lane, (event) => {
+        if (options.json) write(`${JSON.stringify(event)}\n`);
+        else renderEvent(event, write, state);
+        if (options.untilIdle && event.type === 'turnCompleted') finish();
+      })
+      .catch(reject);
+  });
+  if (state.inMessage) write('\n');
+}
