@@ -48,3 +48,6 @@ export function localOpHashes(): Promise<Record<string, string>> {
   cachedHashes ??= loadManifest().then((manifest) => Object.fromEntries(manifest.ops.map((op) => [op.name, op.inputHash])));
   return cachedHashes;
 }
+
+/** Lane events as the daemon pushes them to subscribers. */
+export type { LaneEvent } from '../core/laneEvents.js';

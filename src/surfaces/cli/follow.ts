@@ -1,4 +1,4 @@
-import type { LaneEvent } from '../../core/laneEvents.js';
+import type { LaneEvent } from '../../daemon/protocol.js';
 import type { DaemonClient } from '../../daemon/client.js';
 import { dim } from './render.js';
 
