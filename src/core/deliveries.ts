@@ -49,7 +49,10 @@ async function submit(ctx: DeliveryContext, delivery: Delivery, call: () => Prom
   await ctx.failpoint('after-submit');
   ctx.store.transaction(() => {
     ctx.store.deliveries.transition(delivery.id, ['submitting'], settledState, { turnId });
-    ctx.store.audit.record({ op: delivery.mode, lane: delivery.lane, detail: `receipt ${delivery.id}: ${clip(delivery.text)}`, outcome: delivery.source === 'op' ? 'ok' : delivery.source });
+    // A queued message that goes out is audited as a send, like 0.1.0 did (outcome `queued`).
+    const op = delivery.mode === 'queue' ? 'send' : delivery.mode;
+    const outcome = delivery.mode === 'queue' ? 'queued' : delivery.source === 'op' ? 'ok' : delivery.source;
+    ctx.store.audit.record({ op, lane: delivery.lane, detail: `receipt ${delivery.id}: ${clip(delivery.text)}`, outcome });
   });
   return ctx.store.deliveries.find(delivery.id) ?? delivery;
 }
