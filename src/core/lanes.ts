@@ -20,10 +20,11 @@ export function resolveLane(store: Store, selector: string): Lane {
   if (byHandle.length === 1 && byHandle[0]) return byHandle[0];
   // `new` decorates names with a prefix ("@[repo] fix-tests"); the bare name works when unique.
   const bare = selector.replace(/^@/, '');
-  const byBareName = store.lanes.list({ includeArchived: true }).filter((lane) => lane.handle.endsWith(` ${bare}`) && /^@\[[^\]]*\] /.test(lane.handle));
+  const all = store.lanes.list({ includeArchived: true });
+  const byBareName = all.filter((lane) => lane.handle.endsWith(` ${bare}`) && /^@\[[^\]]*\] /.test(lane.handle));
   if (byBareName.length === 1 && byBareName[0]) return byBareName[0];
   if (selector.length >= 4 && !selector.startsWith('@')) {
-    const matches = store.lanes.list({ includeArchived: true }).filter((lane) => lane.id.startsWith(selector));
+    const matches = all.filter((lane) => lane.id.startsWith(selector));
     if (matches.length === 1 && matches[0]) return matches[0];
     if (matches.length > 1) {
       throw new DispatchError('validation', `'${selector}' matches ${matches.length} lanes: ${matches.map((l) => l.handle).join(', ')}`, {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import { DispatchError } from '../shared/errors.js';
+import { settingsFromInput } from './lanes.js';
 import { APPROVAL_POLICIES, APPROVALS_REVIEWERS, DEFAULT_APPROVAL_ROUTING, PERSONALITIES, REASONING_SUMMARIES, SANDBOX_MODES, type ApprovalRule, type TurnSettings } from './model.js';
 
 /*
@@ -288,14 +289,7 @@ export async function resolveNewLane(input: NewLaneInput, options: ResolveNewLan
   const baseInstructions = await pick('base_instructions', 'base_file');
   const developerInstructions = await pick('developer_instructions', 'developer_file');
 
-  const settings: TurnSettings = { sandbox: merged.sandbox ?? 'read-only', approvalPolicy: merged.approval_policy ?? 'never' };
-  if (merged.approvals_reviewer !== undefined) settings.approvalsReviewer = merged.approvals_reviewer;
-  if (merged.model !== undefined) settings.model = merged.model;
-  if (merged.model_provider !== undefined) settings.modelProvider = merged.model_provider;
-  if (merged.effort !== undefined) settings.effort = merged.effort;
-  if (merged.summary !== undefined) settings.summary = merged.summary;
-  if (merged.personality !== undefined) settings.personality = merged.personality;
-  if (merged.service_tier !== undefined) settings.serviceTier = merged.service_tier;
+  const settings: TurnSettings = { sandbox: 'read-only', approvalPolicy: 'never', ...settingsFromInput(merged) };
   if (merged.output_schema !== undefined) settings.outputSchema = merged.output_schema;
   if (merged.approvals !== undefined || merged.approval_timeout !== undefined || merged.approval_rule !== undefined) {
     settings.approvals = {

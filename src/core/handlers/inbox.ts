@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { DispatchError } from '../../shared/errors.js';
 import type { OpContext } from '../context.js';
 import { resolveLane } from '../lanes.js';
 import type { InboxItem, Lane, Trigger } from '../model.js';
 import type { Handler } from './types.js';
-import { triggerViewOf } from './triggers.js';
+import { newTriggerId, triggerViewOf } from './triggers.js';
 
 const EVENTS = { done: 'turn_completed', failed: 'turn_failed', 'needs-attention': 'waiting_on_approval' } as const;
 
@@ -21,7 +20,7 @@ export function subscribe(ctx: OpContext, worker: Lane, options: { when: keyof t
   if (target?.id === worker.id) throw new DispatchError('validation', 'a lane cannot subscribe to itself');
   return ctx.store.transaction(() => {
     const trigger = ctx.store.triggers.insert({
-      id: randomBytes(4).toString('hex'),
+      id: newTriggerId(),
       name: `${toInbox ? 'inbox' : (target?.handle ?? options.to)} ← ${worker.handle} ${options.when}`,
       lane: worker.id,
       when: { kind: 'event', event: EVENTS[options.when] },

@@ -40,7 +40,7 @@ export const handleSend: Handler<'send'> = async (input, ctx) => {
     source: 'op',
     ...(input.idempotency_key ? { idempotencyKey: input.idempotency_key } : {}),
   });
-  const pending = input.mode === 'queue' ? ctx.store.deliveries.list({ lane: lane.id, states: ['queued'] }).length : null;
+  const pending = input.mode === 'queue' ? (ctx.store.deliveries.countByState(lane.id).queued ?? 0) : null;
   return {
     lane: lane.id,
     handle: lane.handle,

@@ -7,6 +7,9 @@ import { resolveLane } from '../lanes.js';
 import { unknownTemplateVariables } from '../triggers/plan.js';
 import type { Handler } from './types.js';
 
+/** Trigger ids: 8 hex characters, short enough to type. */
+export const newTriggerId = (): string => randomBytes(4).toString('hex');
+
 export function triggerViewOf(trigger: Trigger) {
   const w = trigger.when;
   return {
@@ -65,7 +68,7 @@ export const handleTriggerAdd: Handler<'trigger-add'> = async (input, ctx) => {
   }
   const trigger = ctx.store.transaction(() => {
     const created = ctx.store.triggers.insert({
-      id: randomBytes(4).toString('hex'),
+      id: newTriggerId(),
       name: input.name,
       lane: input.lane,
       when,
