@@ -27,8 +27,7 @@ const APPROVAL_KIND: Partial<Record<ServerRequestMethod, ApprovalKind>> = {
 };
 
 /**
- * Builds the supervisor's responder: approvals go to `decide`; the clock question is answered;
- * every other kind (user input, elicitation, dynamic tool calls, token refresh, attestation,
+ * Builds the supervisor's responder: approvals go to `decide`; every other kind (user input, elicitation, dynamic tool calls, token refresh, attestation,
  * legacy approvals) gets an explicit JSON-RPC error so codex never waits on silence.
  */
 export function createServerRequestResponder(decide: (question: ApprovalQuestion) => Promise<ApprovalDecision>): ServerRequestResponder {
@@ -57,7 +56,6 @@ export function createServerRequestResponder(decide: (question: ApprovalQuestion
       }
       return { decision };
     }
-    if (method === 'currentTime/read') return { currentTimeAt: Math.floor(Date.now() / 1000) };
     throw new RpcError(method, { code: RPC_CODES.methodNotFound, message: `dispatch does not answer ${method} requests` });
   };
 }

@@ -80,7 +80,6 @@ export const SERVER_REQUEST_METHODS = [
   'item/tool/call',
   'account/chatgptAuthTokens/refresh',
   'attestation/generate',
-  'currentTime/read',
   'applyPatchApproval',
   'execCommandApproval',
 ] as const satisfies readonly ServerRequestMethod[];

@@ -101,10 +101,10 @@ describe('resolveCodexBinary', () => {
 });
 
 describe('readCodexVersion', () => {
-  it('runs the pinned binary with --version: 0.169.0, supported', async () => {
-    expect(PINNED).toBe('0.169.0');
+  it('runs the pinned binary with --version: 0.171.0, supported', async () => {
+    expect(PINNED).toBe('0.171.0');
     const report = await readCodexVersion(resolveCodexBinary({}));
-    expect(report).toEqual({ version: '0.169.0', minimum: MIN_CODEX_VERSION, supported: true });
+    expect(report).toEqual({ version: '0.171.0', minimum: MIN_CODEX_VERSION, supported: true });
     expect(MIN_CODEX_VERSION).toBe('0.160.1');
   });
 });

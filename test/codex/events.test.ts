@@ -547,7 +547,6 @@ describe('projectServerRequest', () => {
   it('gives nothing for server requests that are not approvals', () => {
     expect(projectServerRequest('item/tool/call', 3, { threadId: 'th', turnId: 'tu', callId: 'c', tool: 'x', arguments: {} })).toBeUndefined();
     expect(projectServerRequest('item/tool/requestUserInput', 4, { threadId: 'th', turnId: 'tu', itemId: 'i', questions: [] })).toBeUndefined();
-    expect(projectServerRequest('currentTime/read', 5, {})).toBeUndefined();
   });
 
   it('projects permission approvals with kind permissions', () => {

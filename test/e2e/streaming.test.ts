@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LaneEvent } from '../../src/core/laneEvents.js';
 import { DaemonClient } from '../../src/daemon/client.js';
 import { startDispatchHarness, type DispatchHarness } from '../helpers/dispatchHarness.js';
+import { PINNED_CODEX_VERSION } from '../helpers/pinnedCodex.js';
 
 // The control protocol pushes live lane events to subscribers on the same connection as calls.
 describe('control protocol push and doctor', () => {
@@ -49,7 +50,7 @@ describe('control protocol push and doctor', () => {
     const report = await h.ok<{ ok: boolean; checks: Array<{ name: string; ok: boolean; detail: string }> }>(['doctor']);
     const byName = Object.fromEntries(report.checks.map((c) => [c.name, c]));
     expect(byName['codex binary']).toMatchObject({ ok: true });
-    expect(byName['codex binary']?.detail).toContain('codex 0.169.0');
+    expect(byName['codex binary']?.detail).toContain(`codex ${PINNED_CODEX_VERSION}`);
     expect(byName['daemon']?.detail).toMatch(/^running: pid \d+/);
     expect(byName['registry']?.detail).toMatch(/schema version 5, .*integrity ok/);
     expect(report.ok).toBe(true);

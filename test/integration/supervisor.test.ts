@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppServerSupervisor } from '../../src/codex/supervisor.js';
 import { startCodexHarness, type CodexHarness } from '../helpers/codexHarness.js';
+import { PINNED_CODEX_VERSION } from '../helpers/pinnedCodex.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -27,7 +28,7 @@ describe('app-server supervisor', () => {
     supervisor.setServerRequestResponder(async () => ({}));
     await supervisor.start();
     try {
-      expect(supervisor.info()).toMatchObject({ state: 'running', restarts: 0, codexVersion: '0.169.0' });
+      expect(supervisor.info()).toMatchObject({ state: 'running', restarts: 0, codexVersion: PINNED_CODEX_VERSION });
       for (let crash = 1; crash <= 2; crash++) {
         const pid = supervisor.info().pid;
         supervisor.client().process?.kill('SIGKILL');
