@@ -1,4 +1,4 @@
-import type { LaneEvent, LaneItem, LaneStatus, TurnFailure } from '../core/laneEvents.js';
+import type { LaneEvent, LaneItem, LaneStatus, TurnFailure, WithheldMessage } from '../core/laneEvents.js';
 import type { NotificationParams, ServerRequestMethod, ServerRequestParams, ThreadItem, ThreadStatus, TurnError } from '../protocol/index.js';
 
 type Notification = { method: string; params?: unknown };
@@ -26,12 +26,41 @@ export function turnFailureOf(error: TurnError): TurnFailure {
   };
 }
 
+type AgentMessageItem = Extract<ThreadItem, { type: 'agentMessage' }>;
+
+/**
+ * Whether codex's moderation withholds an agent message, and why: its `display` decides (`show`
+ * or none: shown as is). A display mode this version does not know is withheld too, to be safe.
+ */
+export function withheldOf(item: AgentMessageItem): WithheldMessage | undefined {
+  const display = item.moderation?.display;
+  if (!display || display.mode === 'show') return undefined;
+  if (display.mode === 'hide') return { mode: 'hide', reason: display.replacement.kind };
+  if (display.mode === 'block') {
+    const reason = display.reason;
+    return { mode: 'block', reason: reason.kind === 'protection' ? `protection (${reason.protectionType})` : reason.kind };
+  }
+  return { mode: 'block', reason: `unknown moderation display '${String((display as { mode?: unknown }).mode)}'` };
+}
+
+/** What stands in for a withheld message wherever dispatch passes agent text on. */
+export function withheldPlaceholder(withheld: WithheldMessage): string {
+  const verb = withheld.mode === 'hide' ? 'hid' : 'blocked';
+  return `[dispatch: agent message withheld — codex moderation ${verb} it (${withheld.mode}: ${withheld.reason})]`;
+}
+
+/** An agent message's text as dispatch may relay it: the placeholder when moderation withholds it. */
+export function relayableText(item: AgentMessageItem): { text: string; withheld?: WithheldMessage } {
+  const withheld = withheldOf(item);
+  return withheld ? { text: withheldPlaceholder(withheld), withheld } : { text: item.text };
+}
+
 /** Summarises a wire item; unknown future item types stay visible with their type and raw body. */
 export function laneItemOf(item: ThreadItem): LaneItem {
   const base: LaneItem = { id: item.id, type: item.type, raw: item };
   switch (item.type) {
     case 'agentMessage':
-      return { ...base, text: item.text };
+      return { ...base, ...relayableText(item) };
     case 'userMessage':
       return {
         ...base,
@@ -47,11 +76,11 @@ export function laneItemOf(item: ThreadItem): LaneItem {
   }
 }
 
-/** The last agent message text among a turn's items. */
+/** The last agent message text among a turn's items, as it may be relayed (moderation respected). */
 export function lastAgentMessageOf(items: readonly ThreadItem[]): string | undefined {
   for (let i = items.length - 1; i >= 0; i--) {
     const item = items[i];
-    if (item?.type === 'agentMessage') return item.text;
+    if (item?.type === 'agentMessage') return relayableText(item).text;
   }
   return undefined;
 }

@@ -95,7 +95,7 @@ export const turnSettingsInput = {
   service_tier: z.string().min(1).optional().describe('Service tier id.'),
 };
 
-export const triggerWhenKind = z.enum(['interval', 'cron', 'idle_for', 'turn_completed', 'turn_failed', 'waiting_on_approval', 'lane_idle']);
+export const triggerWhenKind = z.enum(['interval', 'cron', 'idle_for', 'turn_completed', 'turn_failed', 'waiting_on_approval', 'lane_idle', 'lane_done']);
 export const triggerActionKind = z.enum(['send', 'steer', 'context', 'inbox']);
 
 export const triggerView = z.object({
@@ -164,7 +164,7 @@ export const approvalRoutingInput = {
     .describe('Rules decided without asking, e.g. "allow:cmd:npm test", "deny:cmd:rm -rf", "allow:path:src/".'),
 };
 
-export const subscriptionWhen = z.enum(['done', 'failed', 'needs-attention']).describe('done: a turn completed; failed: a turn failed; needs-attention: it waits for an approval.');
+export const subscriptionWhen = z.enum(['done', 'failed', 'needs-attention']).describe('done: it finished (idle, no goal continuation pending); failed: a turn failed; needs-attention: it waits for an approval.');
 
 export const inboxItemView = z.object({
   id: z.number(),

@@ -13,6 +13,15 @@ export interface TurnFailure {
   details?: string;
 }
 
+/**
+ * An agent message codex's moderation says not to show (`hide`: show a replacement instead;
+ * `block`: show nothing); `reason` is codex's replacement or block kind.
+ */
+export interface WithheldMessage {
+  mode: 'hide' | 'block';
+  reason: string;
+}
+
 /** A summary of one thread item; `raw` keeps the wire item for views that need more. */
 export interface LaneItem {
   id: string;
@@ -24,6 +33,8 @@ export interface LaneItem {
   paths?: string[];
   /** On user messages: the clientUserMessageId the message was sent with (delivery receipts). */
   clientId?: string;
+  /** On agent messages codex moderated: `text` is then a placeholder saying so, never the message. */
+  withheld?: WithheldMessage;
   raw: unknown;
 }
 
@@ -38,7 +49,7 @@ export type LaneEvent =
       outcome: TurnOutcome;
       error?: TurnFailure;
       durationMs?: number;
-      /** The text of the turn's last agent message, if it produced one. */
+      /** The text of the turn's last agent message, if it produced one (a placeholder when moderation withheld it). */
       lastAgentMessage?: string;
     }
   /** The `error` notification: a turn failure reported before (or without) turn/completed. */

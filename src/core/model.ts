@@ -90,7 +90,8 @@ export type TriggerWhen =
   | { kind: 'interval'; seconds: number }
   | { kind: 'cron'; expr: string; timezone?: string }
   | { kind: 'idle_for'; seconds: number }
-  | { kind: 'event'; event: 'turn_completed' | 'turn_failed' | 'waiting_on_approval' | 'lane_idle' };
+  /** `lane_done`: a turn ended and codex will not continue on its own (no active goal). */
+  | { kind: 'event'; event: 'turn_completed' | 'turn_failed' | 'waiting_on_approval' | 'lane_idle' | 'lane_done' };
 
 export interface TriggerAction {
   /** `inbox` records the message in the durable inbox instead of sending it to a lane. */

@@ -1,17 +1,22 @@
 import type { AppServerSupervisor } from '../codex/supervisor.js';
 import type { Logger } from '../core/context.js';
 import { fireDueTimeTriggers, fireEventTriggers, type TriggerContext } from '../core/triggers/apply.js';
+import { createGoalWatch } from '../core/triggers/goalWatch.js';
 
 /**
  * Starts the trigger machinery: event triggers fire one at a time in wire order (a failure is
- * logged and the chain goes on), and the scheduler checks time triggers every second.
+ * logged and the chain goes on), each with its lane's goal status as of that event (for
+ * `lane_done`), and the scheduler checks time triggers every second.
  */
 export function startAutomation(supervisor: AppServerSupervisor, ctx: TriggerContext, log: Logger): { stop(): void } {
   let chain: Promise<void> = Promise.resolve();
+  const goals = createGoalWatch();
   const events = supervisor.onEvent((event) => {
+    goals.observe(event);
     if (event.type !== 'turnCompleted' && event.type !== 'approvalRequested' && event.type !== 'statusChanged') return;
+    const facts = goals.factsFor(event.laneId);
     chain = chain
-      .then(() => fireEventTriggers(ctx, event))
+      .then(() => fireEventTriggers(ctx, event, facts))
       .catch((error: unknown) => log.error('trigger.event_failed', { event: event.type, error: (error as Error).message }));
   });
   const cronProblems = new Set<string>();

@@ -17,6 +17,6 @@ export const subscribeOp = defineOp({
   }),
   output: triggerView,
   errors: ['not_found', 'validation'],
-  examples: [{ name: 'to the inbox', input: { worker: '@alpha' }, output: { when: 'turn_completed', action: 'inbox' } }],
+  examples: [{ name: 'to the inbox', input: { worker: '@alpha' }, output: { when: 'lane_done', action: 'inbox' } }],
   cli: { command: ['subscribe'], positionals: ['worker'] },
 });

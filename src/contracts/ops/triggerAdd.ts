@@ -11,7 +11,7 @@ export const triggerAddOp = defineOp({
   input: z.strictObject({
     name: z.string().min(1).describe('A name for the trigger.'),
     lane: laneSelector.describe('The lane watched (events, idle_for) and, without --target, acted on.'),
-    when: triggerWhenKind.describe('interval / cron / idle_for, or an event: turn_completed, turn_failed, waiting_on_approval, lane_idle.'),
+    when: triggerWhenKind.describe('interval / cron / idle_for, or an event: turn_completed, turn_failed, waiting_on_approval, lane_idle, lane_done (finished: no goal continuation pending).'),
     action: triggerActionKind.default('send').describe('What to deliver: send starts a turn (queued while the target is busy), steer joins the running one, context injects, inbox records it in the inbox.'),
     text: z.string().min(1).describe('Message text; {{lane}}, {{handle}}, {{last_message}}, {{event}} are filled in when it fires.'),
     target: laneSelector.optional().describe('Deliver to this lane instead of the watched one.'),

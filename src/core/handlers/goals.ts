@@ -1,5 +1,6 @@
 import { DispatchError } from '../../shared/errors.js';
 import { requireOwned, resolveLane } from '../lanes.js';
+import type { Lane } from '../model.js';
 import type { Goal } from '../ports.js';
 import type { Handler } from './types.js';
 
@@ -15,6 +16,14 @@ function goalView(goal: Goal | null) {
         updated_at: goal.updatedAt,
       }
     : null;
+}
+
+/** Says what an active goal sets off: codex starts turn after turn on its own, each a turn of the lane. */
+function continuationNote(lane: Lane, goal: Goal): string | null {
+  if (goal.status !== 'active') return null;
+  const limit = goal.tokenBudget === null ? 'it is complete' : `it is complete or has used its budget of ${goal.tokenBudget} tokens`;
+  const unbounded = goal.tokenBudget === null ? ' No token budget is set, so nothing caps it (--token-budget does).' : '';
+  return `codex now keeps working on this goal by itself, turn after turn, until ${limit}.${unbounded} Watch it with \`dispatch goal status ${lane.handle}\`; stop it with \`dispatch goal set ${lane.handle} --status paused\`.`;
 }
 
 export const handleGoalGet: Handler<'goal-get'> = async (input, ctx) => {
@@ -38,7 +47,7 @@ export const handleGoalSet: Handler<'goal-set'> = async (input, ctx) => {
     ...(input.token_budget === undefined ? {} : { tokenBudget: input.token_budget }),
   });
   ctx.store.audit.record({ op: 'goal-set', lane: lane.id, detail: input.objective ?? input.status ?? `budget ${input.token_budget}` });
-  return { lane: lane.id, goal: goalView(goal) };
+  return { lane: lane.id, goal: goalView(goal), note: continuationNote(lane, goal) };
 };
 
 export const handleGoalClear: Handler<'goal-clear'> = async (input, ctx) => {

@@ -5,10 +5,11 @@ import type { InboxItem, Lane, Trigger } from '../model.js';
 import type { Handler } from './types.js';
 import { newTriggerId, triggerViewOf } from './triggers.js';
 
-const EVENTS = { done: 'turn_completed', failed: 'turn_failed', 'needs-attention': 'waiting_on_approval' } as const;
+// `done` is lane_done, not turn_completed: a lane working on a goal completes many turns in a row.
+const EVENTS = { done: 'lane_done', failed: 'turn_failed', 'needs-attention': 'waiting_on_approval' } as const;
 
 const DEFAULT_TEXT: Record<keyof typeof EVENTS, string> = {
-  done: '[dispatch] {{handle}} finished a turn. Its last message:\n{{last_message}}',
+  done: '[dispatch] {{handle}} is done. Its last message:\n{{last_message}}',
   failed: '[dispatch] {{handle}} failed a turn. Its last message:\n{{last_message}}',
   'needs-attention': '[dispatch] {{handle}} is waiting for an approval decision (`dispatch request list --lane {{lane}}`).',
 };

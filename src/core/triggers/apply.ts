@@ -4,7 +4,7 @@ import { deliver } from '../deliveries.js';
 import type { LaneEvent } from '../laneEvents.js';
 import { clip, requireOwned, resolveLane } from '../lanes.js';
 import type { Lane, Trigger } from '../model.js';
-import { afterFiring, checkGuards, cronProblem, dueTimeTriggers, matchEventTriggers, renderTriggerText, triggerTemplateVars } from './plan.js';
+import { afterFiring, checkGuards, cronProblem, dueTimeTriggers, matchEventTriggers, NO_LANE_FACTS, renderTriggerText, triggerTemplateVars, type LaneFacts } from './plan.js';
 
 /** What firing needs: the delivery context (triggers deliver through the ledger like any send). */
 export type TriggerContext = Pick<OpContext, 'store' | 'appServer' | 'clock' | 'log' | 'callerCwd' | 'feed' | 'failpoint' | 'drainQueue'>;
@@ -74,10 +74,11 @@ async function toLane(ctx: TriggerContext, trigger: Trigger, kind: 'send' | 'ste
 
 /**
  * Fires the event triggers a lane event sets off, one at a time and in wire order: the caller
- * chains calls, so a slow firing never reorders events.
+ * chains calls, so a slow firing never reorders events. `facts` are the lane's as of the event
+ * (taken when it arrived, not when its turn in the chain comes).
  */
-export async function fireEventTriggers(ctx: TriggerContext, event: LaneEvent): Promise<void> {
-  const matches = matchEventTriggers(event, ctx.store.triggers.list(), (selector) => tryResolve(ctx, selector));
+export async function fireEventTriggers(ctx: TriggerContext, event: LaneEvent, facts: LaneFacts = NO_LANE_FACTS): Promise<void> {
+  const matches = matchEventTriggers(event, ctx.store.triggers.list(), (selector) => tryResolve(ctx, selector), facts);
   if (matches.length === 0) return;
   const watched = ctx.store.lanes.find(event.laneId);
   const lastMessage = event.type === 'turnCompleted' ? event.lastAgentMessage : undefined;

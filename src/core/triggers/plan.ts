@@ -5,7 +5,7 @@
  * disables `once` triggers, audits).
  */
 import { nextCronRun } from '../cron.js';
-import type { LaneEvent } from '../laneEvents.js';
+import type { LaneEvent, TurnOutcome } from '../laneEvents.js';
 import type { Lane, Trigger, TriggerWhen } from '../model.js';
 
 /** The zone a cron trigger is evaluated in when it stores none. */
@@ -200,18 +200,48 @@ export function triggerEventFor(event: LaneEvent): TriggerEventName | null {
   }
 }
 
+/** What the planner knows about the event's lane beyond the event itself, as of that event. */
+export interface LaneFacts {
+  /** The lane's goal status as codex last reported it before the event; null when it has no goal. */
+  goalStatus: string | null;
+}
+
+/** For a lane nothing is known about: no goal, so every completed turn finishes its work. */
+export const NO_LANE_FACTS: LaneFacts = { goalStatus: null };
+
+/**
+ * Whether a lane has finished its work when a turn ends: it went idle and codex will not start
+ * another turn on its own. codex continues a lane by itself while its goal is `active` (each
+ * continuation turn ends like any other), but not after an interrupted turn (the goal stays
+ * active and nothing runs). A failed turn is not "done": it is `turn_failed`.
+ */
+export function laneFinished(outcome: TurnOutcome, goalStatus: string | null): boolean {
+  if (outcome === 'failed') return false;
+  return outcome === 'interrupted' || goalStatus !== 'active';
+}
+
+/** Every trigger event name a lane event stands for: its own, plus `lane_done` when a turn's end finished the lane. */
+export function triggerEventsFor(event: LaneEvent, facts: LaneFacts = NO_LANE_FACTS): TriggerEventName[] {
+  const primary = triggerEventFor(event);
+  if (primary === null) return [];
+  if (event.type === 'turnCompleted' && laneFinished(event.outcome, facts.goalStatus)) return [primary, 'lane_done'];
+  return [primary];
+}
+
 /**
  * The enabled event triggers a lane event sets off, oldest first: those waiting for that event
  * whose lane selector resolves to the event's lane. A selector that fails to resolve matches nothing.
  */
-export function matchEventTriggers(event: LaneEvent, triggers: readonly Trigger[], resolve: LaneLookup): EventMatch[] {
-  const eventName = triggerEventFor(event);
-  if (eventName === null) return [];
+export function matchEventTriggers(event: LaneEvent, triggers: readonly Trigger[], resolve: LaneLookup, facts: LaneFacts = NO_LANE_FACTS): EventMatch[] {
+  const eventNames = triggerEventsFor(event, facts);
+  if (eventNames.length === 0) return [];
   const resolved = new Map<string, Lane | undefined>();
   const matches: EventMatch[] = [];
   for (const trigger of sortTriggers(triggers)) {
     try {
-      if (!trigger.enabled || trigger.when.kind !== 'event' || trigger.when.event !== eventName) continue;
+      if (!trigger.enabled || trigger.when.kind !== 'event') continue;
+      const eventName = trigger.when.event;
+      if (!eventNames.includes(eventName)) continue;
       // Many triggers share a selector; resolve each once per event.
       if (!resolved.has(trigger.lane)) resolved.set(trigger.lane, lookupLane(resolve, trigger.lane));
       if (resolved.get(trigger.lane)?.id === event.laneId) matches.push({ trigger, eventName });
