@@ -102,6 +102,7 @@ export type { TurnStatus } from './generated/v2/TurnStatus.js';
 export type { TurnError } from './generated/v2/TurnError.js';
 export type { UserInput } from './generated/v2/UserInput.js';
 export type { ThreadGoal } from './generated/v2/ThreadGoal.js';
+export type { ThreadGoalStatus } from './generated/v2/ThreadGoalStatus.js';
 export type { ThreadTokenUsage } from './generated/v2/ThreadTokenUsage.js';
 export type { CommandExecutionApprovalDecision } from './generated/v2/CommandExecutionApprovalDecision.js';
 export type { FileChangeApprovalDecision } from './generated/v2/FileChangeApprovalDecision.js';

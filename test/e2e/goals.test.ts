@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
+
+type InboxItem = { id: number; lane: string; event: string; text: string; trigger_id: string | null };
+type GoalView = { lane: string; goal: { objective: string; status: string; token_budget: number | null; tokens_used: number } | null; note?: string | null };
+
+async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${what} did not happen: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// A goal makes codex continue a lane by itself, turn after turn; on the simulated provider the
+// model never completes a goal, so a token budget is what ends it (codex sets budgetLimited).
+describe('goals and "done"', () => {
+  let h: DispatchHarness;
+  beforeAll(async () => {
+    h = await startDispatchHarness();
+    await h.ok(['new', '--name', 'worker', '--prefix', '', '--no-send']);
+  }, 60_000);
+  afterAll(async () => h?.close());
+
+  it('a goal stops on its token budget; a --when done subscription fires once, turn_completed once per turn', async () => {
+    const done = await h.ok<{ id: string; when: string }>(['subscribe', 'worker', '--when', 'done']);
+    const each = await h.ok<{ id: string }>(['trigger', 'add', '--name', 'each-turn', '--lane', 'worker', '--when', 'turn_completed', '--action', 'inbox', '--text', 'turn of {{handle}}']);
+
+    const set = await h.ok<GoalView>(['goal', 'set', 'worker', 'write the docs', '--token-budget', '20000']);
+    expect(set.goal).toMatchObject({ objective: 'write the docs', status: 'active', token_budget: 20000 });
+
+    const ended = await poll(() => h.ok<GoalView>(['goal', 'status', 'worker']), (g) => g.goal?.status !== 'active', 'the goal ending');
+    expect(ended.goal?.status).toBe('budgetLimited');
+    expect(ended.goal?.token_budget).toBe(20000);
+    expect(ended.goal?.tokens_used).toBeGreaterThanOrEqual(20000);
+    await waitForLane(h, 'worker', (l) => l['status'] === 'idle');
+
+    // Every turn of the run (codex's own continuation turns included) is in the lane's history.
+    const tail = await h.ok<{ items: Array<{ turn_id: string }> }>(['lane', 'tail', 'worker', '--limit', '5000']);
+    const turns = new Set(tail.items.map((item) => item.turn_id)).size;
+    expect(turns).toBeGreaterThan(1);
+    // Triggers fire in wire order, so once every turn_completed entry is in, so is lane_done.
+    const items = await poll(
+      async () => (await h.ok<{ items: InboxItem[] }>(['inbox', 'list', '--all', '--limit', '1000'])).items,
+      (list) => list.filter((i) => i.trigger_id === each.id).length >= turns,
+      'one turn_completed entry per turn',
+    );
+    expect(items.filter((i) => i.trigger_id === each.id)).toHaveLength(turns);
+    const doneItems = items.filter((i) => i.trigger_id === done.id);
+    expect(doneItems).toHaveLength(1);
+    expect(doneItems[0]).toMatchObject({ event: 'lane_done' });
+    expect(doneItems[0]?.text).toContain('[dispatch] @worker is done.');
+    expect(done.when).toBe('lane_done');
+  });
+
+  it('goal set says codex keeps working by itself, and until when', async () => {
+    await h.ok(['goal', 'clear', 'worker', '--yes']);
+    const paused = await h.ok<GoalView>(['goal', 'set', 'worker', 'keep going', '--status', 'paused']);
+    expect(paused.goal?.status).toBe('paused');
+    expect(paused.note).toBeNull();
+    const budgeted = await h.ok<GoalView>(['goal', 'set', 'worker', '--status', 'active', '--token-budget', '1']);
+    expect(budgeted.note).toContain('codex now keeps working on this goal by itself, turn after turn');
+    expect(budgeted.note).toContain('has used its budget of 1 tokens');
+    expect(budgeted.note).toContain('dispatch goal set @worker --status paused');
+    await poll(() => h.ok<GoalView>(['goal', 'status', 'worker']), (g) => g.goal?.status === 'budgetLimited', 'the 1-token goal stopping');
+    await waitForLane(h, 'worker', (l) => l['status'] === 'idle');
+  });
+
+  it('without a goal, done fires for the turn that finishes the lane', async () => {
+    const before = (await h.ok<{ items: InboxItem[] }>(['inbox', 'list', '--all', '--limit', '1000'])).items.filter((i) => i.event === 'lane_done').length;
+    await h.ok(['goal', 'clear', 'worker', '--yes']);
+    await h.ok(['send', 'worker', '@sim reply shipped']);
+    const after = await poll(
+      async () => (await h.ok<{ items: InboxItem[] }>(['inbox', 'list', '--all', '--limit', '1000'])).items.filter((i) => i.event === 'lane_done'),
+      (list) => list.length > before,
+      'a lane_done entry',
+    );
+    expect(after).toHaveLength(before + 1);
+    expect(after.at(-1)?.text).toContain('shipped');
+  });
+});
