@@ -53,7 +53,7 @@ describe('goals and "done"', () => {
     expect(doneItems[0]).toMatchObject({ event: 'lane_done' });
     expect(doneItems[0]?.text).toContain('[dispatch] @worker is done.');
     expect(done.when).toBe('lane_done');
-  });
+  }, 60_000);
 
   it('goal set says codex keeps working by itself, and until when', async () => {
     await h.ok(['goal', 'clear', 'worker', '--yes']);
@@ -66,7 +66,7 @@ describe('goals and "done"', () => {
     expect(budgeted.note).toContain('dispatch goal set @worker --status paused');
     await poll(() => h.ok<GoalView>(['goal', 'status', 'worker']), (g) => g.goal?.status === 'budgetLimited', 'the 1-token goal stopping');
     await waitForLane(h, 'worker', (l) => l['status'] === 'idle');
-  });
+  }, 60_000);
 
   it('without a goal, done fires for the turn that finishes the lane', async () => {
     const before = (await h.ok<{ items: InboxItem[] }>(['inbox', 'list', '--all', '--limit', '1000'])).items.filter((i) => i.event === 'lane_done').length;
@@ -79,5 +79,5 @@ describe('goals and "done"', () => {
     );
     expect(after).toHaveLength(before + 1);
     expect(after.at(-1)?.text).toContain('shipped');
-  });
+  }, 60_000);
 });

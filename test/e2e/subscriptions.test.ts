@@ -18,7 +18,7 @@ describe('subscriptions and inbox', () => {
     ]);
     expect(worker.subscription).toMatch(/^[0-9a-f]{8}$/);
     const orchestrator = await waitForLane(h, 'orchestrator', (l) => typeof l['last_agent_message'] === 'string');
-    expect(orchestrator['last_agent_message']).toContain('[dispatch] @worker finished a turn. Its last message:');
+    expect(orchestrator['last_agent_message']).toContain('[dispatch] @worker is done. Its last message:');
     expect(orchestrator['last_agent_message']).toContain('All 12 tests pass.');
   });
 
