@@ -183,7 +183,11 @@ export const handleRestore: Handler<'restore'> = async (input, ctx) => {
   if (lane.status !== 'archived') return laneRefOf(lane);
   try {
     await ctx.appServer.unarchive(lane.id);
+    // thread/archive unloads the thread and thread/unarchive only moves its rollout back: until it
+    // is loaded again, turn/start answers "thread not found".
+    await ctx.appServer.resumeThread(lane.id);
   } catch (error) {
+    // Never archived in codex (no rollout yet): the thread is still loaded.
     if (!isNoRollout(error)) throw error;
   }
   const updated = ctx.store.transaction(() => {
