@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
 
@@ -26,5 +28,27 @@ describe('lane lifecycle', () => {
     await h.ok(['lane', 'restore', 'unborn']);
     await h.ok(['send', 'unborn', '@sim reply alive']);
     await waitForLane(h, 'unborn', (l) => l['last_agent_message'] === 'alive');
+  });
+
+  it('answers ambiguous, listing the candidates, for a bare name two repos share', async () => {
+    for (const repo of ['alpha', 'beta']) {
+      mkdirSync(path.join(h.workspace, repo, '.git'), { recursive: true });
+      await h.ok(['new', '--name', 'fix-tests', '--cwd', repo, '--no-send']);
+    }
+    const shown = await h.run(['lane', 'get', 'fix-tests']);
+    expect(shown.code).toBe(14);
+    const error = (JSON.parse(shown.stderr) as { error: { code: string; data: { candidates: Array<{ handle: string; id: string; cwd: string }> } } }).error;
+    expect(error.code).toBe('ambiguous');
+    expect(error.data.candidates.map((c) => c.handle).sort()).toEqual(['@[alpha] fix-tests', '@[beta] fix-tests']);
+    expect(error.data.candidates.map((c) => path.basename(c.cwd)).sort()).toEqual(['alpha', 'beta']);
+    expect(await h.ok(['lane', 'get', '@[beta] fix-tests'])).toMatchObject({ handle: '@[beta] fix-tests' });
+  });
+
+  it('renames an already registered thread attached again with a new --name', async () => {
+    const lane = await h.ok<{ id: string }>(['new', '--name', 'before', '--prefix', '', '--no-send']);
+    expect(await h.ok(['lane', 'attach', lane.id])).toMatchObject({ id: lane.id, handle: '@before' });
+    expect(await h.ok(['lane', 'attach', lane.id, '--name', 'after'])).toMatchObject({ id: lane.id, handle: '@after' });
+    expect(await h.ok(['lane', 'get', 'after'])).toMatchObject({ id: lane.id });
+    expect((await h.run(['lane', 'attach', lane.id, '--name', 'phoenix'])).code).toBe(10);
   });
 });

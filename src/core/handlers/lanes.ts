@@ -74,7 +74,9 @@ export const handleNew: Handler<'new'> = async (input, ctx) => {
 
 export const handleAttach: Handler<'attach'> = async (input, ctx) => {
   const existing = ctx.store.lanes.find(input.thread);
-  if (existing) return laneRefOf(existing);
+  // Attaching again is idempotent; a new --name is what the user wants the lane called, so it
+  // renames (as `lane rename` would) rather than answering with the old handle.
+  if (existing) return laneRefOf(input.name === undefined ? existing : await renameLane(ctx, existing, toHandle(input.name)));
   // Metadata only: thread/resume would load the thread and compete with its other writer.
   const thread = await ctx.appServer.readThread(input.thread);
   let handle = toHandle(input.name ?? thread.name ?? thread.id.slice(0, 8));
@@ -111,10 +113,12 @@ export async function readTranscript(ctx: OpContext, lane: Lane, limit: number) 
   return items.slice(-limit);
 }
 
-export const handleLaneRename: Handler<'lane-rename'> = async (input, ctx) => {
-  const lane = resolveLane(ctx.store, input.lane);
-  const handle = toHandle(input.name);
-  if (handle === lane.handle) return laneRefOf(lane);
+export const handleLaneRename: Handler<'lane-rename'> = async (input, ctx) =>
+  laneRefOf(await renameLane(ctx, resolveLane(ctx.store, input.lane), toHandle(input.name)));
+
+/** Gives a lane a new handle; triggers and subscriptions follow it, as they hold the lane's id. */
+async function renameLane(ctx: OpContext, lane: Lane, handle: string): Promise<Lane> {
+  if (handle === lane.handle) return lane;
   requireFreeHandle(ctx, handle, lane.id);
   const renamed = ctx.store.transaction(() => {
     const updated = ctx.store.lanes.update(lane.id, { handle });
@@ -122,8 +126,8 @@ export const handleLaneRename: Handler<'lane-rename'> = async (input, ctx) => {
     return updated;
   });
   if (lane.source === 'own') await nameThread(ctx, renamed, handle.slice(1));
-  return laneRefOf(renamed);
-};
+  return renamed;
+}
 
 export const handleRoster: Handler<'roster'> = async (input, ctx) => ({
   lanes: ctx.store.lanes
