@@ -2,7 +2,7 @@ import path from 'node:path';
 import { DispatchError } from '../../shared/errors.js';
 import type { OpContext } from '../context.js';
 import { deliver } from '../deliveries.js';
-import { subscribe } from './inbox.js';
+import { subscribe, subscriberOf } from './inbox.js';
 import { laneDetailOf, laneRefOf, requireIdle, requireNotArchived, requireOwned, resolveLane, settingsFromInput, toHandle } from '../lanes.js';
 import type { Lane, TurnSettings } from '../model.js';
 import { resolveNewLane } from '../newConfig.js';
@@ -41,6 +41,8 @@ export const handleOpen: Handler<'open'> = async (input, ctx) => {
 export const handleNew: Handler<'new'> = async (input, ctx) => {
   const resolved = await resolveNewLane(input, { callerCwd: ctx.callerCwd });
   requireFreeHandle(ctx, resolved.handle);
+  // Checked before the thread starts, so a bad --subscribe never leaves a lane behind.
+  if (input.subscribe !== undefined) subscriberOf(ctx, input.subscribe);
   const { threadId, cwd } = await ctx.appServer.startThread({
     cwd: resolved.cwd,
     settings: resolved.settings,
