@@ -101,13 +101,15 @@ export const triggerActionKind = z.enum(['send', 'steer', 'context', 'inbox']);
 export const triggerView = z.object({
   id: z.string(),
   name: z.string(),
-  lane: z.string(),
+  lane: z.string().describe('The watched lane\'s current handle.'),
+  lane_id: z.string(),
   when: triggerWhenKind,
   seconds: z.number().nullable(),
   cron: z.string().nullable(),
   timezone: z.string().nullable(),
   action: triggerActionKind,
-  target: z.string().nullable(),
+  target: z.string().nullable().describe('The current handle of the lane the action goes to (null: the watched lane).'),
+  target_id: z.string().nullable(),
   text: z.string(),
   idle_only: z.boolean(),
   min_interval: z.number().nullable(),
@@ -116,6 +118,8 @@ export const triggerView = z.object({
   enabled: z.boolean(),
   created_at: z.string(),
   last_fired_at: z.string().nullable(),
+  failure_count: z.number().int().describe('Failed firings in a row; 0 after a successful one.'),
+  last_error: z.string().nullable().describe('Why the latest firing failed; null once one succeeds.'),
 });
 
 export const triggerId = z.string().min(1).describe('Trigger id.');

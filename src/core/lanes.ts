@@ -9,9 +9,12 @@ export function toHandle(name: string): string {
   return `@${bare}`;
 }
 
+const REPO_PREFIX = /^@\[[^\]]*\] /;
+
 /**
  * Finds a lane by exact id, then handle (the @ optional), then its name without the `new`
- * prefix, then a unique id prefix of at least four characters. Ambiguity is an error listing the candidates, never a guess.
+ * prefix, then a unique id prefix of at least four characters. Ambiguity (`fix-tests` in two repos) is an `ambiguous` error
+ * listing the candidates, never a guess.
  */
 export function resolveLane(store: Store, selector: string): Lane {
   const exact = store.lanes.find(selector);
@@ -21,18 +24,21 @@ export function resolveLane(store: Store, selector: string): Lane {
   // `new` decorates names with a prefix ("@[repo] fix-tests"); the bare name works when unique.
   const bare = selector.replace(/^@/, '');
   const all = store.lanes.list({ includeArchived: true });
-  const byBareName = all.filter((lane) => lane.handle.endsWith(` ${bare}`) && /^@\[[^\]]*\] /.test(lane.handle));
+  const byBareName = all.filter((lane) => REPO_PREFIX.test(lane.handle) && lane.handle.replace(REPO_PREFIX, '') === bare);
   if (byBareName.length === 1 && byBareName[0]) return byBareName[0];
+  if (byBareName.length > 1) throw ambiguous(selector, byBareName);
   if (selector.length >= 4 && !selector.startsWith('@')) {
     const matches = all.filter((lane) => lane.id.startsWith(selector));
     if (matches.length === 1 && matches[0]) return matches[0];
-    if (matches.length > 1) {
-      throw new DispatchError('validation', `'${selector}' matches ${matches.length} lanes: ${matches.map((l) => l.handle).join(', ')}`, {
-        data: { candidates: matches.map((l) => ({ id: l.id, handle: l.handle })) },
-      });
-    }
+    if (matches.length > 1) throw ambiguous(selector, matches);
   }
   throw new DispatchError('not_found', `no lane '${selector}'`);
+}
+
+function ambiguous(selector: string, candidates: Lane[]): DispatchError {
+  return new DispatchError('ambiguous', `'${selector}' matches ${candidates.length} lanes: ${candidates.map((l) => l.handle).join(', ')}; use the full handle or the id`, {
+    data: { candidates: candidates.map((l) => ({ handle: l.handle, id: l.id, cwd: l.cwd })) },
+  });
 }
 
 /** Attached lanes are observe-only: codex may have another writer (the desktop app) on them. */

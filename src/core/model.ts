@@ -97,7 +97,7 @@ export interface TriggerAction {
   /** `inbox` records the message in the durable inbox instead of sending it to a lane. */
   kind: 'send' | 'steer' | 'context' | 'inbox';
   text: string;
-  /** Lane selector the action goes to; the watched lane when absent. */
+  /** Id of the lane the action goes to; the watched lane when absent. */
   target?: string;
 }
 
@@ -111,7 +111,7 @@ export interface TriggerGuard {
 export interface Trigger {
   id: string;
   name: string;
-  /** Lane selector as typed (id or handle), resolved each time it fires. */
+  /** Id of the watched lane (resolved once, when the trigger is added, so a rename never breaks it). */
   lane: string;
   when: TriggerWhen;
   action: TriggerAction;
@@ -119,6 +119,10 @@ export interface Trigger {
   enabled: boolean;
   createdAt: string;
   lastFiredAt: string | null;
+  /** Why the latest firing failed; null once a firing succeeds. */
+  lastError: string | null;
+  /** Failed firings in a row (0 after a success). */
+  failureCount: number;
 }
 
 /**

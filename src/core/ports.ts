@@ -31,12 +31,16 @@ export interface AuditLog {
   recent(options: { limit: number; lane?: string }): AuditEntry[];
 }
 
+/** A trigger as a handler creates it; the repository stamps the rest. */
+export type NewTrigger = Omit<Trigger, 'createdAt' | 'lastFiredAt' | 'lastError' | 'failureCount'>;
+
 export interface TriggerRepository {
-  insert(trigger: Omit<Trigger, 'createdAt' | 'lastFiredAt'>): Trigger;
+  insert(trigger: NewTrigger): Trigger;
   find(id: string): Trigger | undefined;
   list(): Trigger[];
   setEnabled(id: string, enabled: boolean): Trigger | undefined;
-  markFired(id: string, at: string): void;
+  /** Records a firing: an error counts one more consecutive failure, success (null) clears them. */
+  markFired(id: string, at: string, error?: string | null): void;
   remove(id: string): boolean;
 }
 

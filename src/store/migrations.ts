@@ -1,3 +1,21 @@
+/**
+ * SQL for the id of the one lane a stored selector named, or NULL: the lane resolution of
+ * dispatch 0.x (core/lanes.ts resolveLane) as it stood when triggers stored selectors — id, handle
+ * (the @ optional), the name after a `[repo] ` prefix when unique, a unique id prefix of 4+ characters.
+ */
+function laneIdOf(selector: string): string {
+  const bare = `(CASE WHEN substr(${selector}, 1, 1) = '@' THEN substr(${selector}, 2) ELSE ${selector} END)`;
+  const byBareName = `FROM lanes WHERE substr(handle, 1, 2) = '@[' AND instr(handle, ']') > 0 AND substr(handle, instr(handle, ']') + 1, 1) = ' ' AND substr(handle, instr(handle, ']') + 2) = ${bare}`;
+  return `COALESCE(
+    (SELECT id FROM lanes WHERE id = ${selector}),
+    (SELECT id FROM lanes WHERE handle = CASE WHEN substr(${selector}, 1, 1) = '@' THEN ${selector} ELSE '@' || ${selector} END),
+    (SELECT CASE WHEN count(*) = 1 THEN max(id) END ${byBareName}),
+    (SELECT CASE WHEN count(*) = 1 THEN max(id) END FROM lanes
+      WHERE length(${selector}) >= 4 AND substr(${selector}, 1, 1) <> '@' AND substr(id, 1, length(${selector})) = ${selector}
+        AND (SELECT count(*) ${byBareName}) = 0)
+  )`;
+}
+
 /** One step of the registry schema; `version` is what `PRAGMA user_version` holds once it has run. */
 export interface Migration {
   version: number;
@@ -155,6 +173,23 @@ export const MIGRATIONS: readonly Migration[] = [
         acked_at TEXT
       );
       CREATE INDEX inbox_unacked ON inbox (acked_at, id);
+    `,
+  },
+  {
+    version: 6,
+    name: 'triggers bound to lane ids, with their firing failures',
+    sql: `
+      ALTER TABLE triggers ADD COLUMN last_error TEXT;
+      ALTER TABLE triggers ADD COLUMN failure_count INTEGER NOT NULL DEFAULT 0;
+      -- A selector that names no single lane any more cannot be bound: the trigger is paused and says why.
+      UPDATE triggers SET enabled = 0, last_error = 'lane ''' || lane_selector || ''' named no single lane when triggers were bound to lane ids'
+        WHERE ${laneIdOf('lane_selector')} IS NULL;
+      UPDATE triggers SET enabled = 0, last_error = 'target ''' || json_extract(action_spec, '$.target') || ''' named no single lane when triggers were bound to lane ids'
+        WHERE json_extract(action_spec, '$.target') IS NOT NULL AND ${laneIdOf("json_extract(action_spec, '$.target')")} IS NULL;
+      UPDATE triggers SET lane_selector = ${laneIdOf('lane_selector')} WHERE ${laneIdOf('lane_selector')} IS NOT NULL;
+      UPDATE triggers SET action_spec = json_set(action_spec, '$.target', ${laneIdOf("json_extract(action_spec, '$.target')")})
+        WHERE json_extract(action_spec, '$.target') IS NOT NULL AND ${laneIdOf("json_extract(action_spec, '$.target')")} IS NOT NULL;
+      ALTER TABLE triggers RENAME COLUMN lane_selector TO lane_id;
     `,
   },
 ];

@@ -17,7 +17,7 @@ describe('triggers', () => {
       'trigger', 'add', '--name', 'handoff', '--lane', 'writer', '--when', 'turn_completed', '--target', 'reviewer',
       '--text', 'Review what {{handle}} said: {{last_message}}',
     ]);
-    expect(trigger).toMatchObject({ when: 'turn_completed', target: 'reviewer' });
+    expect(trigger).toMatchObject({ when: 'turn_completed', target: '@reviewer' });
     await h.ok(['send', 'writer', '@sim reply The patch is ready.']);
     await waitForLane(h, 'reviewer', (l) => typeof l['last_agent_message'] === 'string');
     const tail = await h.ok<{ items: Item[] }>(['lane', 'tail', 'reviewer']);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LatestTurn, Trigger, TurnSettings } from '../../src/core/model.js';
-import type { Clock, LanePatch, NewDelivery, Store } from '../../src/core/ports.js';
+import type { LatestTurn, TurnSettings } from '../../src/core/model.js';
+import type { Clock, LanePatch, NewDelivery, NewTrigger, Store } from '../../src/core/ports.js';
 import { DispatchError } from '../../src/shared/errors.js';
 import { laneRecord, manualClock, type ManualClock } from './helpers.js';
 
@@ -20,7 +20,7 @@ function deliveryInput(lane: string, overrides: Partial<NewDelivery> = {}): NewD
   return { lane, mode: 'queue', source: 'op', text: 'hello', clientMessageId: `client-${lane}`, state: 'queued', ...overrides };
 }
 
-function triggerInput(id: string, overrides: Partial<Omit<Trigger, 'createdAt' | 'lastFiredAt'>> = {}): Omit<Trigger, 'createdAt' | 'lastFiredAt'> {
+function triggerInput(id: string, overrides: Partial<NewTrigger> = {}): NewTrigger {
   return {
     id,
     name: `trigger ${id}`,
@@ -246,7 +246,7 @@ export function runStoreSuite(open: (clock: Clock) => Store): void {
         enabled: false,
       });
       const created = store.triggers.insert(input);
-      expect(created).toEqual({ ...input, createdAt: '2030-01-02T03:04:05.678Z', lastFiredAt: null });
+      expect(created).toEqual({ ...input, createdAt: '2030-01-02T03:04:05.678Z', lastFiredAt: null, lastError: null, failureCount: 0 });
       expect(store.triggers.find('trg-1')).toEqual(created);
       expect(store.triggers.find('nope')).toBeUndefined();
     });
@@ -286,6 +286,15 @@ export function runStoreSuite(open: (clock: Clock) => Store): void {
       store.triggers.markFired('t', '2031-05-06T07:08:09.010Z');
       expect(store.triggers.find('t')?.lastFiredAt).toBe('2031-05-06T07:08:09.010Z');
       store.triggers.markFired('unknown', '2031-05-06T07:08:09.010Z');
+    });
+
+    it('counts failed firings in a row with the last error, and clears both on a success', () => {
+      store.triggers.insert(triggerInput('t'));
+      store.triggers.markFired('t', '2031-05-06T07:08:09.010Z', 'not_found: gone');
+      store.triggers.markFired('t', '2031-05-06T07:08:10.010Z', 'validation: archived');
+      expect(store.triggers.find('t')).toMatchObject({ failureCount: 2, lastError: 'validation: archived', lastFiredAt: '2031-05-06T07:08:10.010Z' });
+      store.triggers.markFired('t', '2031-05-06T07:08:11.010Z');
+      expect(store.triggers.find('t')).toMatchObject({ failureCount: 0, lastError: null });
     });
 
     it('removes once', () => {

@@ -10,7 +10,7 @@ export const attachOp = defineOp({
   idempotent: true,
   input: z.strictObject({
     thread: z.string().min(1).describe('The codex thread id.'),
-    name: z.string().min(1).optional().describe('Handle to use; defaults to the thread name or its id prefix.'),
+    name: z.string().min(1).optional().describe('Handle to use; defaults to the thread name or its id prefix. On a thread already registered, renames its lane.'),
   }),
   output: laneRef,
   errors: ['not_found', 'conflict', 'app_server'],

@@ -10,7 +10,7 @@ export const laneRenameOp = defineOp({
   idempotent: true,
   input: z.strictObject({ lane: laneSelector, name: z.string().min(1).describe('New handle; the @ is optional.') }),
   output: laneRef,
-  errors: ['not_found', 'conflict'],
+  errors: ['not_found', 'ambiguous', 'conflict'],
   examples: [{ name: 'rename', input: { lane: '@alpha', name: 'beta' }, output: { handle: '@beta' } }],
   cli: { command: ['lane', 'rename'], positionals: ['lane', 'name'] },
 });

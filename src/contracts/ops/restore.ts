@@ -10,7 +10,7 @@ export const restoreOp = defineOp({
   idempotent: true,
   input: z.strictObject({ lane: laneSelector }),
   output: laneRef,
-  errors: ['not_found', 'authority', 'app_server'],
+  errors: ['not_found', 'ambiguous', 'authority', 'app_server'],
   examples: [{ name: 'unknown lane', input: { lane: '@nope' }, error: 'not_found' }],
   cli: { command: ['lane', 'restore'], positionals: ['lane'] },
 });

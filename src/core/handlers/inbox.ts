@@ -3,7 +3,7 @@ import type { OpContext } from '../context.js';
 import { resolveLane } from '../lanes.js';
 import type { InboxItem, Lane, Trigger } from '../model.js';
 import type { Handler } from './types.js';
-import { newTriggerId, triggerViewOf } from './triggers.js';
+import { handleLookup, newTriggerId, requireWritableTarget, triggerViewOf } from './triggers.js';
 
 // `done` is lane_done, not turn_completed: a lane working on a goal completes many turns in a row.
 const EVENTS = { done: 'lane_done', failed: 'turn_failed', 'needs-attention': 'waiting_on_approval' } as const;
@@ -14,10 +14,18 @@ const DEFAULT_TEXT: Record<keyof typeof EVENTS, string> = {
   'needs-attention': '[dispatch] {{handle}} is waiting for an approval decision (`dispatch request list --lane {{lane}}`).',
 };
 
+/** The lane a subscription tells (undefined: the inbox); one it could never write to is refused up front. */
+export function subscriberOf(ctx: Pick<OpContext, 'store'>, to: string): Lane | undefined {
+  if (to === 'inbox') return undefined;
+  const target = resolveLane(ctx.store, to);
+  requireWritableTarget(target);
+  return target;
+}
+
 /** A subscription is a trigger on the worker's event that tells a lane (a `send`) or the inbox. */
 export function subscribe(ctx: OpContext, worker: Lane, options: { when: keyof typeof EVENTS; to: string; once: boolean; text?: string }): Trigger {
   const toInbox = options.to === 'inbox';
-  const target = toInbox ? undefined : resolveLane(ctx.store, options.to);
+  const target = subscriberOf(ctx, options.to);
   if (target?.id === worker.id) throw new DispatchError('validation', 'a lane cannot subscribe to itself');
   return ctx.store.transaction(() => {
     const trigger = ctx.store.triggers.insert({
@@ -45,7 +53,7 @@ function getItem(ctx: OpContext, id: number): InboxItem {
 }
 
 export const handleSubscribe: Handler<'subscribe'> = async (input, ctx) =>
-  triggerViewOf(subscribe(ctx, resolveLane(ctx.store, input.worker), { when: input.when, to: input.to, once: input.once, ...(input.text ? { text: input.text } : {}) }));
+  triggerViewOf(subscribe(ctx, resolveLane(ctx.store, input.worker), { when: input.when, to: input.to, once: input.once, ...(input.text ? { text: input.text } : {}) }), handleLookup(ctx));
 
 export const handleInboxList: Handler<'inbox-list'> = async (input, ctx) => {
   const lane = input.lane === undefined ? undefined : resolveLane(ctx.store, input.lane).id;

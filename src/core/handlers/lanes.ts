@@ -2,7 +2,7 @@ import path from 'node:path';
 import { DispatchError } from '../../shared/errors.js';
 import type { OpContext } from '../context.js';
 import { deliver } from '../deliveries.js';
-import { subscribe } from './inbox.js';
+import { subscribe, subscriberOf } from './inbox.js';
 import { laneDetailOf, laneRefOf, requireIdle, requireNotArchived, requireOwned, resolveLane, settingsFromInput, toHandle } from '../lanes.js';
 import type { Lane, TurnSettings } from '../model.js';
 import { resolveNewLane } from '../newConfig.js';
@@ -41,6 +41,8 @@ export const handleOpen: Handler<'open'> = async (input, ctx) => {
 export const handleNew: Handler<'new'> = async (input, ctx) => {
   const resolved = await resolveNewLane(input, { callerCwd: ctx.callerCwd });
   requireFreeHandle(ctx, resolved.handle);
+  // Checked before the thread starts, so a bad --subscribe never leaves a lane behind.
+  if (input.subscribe !== undefined) subscriberOf(ctx, input.subscribe);
   const { threadId, cwd } = await ctx.appServer.startThread({
     cwd: resolved.cwd,
     settings: resolved.settings,
@@ -74,7 +76,9 @@ export const handleNew: Handler<'new'> = async (input, ctx) => {
 
 export const handleAttach: Handler<'attach'> = async (input, ctx) => {
   const existing = ctx.store.lanes.find(input.thread);
-  if (existing) return laneRefOf(existing);
+  // Attaching again is idempotent; a new --name is what the user wants the lane called, so it
+  // renames (as `lane rename` would) rather than answering with the old handle.
+  if (existing) return laneRefOf(input.name === undefined ? existing : await renameLane(ctx, existing, toHandle(input.name)));
   // Metadata only: thread/resume would load the thread and compete with its other writer.
   const thread = await ctx.appServer.readThread(input.thread);
   let handle = toHandle(input.name ?? thread.name ?? thread.id.slice(0, 8));
@@ -111,10 +115,12 @@ export async function readTranscript(ctx: OpContext, lane: Lane, limit: number) 
   return items.slice(-limit);
 }
 
-export const handleLaneRename: Handler<'lane-rename'> = async (input, ctx) => {
-  const lane = resolveLane(ctx.store, input.lane);
-  const handle = toHandle(input.name);
-  if (handle === lane.handle) return laneRefOf(lane);
+export const handleLaneRename: Handler<'lane-rename'> = async (input, ctx) =>
+  laneRefOf(await renameLane(ctx, resolveLane(ctx.store, input.lane), toHandle(input.name)));
+
+/** Gives a lane a new handle; triggers and subscriptions follow it, as they hold the lane's id. */
+async function renameLane(ctx: OpContext, lane: Lane, handle: string): Promise<Lane> {
+  if (handle === lane.handle) return lane;
   requireFreeHandle(ctx, handle, lane.id);
   const renamed = ctx.store.transaction(() => {
     const updated = ctx.store.lanes.update(lane.id, { handle });
@@ -122,8 +128,8 @@ export const handleLaneRename: Handler<'lane-rename'> = async (input, ctx) => {
     return updated;
   });
   if (lane.source === 'own') await nameThread(ctx, renamed, handle.slice(1));
-  return laneRefOf(renamed);
-};
+  return renamed;
+}
 
 export const handleRoster: Handler<'roster'> = async (input, ctx) => ({
   lanes: ctx.store.lanes
@@ -183,7 +189,11 @@ export const handleRestore: Handler<'restore'> = async (input, ctx) => {
   if (lane.status !== 'archived') return laneRefOf(lane);
   try {
     await ctx.appServer.unarchive(lane.id);
+    // thread/archive unloads the thread and thread/unarchive only moves its rollout back: until it
+    // is loaded again, turn/start answers "thread not found".
+    await ctx.appServer.resumeThread(lane.id);
   } catch (error) {
+    // Never archived in codex (no rollout yet): the thread is still loaded.
     if (!isNoRollout(error)) throw error;
   }
   const updated = ctx.store.transaction(() => {

@@ -1,27 +1,38 @@
 import { randomBytes } from 'node:crypto';
 import { DispatchError } from '../../shared/errors.js';
 import { localTimeZone, validateCron } from '../cron.js';
-import type { Trigger, TriggerWhen } from '../model.js';
+import type { Lane, Trigger, TriggerWhen } from '../model.js';
 import type { OpContext } from '../context.js';
-import { resolveLane } from '../lanes.js';
+import { requireNotArchived, requireOwned, resolveLane } from '../lanes.js';
 import { unknownTemplateVariables } from '../triggers/plan.js';
 import type { Handler } from './types.js';
 
 /** Trigger ids: 8 hex characters, short enough to type. */
 export const newTriggerId = (): string => randomBytes(4).toString('hex');
 
-export function triggerViewOf(trigger: Trigger) {
+/** How a view finds a lane's current handle from the id a trigger holds. */
+export type HandleOf = (laneId: string) => string | null;
+
+export function handleLookup(ctx: Pick<OpContext, 'store'>): HandleOf {
+  return (laneId) => ctx.store.lanes.find(laneId)?.handle ?? null;
+}
+
+/** A trigger as ops show it: lanes by id plus their current handle, looked up, never stored. */
+export function triggerViewOf(trigger: Trigger, handleOf: HandleOf) {
   const w = trigger.when;
+  const target = trigger.action.target ?? null;
   return {
     id: trigger.id,
     name: trigger.name,
-    lane: trigger.lane,
+    lane: handleOf(trigger.lane) ?? trigger.lane,
+    lane_id: trigger.lane,
     when: w.kind === 'event' ? w.event : w.kind,
     seconds: w.kind === 'interval' || w.kind === 'idle_for' ? w.seconds : null,
     cron: w.kind === 'cron' ? w.expr : null,
     timezone: w.kind === 'cron' ? (w.timezone ?? null) : null,
     action: trigger.action.kind,
-    target: trigger.action.target ?? null,
+    target: target === null ? null : (handleOf(target) ?? target),
+    target_id: target,
     text: trigger.action.text,
     idle_only: trigger.guard.idleOnly,
     min_interval: trigger.guard.minIntervalSeconds,
@@ -30,7 +41,18 @@ export function triggerViewOf(trigger: Trigger) {
     enabled: trigger.enabled,
     created_at: trigger.createdAt,
     last_fired_at: trigger.lastFiredAt,
+    failure_count: trigger.failureCount,
+    last_error: trigger.lastError,
   };
+}
+
+/**
+ * The lane a trigger's action writes to must be one dispatch can write to (owned, not archived);
+ * otherwise every firing would fail, so the trigger is refused when it is added.
+ */
+export function requireWritableTarget(lane: Lane): void {
+  requireOwned(lane, 'receive trigger messages');
+  requireNotArchived(lane, 'receive trigger messages');
 }
 
 function getTrigger(ctx: OpContext, id: string): Trigger {
@@ -42,9 +64,10 @@ function getTrigger(ctx: OpContext, id: string): Trigger {
 export const handleTriggerAdd: Handler<'trigger-add'> = async (input, ctx) => {
   const unknown = unknownTemplateVariables(input.text);
   if (unknown.length > 0) throw new DispatchError('validation', `unknown template variable(s) ${unknown.map((v) => `{{${v}}}`).join(', ')}; use {{lane}}, {{handle}}, {{last_message}}, {{event}}, {{trigger}}, {{time}}`);
-  // Selectors are stored as typed and resolved at each firing; they must name a lane today.
-  resolveLane(ctx.store, input.lane);
-  if (input.target !== undefined) resolveLane(ctx.store, input.target);
+  // Resolved once and stored by id, so renaming a lane never disconnects its triggers.
+  const watched = resolveLane(ctx.store, input.lane);
+  const target = input.target === undefined ? undefined : resolveLane(ctx.store, input.target);
+  if (input.action !== 'inbox') requireWritableTarget(target ?? watched);
   let when: TriggerWhen;
   switch (input.when) {
     case 'interval':
@@ -70,19 +93,22 @@ export const handleTriggerAdd: Handler<'trigger-add'> = async (input, ctx) => {
     const created = ctx.store.triggers.insert({
       id: newTriggerId(),
       name: input.name,
-      lane: input.lane,
+      lane: watched.id,
       when,
-      action: { kind: input.action, text: input.text, ...(input.target ? { target: input.target } : {}) },
+      action: { kind: input.action, text: input.text, ...(target ? { target: target.id } : {}) },
       guard: { idleOnly: input.idle_only, minIntervalSeconds: input.min_interval ?? null, dedupe: input.dedupe, once: input.once },
       enabled: true,
     });
-    ctx.store.audit.record({ op: 'trigger-add', lane: input.lane, triggerId: created.id, detail: input.name });
+    ctx.store.audit.record({ op: 'trigger-add', lane: watched.id, triggerId: created.id, detail: input.name });
     return created;
   });
-  return triggerViewOf(trigger);
+  return triggerViewOf(trigger, handleLookup(ctx));
 };
 
-export const handleTriggerList: Handler<'trigger-list'> = async (_input, ctx) => ({ triggers: ctx.store.triggers.list().map(triggerViewOf) });
+export const handleTriggerList: Handler<'trigger-list'> = async (_input, ctx) => {
+  const handles = new Map(ctx.store.lanes.list({ includeArchived: true }).map((lane) => [lane.id, lane.handle]));
+  return { triggers: ctx.store.triggers.list().map((trigger) => triggerViewOf(trigger, (id) => handles.get(id) ?? null)) };
+};
 
 export const handleTriggerRm: Handler<'trigger-rm'> = async (input, ctx) => {
   getTrigger(ctx, input.id);
@@ -101,7 +127,7 @@ function setEnabled(ctx: OpContext, id: string, enabled: boolean) {
     return next;
   });
   if (!updated) throw new DispatchError('not_found', `no trigger '${id}'`);
-  return triggerViewOf(updated);
+  return triggerViewOf(updated, handleLookup(ctx));
 }
 
 export const handleTriggerPause: Handler<'trigger-pause'> = async (input, ctx) => setEnabled(ctx, input.id, false);

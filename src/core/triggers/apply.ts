@@ -2,7 +2,7 @@ import { DispatchError } from '../../shared/errors.js';
 import type { Logger, OpContext } from '../context.js';
 import { deliver } from '../deliveries.js';
 import type { LaneEvent } from '../laneEvents.js';
-import { clip, requireOwned, resolveLane } from '../lanes.js';
+import { clip, requireNotArchived, requireOwned } from '../lanes.js';
 import type { Lane, Trigger } from '../model.js';
 import { afterFiring, checkGuards, cronProblem, dueTimeTriggers, matchEventTriggers, NO_LANE_FACTS, renderTriggerText, triggerTemplateVars, type LaneFacts } from './plan.js';
 
@@ -15,12 +15,9 @@ export interface FiringResult {
   receipt?: number;
 }
 
-function tryResolve(ctx: TriggerContext, selector: string): Lane | undefined {
-  try {
-    return resolveLane(ctx.store, selector);
-  } catch {
-    return undefined;
-  }
+/** Triggers hold lane ids; a lane that is gone is undefined, and the firing reports it. */
+function laneById(ctx: TriggerContext, laneId: string): Lane | undefined {
+  return ctx.store.lanes.find(laneId);
 }
 
 /**
@@ -31,22 +28,26 @@ function tryResolve(ctx: TriggerContext, selector: string): Lane | undefined {
  */
 export async function fireTrigger(ctx: TriggerContext, trigger: Trigger, eventName: string, watched: Lane | undefined, lastMessage?: string): Promise<FiringResult> {
   const now = ctx.clock.now();
-  const target = tryResolve(ctx, trigger.action.target ?? trigger.lane);
+  const target = laneById(ctx, trigger.action.target ?? trigger.lane);
   const text = renderTriggerText(trigger.action.text, triggerTemplateVars({ trigger, lane: watched, event: eventName, now, ...(lastMessage === undefined ? {} : { lastMessage }) }));
   const lastText =
     trigger.action.kind === 'inbox' ? ctx.store.inbox.latestForTrigger(trigger.id)?.text : ctx.store.deliveries.latestBySource(`trigger:${trigger.id}`)?.text;
   const decision = checkGuards(trigger, { now, target, renderedText: text, lastText });
   if (!decision.fire) return { fired: false, outcome: `skipped: ${decision.reason}` };
   let result: FiringResult;
+  let failure: string | null = null;
   try {
     const kind = trigger.action.kind;
     result = kind === 'inbox' ? toInbox(ctx, trigger, watched, eventName, text) : await toLane(ctx, trigger, kind, target, text);
   } catch (error) {
-    result = { fired: true, outcome: error instanceof DispatchError ? error.code : 'internal' };
+    const code = error instanceof DispatchError ? error.code : 'internal';
+    result = { fired: true, outcome: code };
+    // Kept with the trigger, so `trigger list` says it is failing (not only the audit log).
+    failure = `${code}: ${(error as Error).message}`;
     ctx.log.warn('trigger.action_failed', { trigger: trigger.id, error: (error as Error).message });
   }
   ctx.store.transaction(() => {
-    ctx.store.triggers.markFired(trigger.id, now.toISOString());
+    ctx.store.triggers.markFired(trigger.id, now.toISOString(), failure);
     if (afterFiring(trigger).disable) ctx.store.triggers.setEnabled(trigger.id, false);
     ctx.store.audit.record({
       op: 'trigger-fire',
@@ -65,8 +66,10 @@ function toInbox(ctx: TriggerContext, trigger: Trigger, watched: Lane | undefine
 }
 
 async function toLane(ctx: TriggerContext, trigger: Trigger, kind: 'send' | 'steer' | 'context', target: Lane | undefined, text: string): Promise<FiringResult> {
-  if (!target) throw new DispatchError('not_found', `trigger target '${trigger.action.target ?? trigger.lane}' is not a lane`);
+  if (!target) throw new DispatchError('not_found', `trigger target lane ${trigger.action.target ?? trigger.lane} no longer exists`);
   requireOwned(target, 'receive trigger messages');
+  // An archived lane would hold a queued message forever; the firing fails visibly instead.
+  requireNotArchived(target, 'receive trigger messages');
   const mode = kind === 'send' ? (target.status === 'idle' || target.status === 'error' ? 'send' : 'queue') : kind;
   const { delivery } = await deliver(ctx, { lane: target, mode, text, source: `trigger:${trigger.id}` });
   return { fired: true, outcome: delivery.state, receipt: delivery.id };
@@ -78,7 +81,7 @@ async function toLane(ctx: TriggerContext, trigger: Trigger, kind: 'send' | 'ste
  * (taken when it arrived, not when its turn in the chain comes).
  */
 export async function fireEventTriggers(ctx: TriggerContext, event: LaneEvent, facts: LaneFacts = NO_LANE_FACTS): Promise<void> {
-  const matches = matchEventTriggers(event, ctx.store.triggers.list(), (selector) => tryResolve(ctx, selector), facts);
+  const matches = matchEventTriggers(event, ctx.store.triggers.list(), (laneId) => laneById(ctx, laneId), facts);
   if (matches.length === 0) return;
   const watched = ctx.store.lanes.find(event.laneId);
   const lastMessage = event.type === 'turnCompleted' ? event.lastAgentMessage : undefined;
@@ -96,8 +99,8 @@ export async function fireDueTimeTriggers(ctx: TriggerContext, reportedProblems:
     }
   }
   let fired = 0;
-  for (const trigger of dueTimeTriggers(triggers, (selector) => tryResolve(ctx, selector), ctx.clock.now())) {
-    const watched = tryResolve(ctx, trigger.lane);
+  for (const trigger of dueTimeTriggers(triggers, (laneId) => laneById(ctx, laneId), ctx.clock.now())) {
+    const watched = laneById(ctx, trigger.lane);
     const result = await fireTrigger(ctx, trigger, trigger.when.kind, watched);
     if (result.fired) fired++;
   }

@@ -15,10 +15,10 @@ export const DEFAULT_CRON_TIMEZONE = 'UTC';
 export type TriggerEventName = Extract<TriggerWhen, { kind: 'event' }>['event'];
 
 /**
- * How the planner finds a trigger's lane from its selector: a map (keyed by selector or by lane
- * id; handles are matched against its values too) or a resolver function.
+ * How the planner finds a trigger's lane from the lane id it holds: a map (keyed by lane id;
+ * handles are matched against its values too) or a resolver function.
  */
-export type LaneLookup = ReadonlyMap<string, Lane> | ((selector: string) => Lane | undefined);
+export type LaneLookup = ReadonlyMap<string, Lane> | ((laneId: string) => Lane | undefined);
 
 /** One event trigger an event set off, with the event name it matched. */
 export interface EventMatch {
@@ -32,7 +32,7 @@ export type GuardDecision = { fire: true } | { fire: false; reason: string };
 /** What the planner needs to judge a firing against the trigger's guards. */
 export interface GuardContext {
   now: Date;
-  /** The lane the action goes to, if its selector resolved. */
+  /** The lane the action goes to, if it still exists. */
   target: Lane | undefined;
   renderedText: string;
   /** The text this trigger sent last time, if known. */
@@ -230,7 +230,7 @@ export function triggerEventsFor(event: LaneEvent, facts: LaneFacts = NO_LANE_FA
 
 /**
  * The enabled event triggers a lane event sets off, oldest first: those waiting for that event
- * whose lane selector resolves to the event's lane. A selector that fails to resolve matches nothing.
+ * whose lane is the event's lane. A lane that no longer resolves matches nothing.
  */
 export function matchEventTriggers(event: LaneEvent, triggers: readonly Trigger[], resolve: LaneLookup, facts: LaneFacts = NO_LANE_FACTS): EventMatch[] {
   const eventNames = triggerEventsFor(event, facts);
@@ -242,7 +242,7 @@ export function matchEventTriggers(event: LaneEvent, triggers: readonly Trigger[
       if (!trigger.enabled || trigger.when.kind !== 'event') continue;
       const eventName = trigger.when.event;
       if (!eventNames.includes(eventName)) continue;
-      // Many triggers share a selector; resolve each once per event.
+      // Many triggers share a lane; resolve each once per event.
       if (!resolved.has(trigger.lane)) resolved.set(trigger.lane, lookupLane(resolve, trigger.lane));
       if (resolved.get(trigger.lane)?.id === event.laneId) matches.push({ trigger, eventName });
     } catch {
@@ -309,7 +309,7 @@ export function unknownTemplateVariables(template: string): string[] {
 }
 
 /**
- * The template values for one firing: `lane` and `handle` of the watched lane (the selector when
+ * The template values for one firing: `lane` and `handle` of the watched lane (its id when
  * it did not resolve), its last agent message unless the event carried a fresher one, the event
  * name (or the when kind for time triggers, as the caller passes it), the trigger's name and `now`.
  */

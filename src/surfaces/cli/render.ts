@@ -24,12 +24,15 @@ function truncate(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
 }
 
-const PREFERRED_COLUMNS = ['id', 'handle', 'name', 'status', 'source', 'lane', 'when', 'action', 'enabled', 'ts', 'op', 'outcome', 'type', 'text', 'detail', 'preview', 'cwd', 'latest_turn', 'method'];
+const PREFERRED_COLUMNS = ['id', 'handle', 'name', 'status', 'source', 'lane', 'target', 'when', 'action', 'enabled', 'failure_count', 'last_error', 'ts', 'op', 'outcome', 'type', 'text', 'detail', 'preview', 'cwd', 'latest_turn', 'method'];
+
+const MAX_COLUMNS = 9;
 
 export function renderTable(rows: Array<Record<string, unknown>>): string {
   if (rows.length === 0) return dim('(none)');
-  const keys = Object.keys(rows[0] ?? {});
-  const columns = [...PREFERRED_COLUMNS.filter((k) => keys.includes(k)), ...keys.filter((k) => !PREFERRED_COLUMNS.includes(k))].slice(0, 7);
+  // A column empty in every row says nothing; dropping it leaves room for one that does (a trigger's last_error).
+  const keys = Object.keys(rows[0] ?? {}).filter((k) => rows.some((row) => cell(row[k]) !== ''));
+  const columns = [...PREFERRED_COLUMNS.filter((k) => keys.includes(k)), ...keys.filter((k) => !PREFERRED_COLUMNS.includes(k))].slice(0, MAX_COLUMNS);
   const maxWidth = Math.max(40, Math.floor((process.stdout.columns ?? 160) / Math.max(1, columns.length)) + 10);
   const cells = rows.map((row) => columns.map((c) => truncate(cell(row[c]), c === 'id' ? 36 : maxWidth)));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]?.length ?? 0)));

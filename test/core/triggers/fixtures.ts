@@ -12,6 +12,8 @@ export function makeTrigger(overrides: Partial<Trigger> = {}): Trigger {
     enabled: true,
     createdAt: '2026-06-01T10:00:00.000Z',
     lastFiredAt: null,
+    lastError: null,
+    failureCount: 0,
     ...overrides,
   };
 }
