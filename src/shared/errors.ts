@@ -22,6 +22,7 @@ export const ERROR_TABLE = {
   protocol: { exit: 12, rpc: -32700, retryable: false, summary: 'a peer sent a malformed or unexpected message' },
   already_running: { exit: 13, rpc: -32015, retryable: false, summary: 'another daemon already owns this dispatch home' },
   cancelled: { exit: 130, rpc: -32800, retryable: false, summary: 'the operation was cancelled' },
+  unsafe_home: { exit: 14, rpc: -32016, retryable: false, summary: 'the dispatch home (or a directory or file in it) is not owned by you or is writable by others' },
 } as const satisfies Record<string, { exit: number; rpc: number; retryable: boolean; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;
