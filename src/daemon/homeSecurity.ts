@@ -68,7 +68,8 @@ export function privateFiles(paths: DispatchPaths): string[] {
   return [paths.db, `${paths.db}-wal`, `${paths.db}-shm`, paths.socket, paths.lock, paths.pidfile, paths.log, path.join(paths.home, 'sim', 'requests.jsonl')];
 }
 
-function fileProblem(file: string): string | undefined {
+/** A symlink or someone else's file where dispatch keeps a private one; `modes` also flags group/other bits (doctor). */
+function fileProblem(file: string, options: { modes: boolean } = { modes: true }): string | undefined {
   let stats: Stats;
   try {
     stats = lstatSync(file);
@@ -77,15 +78,23 @@ function fileProblem(file: string): string | undefined {
   }
   if (stats.isSymbolicLink()) return `${file} is a symlink; dispatch never follows one there: remove it`;
   if (stats.uid !== uid()) return `${file} is owned by uid ${stats.uid}, not you (uid ${uid()}); remove it`;
-  if ((stats.mode & 0o077) !== 0) return `${file} is readable or writable by others (mode ${octal(stats.mode)}); run \`chmod 600 ${file}\``;
+  if (options.modes && (stats.mode & 0o077) !== 0) return `${file} is readable or writable by others (mode ${octal(stats.mode)}); run \`chmod 600 ${file}\``;
   return undefined;
 }
 
-/** Refuses (unsafe_home) a home another user owns or can write into; checks only, creates nothing. */
+/**
+ * Refuses (unsafe_home) a home another user owns or can write into, or one with a planted symlink
+ * or foreign file in a private file's place; checks only, creates nothing. Loose modes are not
+ * refused: dispatch narrows its own files to 0600 when it opens them.
+ */
 export function assertSafeHome(paths: DispatchPaths): void {
   for (const { dir, shared } of writtenDirectories(paths)) {
     const problem = directoryProblem(dir, { shared });
     if (problem) throw unsafe(`refusing the dispatch home: ${problem}`, dir);
+  }
+  for (const file of privateFiles(paths)) {
+    const problem = fileProblem(file, { modes: false });
+    if (problem) throw unsafe(`refusing the dispatch home: ${problem}`, file);
   }
 }
 
