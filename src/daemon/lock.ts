@@ -1,16 +1,7 @@
-import { closeSync, lstatSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { DispatchError } from '../shared/errors.js';
 import { processAlive } from '../shared/processAlive.js';
 
-/** A lock that is a symlink or another user's is planted, not left by a daemon of ours: say so rather than obey it. */
-function refuseForeignLock(lockPath: string): void {
-  const stats = lstatSync(lockPath, { throwIfNoEntry: false });
-  if (!stats) return;
-  const uid = process.getuid?.() ?? stats.uid;
-  if (stats.isSymbolicLink() || stats.uid !== uid) {
-    throw new DispatchError('unsafe_home', `refusing the lock ${lockPath}: it is ${stats.isSymbolicLink() ? 'a symlink' : `owned by uid ${stats.uid}`}, not a lock of yours; remove it`, { data: { path: lockPath } });
-  }
-}
 
 /**
  * Takes the home's singleton lock: an O_EXCL-created file holding our pid. A lock left by a dead
@@ -35,7 +26,6 @@ export function acquireLock(lockPath: string): { release(): void; pid: number } 
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      refuseForeignLock(lockPath);
       let holder = Number.NaN;
       try {
         holder = Number.parseInt(readFileSync(lockPath, 'utf8').trim(), 10);

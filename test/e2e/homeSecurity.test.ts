@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -76,6 +76,17 @@ describe('a home only its owner can use', () => {
       expect(result.code, `${file}: ${result.stderr}`).toBe(14);
       expect(errorOf(result).message).toContain('symlink');
       expect(existsSync(target), file).toBe(false);
+    }
+  });
+
+  it('refuses a lock (or socket) file another user left in the home instead of obeying it', async () => {
+    for (const file of ['dispatchd.lock', 'dispatchd.sock']) {
+      const home = await tempHome();
+      await writeFile(path.join(home, file), '1');
+      await chown(path.join(home, file), NOBODY, NOBODY);
+      const result = await cli(['up', '--simulate', '--json'], home);
+      expect(result.code, `${file}: ${result.stderr}`).toBe(14);
+      expect(errorOf(result).message).toContain(`${path.join(home, file)} is owned by uid ${NOBODY}`);
     }
   });
 });
