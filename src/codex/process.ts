@@ -3,23 +3,30 @@ import { once } from 'node:events';
 import { DispatchError } from '../shared/errors.js';
 import type { CodexBinary } from './binary.js';
 
-/** Variables a codex app-server legitimately needs from the parent; nothing else leaks in. */
-const INHERITED_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TERM', 'TMPDIR', 'OPENAI_API_KEY', 'CODEX_API_KEY', 'RUST_LOG', 'SSL_CERT_FILE'];
+/**
+ * dispatch's own variables (DISPATCH_HOME, DISPATCH_SOCKET, DISPATCH_CODEX_BIN, DISPATCH_FAILPOINT,
+ * …): they configure dispatch, not codex, and would point an agent's own `dispatch` calls at this
+ * daemon's internals. Everything else the user had when the daemon started is codex's to use.
+ */
+const DISPATCH_PREFIX = 'DISPATCH_';
 
 export interface CodexEnvironmentOptions {
   codexHome: string;
-  /** Extra variables, e.g. the simulated provider's key or TMPDIR; they win over inherited ones. */
+  /** Variables set (or, when undefined, removed) on top of the inherited ones, e.g. the simulated provider's key. */
   extra?: Record<string, string | undefined>;
   parent?: NodeJS.ProcessEnv;
 }
 
-/** Builds the explicit environment of an app-server: an allowlist of the parent's, CODEX_HOME, extras. */
+/**
+ * The environment of an app-server: the parent's (the user's, as they started the daemon) minus
+ * DISPATCH_*, with CODEX_HOME set and the extras applied. What the agent's commands then see is
+ * codex's business (`shell_environment_policy`). Values never leave this function except to codex.
+ */
 export function codexEnvironment(binary: CodexBinary, options: CodexEnvironmentOptions): Record<string, string> {
   const parent = options.parent ?? process.env;
   const env: Record<string, string> = {};
-  for (const key of INHERITED_ENV) {
-    const value = parent[key];
-    if (value !== undefined) env[key] = value;
+  for (const [key, value] of Object.entries(parent)) {
+    if (value !== undefined && !key.startsWith(DISPATCH_PREFIX)) env[key] = value;
   }
   env['CODEX_HOME'] = options.codexHome;
   if (binary.packageRoot) {

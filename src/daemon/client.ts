@@ -10,6 +10,7 @@ import { DISPATCH_VERSION } from '../shared/version.js';
 import type { DispatchPaths } from './paths.js';
 import { CONTROL_PROTOCOL_VERSION, localOpHashes, type HelloResult } from './protocol.js';
 import { spawnDaemonProcess } from './spawnDaemon.js';
+import { assertSafeHome, preparePrivateHome } from './homeSecurity.js';
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -148,6 +149,7 @@ export interface EnsureOptions {
 
 /** Starts dispatchd detached and waits until it answers hello. */
 export async function startDaemon(paths: DispatchPaths, options: EnsureOptions = {}): Promise<DaemonClient> {
+  preparePrivateHome(paths);
   const child = spawnDaemonProcess({ logFile: paths.log, simulate: options.simulate ?? false, env: options.env ?? process.env });
   const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
   let lastError: unknown;
@@ -172,6 +174,8 @@ export async function startDaemon(paths: DispatchPaths, options: EnsureOptions =
  * version is restarted when idle, and refused (with the recovery command) when it has work in flight.
  */
 export async function ensureDaemon(paths: DispatchPaths, options: EnsureOptions = {}): Promise<DaemonClient> {
+  // In a home others can write into, whoever answers on the socket may not be our daemon.
+  assertSafeHome(paths);
   let client: DaemonClient;
   try {
     client = await DaemonClient.connect(paths.socket);

@@ -5,6 +5,9 @@ import { DispatchError } from '../shared/errors.js';
 import { DISPATCH_VERSION } from '../shared/version.js';
 import { openStore } from '../store/index.js';
 import { DaemonClient } from './client.js';
+import { homeProblems } from './homeSecurity.js';
+import { loadPeerCredentials } from './peerCredentials.js';
+import { describeProviderKeys, readProviderKeys } from './providerKeys.js';
 import type { DispatchPaths } from './paths.js';
 
 export interface DoctorCheck {
@@ -41,6 +44,17 @@ export async function runDoctor(paths: DispatchPaths): Promise<DoctorReport> {
     if (existsSync(auth)) return `${auth} present`;
     if (process.env['OPENAI_API_KEY'] || process.env['CODEX_API_KEY']) return 'API key in the environment';
     throw new Error(`no ${auth} and no OPENAI_API_KEY (run \`codex login\`, or use \`dispatch up --simulate\` to rehearse offline)`);
+  });
+  await check('home security', () => {
+    const problems = homeProblems(paths);
+    if (problems.length > 0) throw new Error(problems.join('; '));
+    loadPeerCredentials();
+    return `${paths.home} is yours and not writable by others, its files are 0600, the socket admits only uid ${process.getuid?.()}`;
+  });
+  await check('provider keys', () => {
+    const keys = describeProviderKeys(readProviderKeys(paths.codexHome));
+    if (!keys.ok) throw new Error(keys.detail);
+    return keys.detail;
   });
   await check('daemon', async () => {
     try {

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
 import { CodexAppServer } from '../codex/appServerAdapter.js';
@@ -12,11 +12,13 @@ import { reattachLanes, recordLostTurns, recoverAfterDaemonRestart } from '../co
 import { createReactor } from '../core/reactor.js';
 import { systemClock, type Clock } from '../core/ports.js';
 import { DispatchError } from '../shared/errors.js';
+import { openPrivateFile, writePrivateFile } from '../shared/privateFiles.js';
 import { DISPATCH_VERSION } from '../shared/version.js';
 import { openStore } from '../store/index.js';
 import { startAutomation } from './automation.js';
 import { executeOp } from './executor.js';
 import { LaneFeedHub } from './laneFeed.js';
+import { preparePrivateHome } from './homeSecurity.js';
 import { acquireLock } from './lock.js';
 import type { DispatchPaths } from './paths.js';
 import { ControlServer } from './server.js';
@@ -40,14 +42,10 @@ export interface RunningDaemon {
 export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> {
   const { paths } = options;
   const clock = options.clock ?? systemClock;
-  mkdirSync(paths.home, { recursive: true, mode: 0o700 });
+  preparePrivateHome(paths);
   const lock = acquireLock(paths.lock);
-  const logger = pino(
-    { base: { pid: process.pid } },
-    options.logToStderr
-      ? pino.multistream([{ stream: pino.destination({ dest: paths.log, mkdir: true, sync: false }) }, { stream: process.stderr }])
-      : pino.destination({ dest: paths.log, mkdir: true, sync: false }),
-  );
+  const logFile = pino.destination({ fd: openPrivateFile(paths.log, 'append'), sync: false });
+  const logger = pino({ base: { pid: process.pid } }, options.logToStderr ? pino.multistream([{ stream: logFile }, { stream: process.stderr }]) : logFile);
   const log: Logger = {
     info: (message, data) => logger.info(data ?? {}, message),
     warn: (message, data) => logger.warn(data ?? {}, message),
@@ -69,6 +67,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   try {
     const store = openStore({ path: paths.db, clock });
     cleanups.push(() => store.close());
+    if (store.migrationBackup) log.info('store.migrated', { ...store.migrationBackup });
 
     let simulation: Simulation | undefined;
     if (options.simulate) {
@@ -178,7 +177,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       await server.close();
       rmSync(paths.socket, { force: true });
     });
-    writeFileSync(paths.pidfile, String(process.pid), { mode: 0o600 });
+    writePrivateFile(paths.pidfile, String(process.pid));
     cleanups.push(() => rmSync(paths.pidfile, { force: true }));
     log.info('daemon.started', { version: DISPATCH_VERSION, socket: paths.socket, appServerPid: supervisor.info().pid, simulate: Boolean(simulation) });
     return { stop, stopped };

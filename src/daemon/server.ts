@@ -6,6 +6,7 @@ import type { LaneEvent } from '../core/laneEvents.js';
 import { JsonRpcConnection, type Disposable } from '../jsonrpc/connection.js';
 import { StreamTransport } from '../jsonrpc/streamTransport.js';
 import { DispatchError } from '../shared/errors.js';
+import { loadPeerCredentials, peerCredentials } from './peerCredentials.js';
 import { CONTROL_PROTOCOL_VERSION, localOpHashes, type CallParams, type HelloParams, type HelloResult } from './protocol.js';
 
 export interface ControlHandlers {
@@ -34,7 +35,28 @@ export class ControlServer {
 
   constructor(handlers: ControlHandlers) {
     this.handlers = handlers;
-    this.server = net.createServer((socket) => this.accept(socket));
+    loadPeerCredentials(); // refuse to serve at all rather than serve unchecked
+    this.server = net.createServer((socket) => {
+      if (this.admit(socket)) this.accept(socket);
+    });
+  }
+
+  /**
+   * Only the daemon's own user may talk to it: the socket's 0600 mode is checked by the kernel
+   * at connect time only, so the peer's uid (SO_PEERCRED) is checked on every connection too.
+   */
+  private admit(socket: net.Socket): boolean {
+    const ownUid = process.getuid?.();
+    let peer: { uid: number; pid: number } | undefined;
+    try {
+      peer = peerCredentials(socket);
+    } catch (error) {
+      this.handlers.log('warn', 'control.peer_unknown', { error: (error as Error).message });
+    }
+    if (peer && ownUid !== undefined && peer.uid === ownUid) return true;
+    this.handlers.log('warn', 'control.peer_refused', { peer_uid: peer?.uid ?? null, peer_pid: peer?.pid ?? null, daemon_uid: ownUid ?? null });
+    socket.destroy();
+    return false;
   }
 
   /** Binds the socket (0600 in a 0700 directory). The caller holds the home's lock already. */

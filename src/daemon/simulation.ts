@@ -1,16 +1,24 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { readBundledModelCatalog } from '../codex/modelCatalog.js';
 import { resolveCodexBinary } from '../codex/binary.js';
-import { codexTmpDir, simulatedProviderEnv, startSimulatedProvider, writeSimulatedCodexHome } from '../simulator/index.js';
+import { openPrivateFile } from '../shared/privateFiles.js';
+import { codexTmpDir, simulatedProviderEnv, startSimulatedProvider, writeSimulatedCodexHome, type SimulatedProvider } from '../simulator/index.js';
 
 /** A simulated model provider on loopback plus the codex home that points at it. */
 export interface Simulation {
   codexHome: string;
-  env: Record<string, string>;
+  /** Set on top of the user's environment; undefined removes a variable. */
+  env: Record<string, string | undefined>;
   providerUrl: string;
   close(): Promise<void>;
 }
+
+/**
+ * The real provider keys: a simulated app-server needs none, and with them an agent's `@sim shell env`
+ * would write the user's key into the rollout and the request log.
+ */
+const REAL_PROVIDER_KEYS = ['OPENAI_API_KEY', 'CODEX_API_KEY'] as const;
 
 /**
  * Starts the provider and writes `<dir>/codex-home` for the daemon's app-server. Every model
@@ -20,19 +28,30 @@ export interface Simulation {
 export async function startSimulation(dir: string): Promise<Simulation> {
   const codexHome = path.join(dir, 'codex-home');
   mkdirSync(codexHome, { recursive: true, mode: 0o700 });
-  const log = path.join(dir, 'requests.jsonl');
-  const provider = await startSimulatedProvider({ onRequest: (request) => appendFileSync(log, `${JSON.stringify(request)}\n`) });
+  // Every message sent: private, like the registry.
+  const log = openPrivateFile(path.join(dir, 'requests.jsonl'), 'append');
+  let provider: SimulatedProvider;
+  try {
+    provider = await startSimulatedProvider({ onRequest: (request) => writeSync(log, `${JSON.stringify(request)}\n`) });
+  } catch (error) {
+    closeSync(log);
+    throw error;
+  }
+  const close = async (): Promise<void> => {
+    await provider.close();
+    closeSync(log);
+  };
   try {
     const bundledModelsJson = await readBundledModelCatalog(resolveCodexBinary());
     await writeSimulatedCodexHome({ codexHome, providerUrl: provider.url, bundledModelsJson });
     return {
       codexHome,
-      env: { ...simulatedProviderEnv(), TMPDIR: codexTmpDir(codexHome) },
+      env: { ...Object.fromEntries(REAL_PROVIDER_KEYS.map((key) => [key, undefined])), ...simulatedProviderEnv(), TMPDIR: codexTmpDir(codexHome) },
       providerUrl: provider.url,
-      close: () => provider.close(),
+      close,
     };
   } catch (error) {
-    await provider.close();
+    await close();
     throw error;
   }
 }

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openPrivateFile } from '../shared/privateFiles.js';
 
 /** bin/dispatchd.js, found from this file in dist/daemon/ or src/daemon/ alike. */
 const DAEMON_ENTRY = fileURLToPath(new URL('../../bin/dispatchd.js', import.meta.url));
@@ -12,7 +13,7 @@ const DAEMON_ENTRY = fileURLToPath(new URL('../../bin/dispatchd.js', import.meta
  */
 export function spawnDaemonProcess(options: { logFile: string; simulate: boolean; env: NodeJS.ProcessEnv }): ChildProcess {
   mkdirSync(path.dirname(options.logFile), { recursive: true, mode: 0o700 });
-  const out = openSync(options.logFile, 'a', 0o600);
+  const out = openPrivateFile(options.logFile, 'append');
   try {
     const child = spawn(process.execPath, [DAEMON_ENTRY, 'run', ...(options.simulate ? ['--simulate'] : [])], {
       detached: true,

@@ -23,6 +23,7 @@ export const ERROR_TABLE = {
   already_running: { exit: 13, rpc: -32015, retryable: false, summary: 'another daemon already owns this dispatch home' },
   cancelled: { exit: 130, rpc: -32800, retryable: false, summary: 'the operation was cancelled' },
   ambiguous: { exit: 14, rpc: -32016, retryable: false, summary: 'the lane selector matches more than one lane; use a full handle or the id' },
+  unsafe_home: { exit: 15, rpc: -32017, retryable: false, summary: 'the dispatch home (or a directory or file in it) is not owned by you or is writable by others' },
 } as const satisfies Record<string, { exit: number; rpc: number; retryable: boolean; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;

@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { systemClock, type Clock, type Store } from '../core/ports.js';
 import { DispatchError } from '../shared/errors.js';
+import { narrowToPrivate, openPrivateFile } from '../shared/privateFiles.js';
 import { SqliteAuditLog } from './auditLog.js';
 import { SqliteDeliveryRepository } from './deliveryRepository.js';
 import { SqliteLaneRepository } from './laneRepository.js';
@@ -19,6 +20,13 @@ export interface OpenStoreOptions {
   clock?: Clock;
 }
 
+/** The copy a migration made of the registry before changing its schema. */
+export interface MigrationBackup {
+  path: string;
+  fromVersion: number;
+  toVersion: number;
+}
+
 /** The registry: one better-sqlite3 connection, the single writer of the daemon. */
 export class SqliteStore implements Store {
   readonly lanes: SqliteLaneRepository;
@@ -27,10 +35,13 @@ export class SqliteStore implements Store {
   readonly deliveries: SqliteDeliveryRepository;
   readonly requests: SqliteRequestRepository;
   readonly inbox: SqliteInboxRepository;
+  /** Set when opening migrated an older registry: where its pre-migration copy is. */
+  readonly migrationBackup: MigrationBackup | undefined;
   private readonly db: Database.Database;
 
-  constructor(db: Database.Database, clock: Clock) {
+  constructor(db: Database.Database, clock: Clock, migrationBackup?: MigrationBackup) {
     this.db = db;
+    this.migrationBackup = migrationBackup;
     this.lanes = new SqliteLaneRepository(db, clock);
     this.audit = new SqliteAuditLog(db, clock);
     this.triggers = new SqliteTriggerRepository(db, clock);
@@ -84,6 +95,21 @@ function refuseNewer(version: number): DispatchError {
   return new DispatchError('internal', `registry schema version ${version} is newer than this dispatch (${LATEST_SCHEMA_VERSION}); upgrade dispatch`);
 }
 
+/**
+ * Copies the registry (0600, consistent: VACUUM INTO reads one snapshot) next to it before a
+ * migration changes the schema, so an upgrade that goes wrong loses nothing.
+ */
+function backupBeforeMigration(db: Database.Database, dbPath: string, clock: Clock): MigrationBackup | undefined {
+  const fromVersion = userVersion(db);
+  const pending = MIGRATIONS.some((m) => m.version > fromVersion);
+  if (fromVersion === 0 || !pending) return undefined; // a fresh registry has nothing to lose
+  const stamp = clock.now().toISOString().replace(/[:.]/g, '-');
+  const backup = `${dbPath}.v${fromVersion}-${stamp}.bak`;
+  closeSync(openPrivateFile(backup, 'truncate')); // VACUUM INTO keeps an existing empty file's mode
+  db.prepare('VACUUM INTO ?').run(backup);
+  return { path: backup, fromVersion, toVersion: LATEST_SCHEMA_VERSION };
+}
+
 function migrate(db: Database.Database): void {
   for (const migration of MIGRATIONS) {
     // IMMEDIATE takes the write lock before reading the version, so two processes opening a fresh
@@ -98,11 +124,24 @@ function migrate(db: Database.Database): void {
   }
 }
 
+/** The registry and its WAL/SHM hold every message: 0600, never opened through a symlink. */
+function makeRegistryPrivate(dbPath: string): void {
+  closeSync(openPrivateFile(dbPath, 'append'));
+  // SQLite gives -wal and -shm the database file's mode; ones left by an older dispatch are narrowed.
+  narrowToPrivate(`${dbPath}-wal`);
+  narrowToPrivate(`${dbPath}-shm`);
+}
+
 /** Opens the registry at `path` (or ':memory:'), creating and migrating it as needed. */
 export function openStore(options: OpenStoreOptions): SqliteStore {
   const memory = options.path === ':memory:';
-  if (!memory) mkdirSync(path.dirname(options.path), { recursive: true, mode: 0o700 });
+  const clock = options.clock ?? systemClock;
+  if (!memory) {
+    mkdirSync(path.dirname(options.path), { recursive: true, mode: 0o700 });
+    makeRegistryPrivate(options.path);
+  }
   const db = new Database(options.path, { timeout: BUSY_TIMEOUT_MS });
+  let backup: MigrationBackup | undefined;
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // Check the version before any pragma that writes (journal_mode = WAL rewrites the header):
@@ -113,10 +152,12 @@ export function openStore(options: OpenStoreOptions): SqliteStore {
     db.pragma('synchronous = NORMAL');
     // foreign_keys is a no-op inside a transaction, so it goes before the migrations open one.
     db.pragma('foreign_keys = ON');
+    if (!memory) backup = backupBeforeMigration(db, options.path, clock);
     migrate(db);
+    if (!memory) makeRegistryPrivate(options.path);
   } catch (error) {
     db.close();
     throw error;
   }
-  return new SqliteStore(db, options.clock ?? systemClock);
+  return new SqliteStore(db, clock, backup);
 }

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_TABLE } from '../../src/shared/errors.js';
 import { startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
 
 // Lanes keep working through archive/restore, rename and attach, on the real app-server.
@@ -36,7 +37,7 @@ describe('lane lifecycle', () => {
       await h.ok(['new', '--name', 'fix-tests', '--cwd', repo, '--no-send']);
     }
     const shown = await h.run(['lane', 'get', 'fix-tests']);
-    expect(shown.code).toBe(14);
+    expect(shown.code).toBe(ERROR_TABLE.ambiguous.exit);
     const error = (JSON.parse(shown.stderr) as { error: { code: string; data: { candidates: Array<{ handle: string; id: string; cwd: string }> } } }).error;
     expect(error.code).toBe('ambiguous');
     expect(error.data.candidates.map((c) => c.handle).sort()).toEqual(['@[alpha] fix-tests', '@[beta] fix-tests']);

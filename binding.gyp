@@ -1,0 +1,8 @@
+{
+  "targets": [
+    {
+      "target_name": "peercred",
+      "sources": ["native/peercred.c"]
+    }
+  ]
+}
