@@ -6,6 +6,7 @@ import { loadManifest } from '../../contracts/manifest.js';
 import { closeDaemonClient, daemonClient } from './daemonConnection.js';
 import { deriveOpCommands, type InvokeOp } from './derive.js';
 import { withHandles } from './handles.js';
+import { addCompletionCommand } from './completion.js';
 import { addProcessCommands } from './processCommands.js';
 import { printResult, wantsJson } from './output.js';
 import { red } from './render.js';
@@ -50,6 +51,7 @@ export async function main(argv: string[]): Promise<number> {
   const manifest = await loadManifest();
   deriveOpCommands(program, manifest, invoke);
   addProcessCommands(program, manifest);
+  addCompletionCommand(program);
   const applyOverrides = (command: Command): void => {
     command.exitOverride();
     command.commands.forEach(applyOverrides);
