@@ -1,6 +1,6 @@
 import type { TurnSettings } from '../core/model.js';
 import type { AppServer, AppServerInfo, Goal, StartThreadOptions, ThreadSummary, TranscriptTurn } from '../core/ports.js';
-import type { AskForApproval, Thread, ThreadGoal, Turn } from '../protocol/index.js';
+import type { AskForApproval, ClientMethods, Thread, ThreadGoal, Turn } from '../protocol/index.js';
 import type { ThreadGoalStatus } from '../protocol/generated/v2/ThreadGoalStatus.js';
 import { sandboxPolicyFor, type CodexClient } from './client.js';
 import { laneItemOf, laneStatusOf, turnFailureOf } from './events.js';
@@ -62,6 +62,12 @@ function threadSettings(settings: Partial<TurnSettings>) {
  * The AppServer port over whichever CodexClient is current: the supervisor swaps clients on
  * restart and this adapter always asks it for the live one.
  */
+/**
+ * Every thread a person or a script started: without sourceKinds codex lists only "interactive"
+ * sources, which leaves out `codex exec` threads. Sub-agent threads belong to their parent.
+ */
+const ATTACHABLE_SOURCES: NonNullable<ClientMethods['thread/list']['params']['sourceKinds']> = ['cli', 'vscode', 'exec', 'appServer', 'unknown'];
+
 export class CodexAppServer implements AppServer {
   private readonly current: () => CodexClient;
   private readonly describe: () => AppServerInfo;
@@ -102,6 +108,7 @@ export class CodexAppServer implements AppServer {
       limit: options.limit,
       cursor: options.cursor ?? null,
       useStateDbOnly: true,
+      sourceKinds: ATTACHABLE_SOURCES,
       ...(options.archived === undefined ? {} : { archived: options.archived }),
     });
     return { threads: page.data.map((t) => threadSummaryOf(t, options.archived)), nextCursor: page.nextCursor };

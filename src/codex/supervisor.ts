@@ -147,7 +147,7 @@ export class AppServerSupervisor {
     this.current = client;
     this.state = 'running';
     this.startedAt = new Date().toISOString();
-    this.log('info', restarted ? 'app_server.restarted' : 'app_server.started', { pid: client.process?.pid, generation });
+    this.log('info', restarted ? 'app_server.restarted' : 'app_server.started', { appServerPid: client.process?.pid, generation });
     for (const listener of this.readyListeners) {
       try {
         await listener(generation, restarted);

@@ -1,8 +1,20 @@
 import { z } from 'zod';
+import { MAX_TEXT_CHARS, textChars, textTooLongMessage } from './limits.js';
 
 /** Schemas shared by several op contracts. Field names are snake_case on every surface. */
 
 export const laneSelector = z.string().min(1).describe('Lane id, unique id prefix, or handle (@name; the @ may be omitted).');
+
+/** Message text sent to codex: refused here, before any receipt exists, when codex would refuse it. */
+export const messageText = z
+  .string()
+  .min(1)
+  .superRefine((text, ctx) => {
+    if (text.length <= MAX_TEXT_CHARS) return;
+    const chars = textChars(text);
+    if (chars > MAX_TEXT_CHARS) ctx.addIssue({ code: 'too_big', origin: 'string', maximum: MAX_TEXT_CHARS, inclusive: true, input: text, message: textTooLongMessage(chars) });
+  })
+  .meta({ maxLength: MAX_TEXT_CHARS });
 
 export const laneState = z.enum(['idle', 'busy', 'waiting_approval', 'error', 'archived', 'unknown']);
 export const laneSource = z.enum(['own', 'attached']);

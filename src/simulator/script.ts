@@ -8,6 +8,8 @@ export interface MessageStep {
   chunks?: number;
   /** Pause between two deltas, in ms (default 0). */
   chunkDelayMs?: number;
+  /** Sent exactly as written: {{last_tool_output}} is not filled in (help and echoes quote it). */
+  verbatim?: boolean;
 }
 
 /** Asks codex to run a shell command through its `exec_command` tool. */
@@ -213,7 +215,7 @@ export function parseDirectives(text: string): SimStep[] | undefined {
         steps.push({ kind: 'hang' });
         return;
       case 'help':
-        steps.push({ kind: 'message', text: describeScriptLanguage() });
+        steps.push({ kind: 'message', text: describeScriptLanguage(), verbatim: true });
         return;
       default:
         return fail(`unknown directive "${verb}"; try "@sim help"`);
@@ -299,10 +301,10 @@ export function scriptForText(text: string, rules: readonly SimRule[] = []): Tur
     // A typo in a prompt should reach the user as an answer, not as a provider outage.
     return {
       source: 'directive',
-      steps: [{ kind: 'message', text: `dispatch-sim: invalid directive on ${error.message}. Send "@sim help" for the syntax.` }],
+      steps: [{ kind: 'message', text: `dispatch-sim: invalid directive on ${error.message}. Send "@sim help" for the syntax.`, verbatim: true }],
     };
   }
-  return { source: 'default', steps: [{ kind: 'message', text: `Echo: ${text}` }] };
+  return { source: 'default', steps: [{ kind: 'message', text: `Echo: ${text}`, verbatim: true }] };
 }
 
 /** Chooses the step for one model request from its input view. */
@@ -310,7 +312,7 @@ export function selectStep(view: ModelInputView, rules: readonly SimRule[] = [])
   const script = scriptForText(view.lastUserText ?? '', rules);
   const index = Math.min(view.toolOutputs.length, script.steps.length);
   const step = script.steps[index] ?? { kind: 'message', text: CLOSING_MESSAGE_TEXT };
-  if (step.kind !== 'message' || !step.text.includes(LAST_TOOL_OUTPUT_PLACEHOLDER)) return { step, index, script };
+  if (step.kind !== 'message' || step.verbatim === true || !step.text.includes(LAST_TOOL_OUTPUT_PLACEHOLDER)) return { step, index, script };
   const output = view.lastToolOutput ?? '';
   return { step: { ...step, text: step.text.split(LAST_TOOL_OUTPUT_PLACEHOLDER).join(output) }, index, script };
 }

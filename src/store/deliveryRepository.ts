@@ -104,10 +104,12 @@ export class SqliteDeliveryRepository implements DeliveryRepository {
        WHERE id = @id AND state IN (SELECT value FROM json_each(@from))`,
     );
     const inStates = 'state IN (SELECT value FROM json_each(@states))';
-    this.listAll = db.prepare('SELECT * FROM deliveries ORDER BY id LIMIT @limit');
-    this.listLane = db.prepare('SELECT * FROM deliveries WHERE lane = @lane ORDER BY id LIMIT @limit');
-    this.listStates = db.prepare(`SELECT * FROM deliveries WHERE ${inStates} ORDER BY id LIMIT @limit`);
-    this.listLaneStates = db.prepare(`SELECT * FROM deliveries WHERE lane = @lane AND ${inStates} ORDER BY id LIMIT @limit`);
+    // A limit keeps the newest receipts (what a person looks for), listed oldest first.
+    const newest = (where: string): string => `SELECT * FROM (SELECT * FROM deliveries ${where} ORDER BY id DESC LIMIT @limit) ORDER BY id`;
+    this.listAll = db.prepare(newest(''));
+    this.listLane = db.prepare(newest('WHERE lane = @lane'));
+    this.listStates = db.prepare(newest(`WHERE ${inStates}`));
+    this.listLaneStates = db.prepare(newest(`WHERE lane = @lane AND ${inStates}`));
     this.countAll = db.prepare('SELECT state, count(*) AS n FROM deliveries GROUP BY state');
     this.countLane = db.prepare('SELECT state, count(*) AS n FROM deliveries WHERE lane = ? GROUP BY state');
     this.bySource = db.prepare('SELECT * FROM deliveries WHERE source = ? ORDER BY id DESC LIMIT 1');

@@ -62,7 +62,7 @@ describe('parseDirectives', () => {
     expect(parseDirectives('@sim fail 500')).toEqual([{ kind: 'fail', status: 500 }]);
     expect(parseDirectives('@sim fail the model fell over')).toEqual([{ kind: 'fail', message: 'the model fell over' }]);
     expect(parseDirectives('@sim hang')).toEqual([{ kind: 'hang' }]);
-    expect(parseDirectives('@sim help')).toEqual([{ kind: 'message', text: describeScriptLanguage() }]);
+    expect(parseDirectives('@sim help')).toEqual([{ kind: 'message', text: describeScriptLanguage(), verbatim: true }]);
   });
 
   it('applies slow to the next reply only', () => {
@@ -139,7 +139,7 @@ describe('scriptForText', () => {
     expect(scriptForText('please deploy\n@sim reply no', rules)).toEqual({ source: 'rule', ruleIndex: 0, steps: rules[0]?.steps });
     expect(scriptForText('Review this', rules)).toMatchObject({ source: 'rule', ruleIndex: 1 });
     expect(scriptForText('@sim reply yes', rules)).toEqual({ source: 'directive', steps: [{ kind: 'message', text: 'yes' }] });
-    expect(scriptForText('hello', rules)).toEqual({ source: 'default', steps: [{ kind: 'message', text: 'Echo: hello' }] });
+    expect(scriptForText('hello', rules)).toEqual({ source: 'default', steps: [{ kind: 'message', text: 'Echo: hello', verbatim: true }] });
   });
 
   it('gives the same answer for a global RegExp every time', () => {
@@ -172,9 +172,16 @@ describe('selectStep', () => {
     expect(selected.step).toEqual({ kind: 'message', text: 'It printed: hi (hi)' });
   });
 
+  it('sends the @sim help text and echoes as written, placeholder included', () => {
+    const help = selectStep(view('@sim help', 0, 'tool said this'));
+    expect(help.step).toMatchObject({ kind: 'message', text: describeScriptLanguage() });
+    expect(help.step.kind === 'message' ? help.step.text : '').toContain('In a reply, {{last_tool_output}} is replaced');
+    expect(selectStep(view('say {{last_tool_output}}', 0, 'tool said this')).step).toMatchObject({ text: 'Echo: say {{last_tool_output}}' });
+  });
+
   it('echoes an empty prompt when there is no user message', () => {
     const none: ModelInputView = { lastUserText: undefined, toolOutputs: [], lastToolOutput: undefined, clientUserMessageIds: [] };
-    expect(selectStep(none).step).toEqual({ kind: 'message', text: 'Echo: ' });
+    expect(selectStep(none).step).toEqual({ kind: 'message', text: 'Echo: ', verbatim: true });
   });
 });
 

@@ -424,7 +424,7 @@ export function runStoreSuite(open: (clock: Clock) => Store): void {
       expect(store.deliveries.nextQueued('a')?.id).toBe(queued.id);
     });
 
-    it('lists by lane and states, oldest first, with a limit keeping the first N', () => {
+    it('lists by lane and states, oldest first, with a limit keeping the newest N', () => {
       const a1 = store.deliveries.insert(deliveryInput('a'));
       const b1 = store.deliveries.insert(deliveryInput('b'));
       const a2 = store.deliveries.insert(deliveryInput('a', { state: 'submitting' }));
@@ -436,9 +436,9 @@ export function runStoreSuite(open: (clock: Clock) => Store): void {
       expect(ids(store.deliveries.list({ lane: 'a' }))).toEqual([a1.id, a2.id, a3.id]);
       expect(ids(store.deliveries.list({ states: ['queued'] }))).toEqual([a1.id, b1.id]);
       expect(ids(store.deliveries.list({ lane: 'a', states: ['queued', 'submitting', 'ambiguous'] }))).toEqual([a1.id, a2.id]);
-      expect(ids(store.deliveries.list({ limit: 2 }))).toEqual([a1.id, b1.id]);
-      expect(ids(store.deliveries.list({ lane: 'a', limit: 1 }))).toEqual([a1.id]);
-      expect(ids(store.deliveries.list({ states: ['queued', 'cancelled'], limit: 2 }))).toEqual([a1.id, b1.id]);
+      expect(ids(store.deliveries.list({ limit: 2 }))).toEqual([a2.id, a3.id]);
+      expect(ids(store.deliveries.list({ lane: 'a', limit: 1 }))).toEqual([a3.id]);
+      expect(ids(store.deliveries.list({ states: ['queued', 'cancelled'], limit: 2 }))).toEqual([b1.id, a3.id]);
       expect(store.deliveries.list({ limit: 0 })).toEqual([]);
       expect(store.deliveries.list({ states: [] })).toEqual([]);
       expect(store.deliveries.list({ lane: 'a', states: ['completed'] })).toEqual([]);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineOp } from '../defineOp.js';
-import { approvalRoutingInput, laneRef, subscriptionWhen, turnSettingsInput } from '../schemas.js';
+import { approvalRoutingInput, laneRef, messageText, subscriptionWhen, turnSettingsInput } from '../schemas.js';
 
 export const newOp = defineOp({
   name: 'new',
@@ -11,7 +11,7 @@ export const newOp = defineOp({
   input: z.strictObject({
     name: z.string().min(1).describe('Lane name; the prefix from config decorates it.'),
     preset: z.array(z.string().min(1)).default([]).describe('Presets from .dispatch/config.toml, applied left to right.'),
-    text: z.string().min(1).optional().describe('First message to send.'),
+    text: messageText.optional().describe('First message to send (`-` on the CLI reads stdin; or use --text-file).'),
     send: z.boolean().default(true).describe('Send the first message when there is one.'),
     cwd: z.string().min(1).optional().describe("Working directory; relative paths resolve against the caller's cwd."),
     prefix: z.string().optional().describe('Name prefix template, e.g. "[${DISPATCH.CWD.REPO}]"; empty for none.'),

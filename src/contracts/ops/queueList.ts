@@ -11,7 +11,7 @@ export const queueListOp = defineOp({
   input: z.strictObject({
     lane: laneSelector.optional().describe('Only this lane.'),
     all: z.boolean().default(false).describe('Include settled receipts (accepted, completed, failed, cancelled).'),
-    limit: z.number().int().min(1).max(10000).default(100).describe('Receipts to return.'),
+    limit: z.number().int().min(1).max(10000).default(100).describe('Receipts to return: the newest ones, listed oldest first.'),
   }),
   output: z.object({ deliveries: z.array(deliveryView) }),
   errors: ['not_found'],

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineOp } from '../defineOp.js';
-import { DELIVERY_STATES, actionAck, laneSelector } from '../schemas.js';
+import { DELIVERY_STATES, actionAck, laneSelector, messageText } from '../schemas.js';
 
 export const SEND_MODES = ['send', 'steer', 'queue', 'interject', 'context'] as const;
 
@@ -12,7 +12,7 @@ export const sendOp = defineOp({
   idempotent: false,
   input: z.strictObject({
     lane: laneSelector,
-    text: z.string().min(1).describe('The message.'),
+    text: messageText.describe('The message (`-` on the CLI reads stdin; or use --text-file).'),
     mode: z
       .enum(SEND_MODES)
       .default('send')
@@ -37,5 +37,5 @@ export const sendOp = defineOp({
     { name: 'unknown lane', input: { lane: '@nope', text: 'hi' }, error: 'not_found' },
     { name: 'steer with no running turn', input: { lane: '@alpha', text: 'hi', mode: 'steer' }, error: 'validation' },
   ],
-  cli: { command: ['send'], positionals: ['lane', 'text'] },
+  cli: { command: ['send'], positionals: ['lane', 'text?'] },
 });

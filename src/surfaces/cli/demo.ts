@@ -71,8 +71,9 @@ export async function runDemo(options: { keep: boolean }): Promise<void> {
     say(`5. ${reviewer.handle}'s history:`);
     for (const item of transcript.items) say(`   ${item.type.padEnd(16)} ${(item.text ?? '').replace(/\s+/g, ' ').slice(0, 70)}`);
     const log = await client.call<{ actions: Array<{ op: string; detail: string | null; outcome: string }> }>('log', { limit: 12 });
-    say('6. audit log (newest first):');
-    for (const entry of log.actions) say(`   ${entry.op.padEnd(12)} ${entry.outcome.padEnd(8)} ${(entry.detail ?? '').replace(/\s+/g, ' ').slice(0, 60)}`);
+    // `log` answers newest first; the story above runs forward in time, so the audit does too.
+    say('6. audit log, oldest first:');
+    for (const entry of log.actions.toReversed()) say(`   ${entry.op.padEnd(12)} ${entry.outcome.padEnd(8)} ${(entry.detail ?? '').replace(/\s+/g, ' ').slice(0, 60)}`);
     say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
     if (options.keep) {

@@ -4,6 +4,7 @@ import type { CliRoute, Intent } from '../../contracts/defineOp.js';
 import type { FieldInfo } from '../../contracts/fields.js';
 import type { OpManifest, OpManifestEntry } from '../../contracts/manifest.js';
 import { DispatchError } from '../../shared/errors.js';
+import { resolveText } from './textInput.js';
 
 const flagName = (field: string): string => field.replace(/_/g, '-');
 
@@ -112,6 +113,8 @@ function addRoute(root: Command, op: OpManifestEntry, words: string[], route: Cl
   const positionalInfo = new Map(op.fields.filter((f) => positionalNames.has(f.name)).map((f) => [f.name, f]));
   const fields = op.fields.filter((f) => !positionalNames.has(f.name));
   for (const field of fields) addFieldOption(command, field);
+  const textField = op.fields.find((f) => f.name === 'text' && f.kind === 'string');
+  if (textField) command.addOption(new Option('--text-file <path>', 'read the text from this file (- for stdin)'));
   const composition = COMPOSITIONS[op.name];
   for (const option of composition?.options ?? []) command.addOption(option);
   command.option('--json', 'print JSON (the default when stdout is not a terminal)');
@@ -129,6 +132,7 @@ function addRoute(root: Command, op: OpManifestEntry, words: string[], route: Cl
       const value = flags[camel(field.name)];
       if (value !== undefined) input[field.name] = value;
     }
+    if (textField) await resolveText(input, flags['textFile'] as string | undefined, textField.required);
     const routed = composition ? composition.route(input, flags) : { op: op.name, input };
     await invoke(routed.op, routed.input, { json: flags['json'] === true, yes: flags['yes'] === true, intent: op.intent });
   });

@@ -5,6 +5,8 @@ import { DISPATCH_VERSION } from '../../shared/version.js';
 import { loadManifest } from '../../contracts/manifest.js';
 import { closeDaemonClient, daemonClient } from './daemonConnection.js';
 import { deriveOpCommands, type InvokeOp } from './derive.js';
+import { withHandles } from './handles.js';
+import { addCompletionCommand } from './completion.js';
 import { addProcessCommands } from './processCommands.js';
 import { printResult, wantsJson } from './output.js';
 import { red } from './render.js';
@@ -24,8 +26,13 @@ const invoke: InvokeOp = async (op, input, options) => {
     const target = typeof input['lane'] === 'string' ? ` on ${input['lane']}` : typeof input['id'] === 'string' ? ` on ${input['id']}` : '';
     if (!(await confirm(`Run ${op}${target}?`))) throw new DispatchError('cancelled', 'aborted');
   }
-  const result = await (await daemonClient()).call(op, input, { cwd: process.cwd() });
-  printResult(result, options.json);
+  const client = await daemonClient();
+  const result = await client.call(op, input, { cwd: process.cwd() });
+  const laneHandles = async (): Promise<Map<string, string>> => {
+    const { lanes } = await client.call<{ lanes: Array<{ id: string; handle: string }> }>('roster', { include_archived: true });
+    return new Map(lanes.map((lane) => [lane.id, lane.handle]));
+  };
+  printResult(wantsJson(options.json) ? result : await withHandles(result, laneHandles), options.json);
 };
 
 function reportError(error: unknown, json: boolean): number {
@@ -44,6 +51,7 @@ export async function main(argv: string[]): Promise<number> {
   const manifest = await loadManifest();
   deriveOpCommands(program, manifest, invoke);
   addProcessCommands(program, manifest);
+  addCompletionCommand(program);
   const applyOverrides = (command: Command): void => {
     command.exitOverride();
     command.commands.forEach(applyOverrides);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { OpManifest } from '../../contracts/manifest.js';
 import { resolvePaths } from '../../daemon/paths.js';
 import { DispatchError } from '../../shared/errors.js';
+import { findCommand, processCommandSchema } from './commandTree.js';
 import { opForCommand } from './derive.js';
 import { printResult, wantsJson } from './output.js';
 
@@ -54,7 +55,12 @@ export function addProcessCommands(program: Command, manifest: OpManifest): void
     .action(async (words: string[]) => {
       const text = words.join(' ');
       const entry = opForCommand(manifest, text);
-      if (!entry) throw new DispatchError('usage', `unknown command or op for schema: ${text} (ops: ${manifest.ops.map((o) => o.name).join(', ')})`);
+      if (!entry) {
+        const command = findCommand(program, words);
+        if (!command) throw new DispatchError('usage', `unknown command or op for schema: ${text} (ops: ${manifest.ops.map((o) => o.name).join(', ')})`);
+        process.stdout.write(`${JSON.stringify(processCommandSchema(command, text), null, 2)}\n`);
+        return;
+      }
       const { findOp, inputJsonSchema, outputJsonSchema } = await import('../../contracts/index.js');
       const op = findOp(entry.name);
       if (!op) throw new DispatchError('internal', `op ${entry.name} is in the manifest but not in the registry`);

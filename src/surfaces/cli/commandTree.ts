@@ -1,0 +1,57 @@
+import type { Command, Option } from 'commander';
+import { DispatchError } from '../../shared/errors.js';
+
+/**
+ * The command tree commander holds once every op route (from the manifest) and every process
+ * command is registered: schema and shell completion read it, so neither keeps a list of its own.
+ */
+
+/** The command reached by `words` (group words included), or undefined. */
+export function findCommand(root: Command, words: readonly string[]): Command | undefined {
+  let current: Command | undefined = root;
+  for (const word of words) {
+    current = current.commands.find((c: Command) => c.name() === word || c.aliases().includes(word));
+    if (!current) return undefined;
+  }
+  return current === root ? undefined : current;
+}
+
+export const visibleOptions = (command: Command): Option[] => command.options.filter((o: Option) => !o.hidden);
+
+/** A `--flag` as a JSON Schema property: booleans for switches, strings (or choices) for values. */
+function optionSchema(option: Option): Record<string, unknown> {
+  const description = option.description || undefined;
+  if (!option.required && !option.optional) return { type: 'boolean', ...(description ? { description } : {}) };
+  return { type: 'string', ...(option.argChoices ? { enum: option.argChoices } : {}), ...(description ? { description } : {}) };
+}
+
+/**
+ * The schema of a command that is not an op (up, down, doctor, lane follow…): its arguments and
+ * options as the input. It prints JSON with --json, but no contract fixes that output's shape.
+ */
+export function processCommandSchema(command: Command, text: string): Record<string, unknown> {
+  if (command.commands.length > 0) {
+    throw new DispatchError('usage', `${text} is a group of commands; ask for one of: ${command.commands.map((c: Command) => `${text} ${c.name()}`).join(', ')}`);
+  }
+  const properties: Record<string, unknown> = {};
+  const required: string[] = [];
+  for (const argument of command.registeredArguments) {
+    properties[argument.name()] = argument.variadic
+      ? { type: 'array', items: { type: 'string' }, description: argument.description || 'positional argument' }
+      : { type: 'string', description: argument.description || 'positional argument' };
+    if (argument.required) required.push(argument.name());
+  }
+  for (const option of visibleOptions(command)) {
+    if (option.negate || !option.long) continue;
+    properties[option.long.replace(/^--/, '')] = optionSchema(option);
+    if (option.mandatory) required.push(option.long.replace(/^--/, ''));
+  }
+  return {
+    command: text,
+    op: null,
+    summary: command.description(),
+    kind: 'process command (not an op: not reachable over MCP)',
+    input: { type: 'object', properties, ...(required.length > 0 ? { required } : {}), additionalProperties: false },
+    output: { description: 'printed as JSON with --json; its shape is not part of a contract' },
+  };
+}
