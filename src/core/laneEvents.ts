@@ -29,6 +29,9 @@ export interface LaneItem {
 
 export type ApprovalKind = 'command' | 'fileChange' | 'permissions';
 
+/** Every kind of request that waits for a person: approvals, questions (user input), MCP elicitations. */
+export type RequestKind = ApprovalKind | 'userInput' | 'elicitation';
+
 export type LaneEvent =
   | { type: 'turnStarted'; laneId: string; turnId: string }
   | {
@@ -50,13 +53,17 @@ export type LaneEvent =
   | {
       type: 'approvalRequested';
       laneId: string;
-      turnId: string;
-      itemId: string;
+      /** Null for an MCP elicitation codex could not tie to a turn. */
+      turnId: string | null;
+      /** Absent for MCP elicitations (they belong to no item). */
+      itemId?: string;
       requestId: string | number;
-      kind: ApprovalKind;
+      kind: RequestKind;
       command?: string;
       cwd?: string;
       reason?: string;
+      /** The question (user input) or message (elicitation) a person has to answer. */
+      question?: string;
     }
   | { type: 'approvalResolved'; laneId: string; requestId: string | number }
   | { type: 'tokenUsage'; laneId: string; turnId: string; totalTokens: number; lastTokens: number; contextWindow: number | null }

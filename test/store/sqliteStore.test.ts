@@ -46,13 +46,16 @@ describe('Store conformance: file', () => {
 });
 
 describe('migrations', () => {
-  it('are ordered and numbered 1..n with names and SQL', () => {
-    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+  it('are numbered in increasing order from 1, with names and SQL', () => {
+    // Strictly increasing rather than 1..n: numbers are handed out per branch and merged later.
+    const versions = MIGRATIONS.map((m) => m.version);
+    expect(versions[0]).toBe(1);
+    expect(versions).toEqual([...new Set(versions)].sort((a, b) => a - b));
     for (const migration of MIGRATIONS) {
       expect(migration.name.length).toBeGreaterThan(0);
       expect(migration.sql.trim().length).toBeGreaterThan(0);
     }
-    expect(LATEST_SCHEMA_VERSION).toBe(MIGRATIONS.length);
+    expect(LATEST_SCHEMA_VERSION).toBe(versions.at(-1));
   });
 
   it('bring a new registry to the newest version', () => {

@@ -9,6 +9,8 @@ export function requestViewOf(r: ServerRequestRecord) {
     kind: r.kind,
     method: r.method,
     summary: r.summary,
+    prompt: r.prompt,
+    answer: r.answer,
     state: r.state,
     decision: r.decision,
     decided_by: r.decidedBy,
@@ -24,4 +26,4 @@ export const handleRequestList: Handler<'request-list'> = async (input, ctx) => 
   return { requests: rows.map(requestViewOf) };
 };
 
-export const handleRequestRespond: Handler<'request-respond'> = async (input, ctx) => requestViewOf(ctx.approvals.respond(input.id, input.decision));
+export const handleRequestRespond: Handler<'request-respond'> = async (input, ctx) => requestViewOf(ctx.approvals.respond(input.id, input.decision, input.answer ?? []));
