@@ -146,6 +146,9 @@ trace_exporter = "none"
 # plugins would reach for GitHub at startup; shell snapshots slow thread/start badly past ~50 threads.
 plugins = false
 shell_snapshot = false
+# codex 0.171 lists request_user_input in every turn but answers the call "unavailable in Default
+# mode" unless the turn is in Plan mode or this (under development) feature is on.
+default_mode_request_user_input = true
 
 [model_providers.${SIMULATED_PROVIDER_ID}]
 name = "dispatch simulated provider"

@@ -24,6 +24,20 @@ export interface PatchStep {
   patch: string;
 }
 
+/** One question of an ask step, as the model passes it to `request_user_input`. */
+export interface AskQuestion {
+  id: string;
+  header: string;
+  question: string;
+  options: Array<{ label: string; description: string }>;
+}
+
+/** Asks the user through codex's `request_user_input` tool (1-3 questions); codex puts the answers in the next request. */
+export interface AskStep {
+  kind: 'ask';
+  questions: AskQuestion[];
+}
+
 /** Answers with an HTTP error status instead of a stream. */
 export interface HttpFailStep {
   kind: 'fail';
@@ -44,7 +58,7 @@ export interface HangStep {
 }
 
 /** What the simulated model does for one `/responses` request. */
-export type SimStep = MessageStep | ShellStep | PatchStep | HttpFailStep | StreamFailStep | HangStep;
+export type SimStep = MessageStep | ShellStep | PatchStep | AskStep | HttpFailStep | StreamFailStep | HangStep;
 
 /** The kinds of step, for request logs. */
 export type SimStepKind = SimStep['kind'];
@@ -133,6 +147,7 @@ export function describeScriptLanguage(): string {
     '  @sim reply <text>            answer with a message (\\n in the text is a newline)',
     '  @sim shell <command>         run <command> with the exec_command tool',
     '  @sim write <path> <content>  add a file with apply_patch (\\n in the content is a newline)',
+    '  @sim ask [id:] <question> [| <option>]...  ask the user with request_user_input; " ;; " separates questions',
     '  @sim fail <status>           answer with HTTP <status> (400-599)',
     '  @sim fail <message>          end the stream with response.failed carrying <message>',
     '  @sim hang                    open the stream and send nothing',
@@ -185,6 +200,14 @@ export function parseDirectives(text: string): SimStep[] | undefined {
         const path = gap < 0 ? rest : rest.slice(0, gap);
         const content = gap < 0 ? '' : unescapeText(rest.slice(gap).replace(/^[ \t]/, ''));
         steps.push({ kind: 'patch', patch: addFilePatch(path, content) });
+        return;
+      }
+      case 'ask': {
+        if (rest === '') return fail('ask needs a question, for example "@sim ask color: Which color? | Red | Blue"');
+        const questions = rest.split(/\s+;;\s+/).map((text, i) => askQuestion(text, i));
+        if (questions.length > 3) return fail('ask takes at most 3 questions (request_user_input allows 1 to 3)');
+        if (new Set(questions.map((q) => q.id)).size !== questions.length) return fail('question ids must differ');
+        steps.push({ kind: 'ask', questions });
         return;
       }
       case 'slow': {
@@ -264,6 +287,9 @@ export function validateSteps(steps: readonly SimStep[], where = 'steps'): void 
         } else if (typeof step.message !== 'string' || step.message === '') {
           bad('fail needs a status or a non-empty message');
         }
+        return;
+      case 'ask':
+        if (!Array.isArray(step.questions) || step.questions.length < 1 || step.questions.length > 3) bad('ask needs 1 to 3 questions');
         return;
       case 'hang':
         return;
@@ -358,6 +384,14 @@ export function splitIntoChunks(text: string, chunks: number): string[] {
     pieces.push(points.slice(start, end).join(''));
   }
   return pieces;
+}
+
+/** `color: Which color? | Red | Blue` → a question with id `color` and two options; the id defaults to q1, q2, … */
+function askQuestion(text: string, index: number): AskQuestion {
+  const [head = '', ...options] = text.split('|').map((part) => part.trim());
+  const m = /^([a-z][a-z0-9_]*):\s+(.+)$/.exec(head);
+  const id = m?.[1] ?? `q${index + 1}`;
+  return { id, header: id.slice(0, 12), question: m?.[2] ?? head, options: options.filter((o) => o !== '').map((label) => ({ label, description: '' })) };
 }
 
 function unescapeText(text: string): string {
