@@ -147,7 +147,7 @@ export function describeScriptLanguage(): string {
     '  @sim reply <text>            answer with a message (\\n in the text is a newline)',
     '  @sim shell <command>         run <command> with the exec_command tool',
     '  @sim write <path> <content>  add a file with apply_patch (\\n in the content is a newline)',
-    '  @sim ask [id:] <question> [| <option>]...  ask the user with request_user_input; " ;; " separates questions',
+    '  @sim ask [id:] <question> | <option> [| <option>]...  ask the user (request_user_input); " ;; " separates questions',
     '  @sim fail <status>           answer with HTTP <status> (400-599)',
     '  @sim fail <message>          end the stream with response.failed carrying <message>',
     '  @sim hang                    open the stream and send nothing',
@@ -207,6 +207,8 @@ export function parseDirectives(text: string): SimStep[] | undefined {
         const questions = rest.split(/\s+;;\s+/).map((text, i) => askQuestion(text, i));
         if (questions.length > 3) return fail('ask takes at most 3 questions (request_user_input allows 1 to 3)');
         if (new Set(questions.map((q) => q.id)).size !== questions.length) return fail('question ids must differ');
+        // codex refuses the call otherwise ("request_user_input requires non-empty options for every question").
+        if (questions.some((q) => q.options.length === 0)) return fail('every question needs options: "@sim ask Which color? | Red | Blue"');
         steps.push({ kind: 'ask', questions });
         return;
       }
@@ -290,6 +292,7 @@ export function validateSteps(steps: readonly SimStep[], where = 'steps'): void 
         return;
       case 'ask':
         if (!Array.isArray(step.questions) || step.questions.length < 1 || step.questions.length > 3) bad('ask needs 1 to 3 questions');
+        if (step.questions.some((q) => !Array.isArray(q.options) || q.options.length === 0)) bad('every ask question needs options');
         return;
       case 'hang':
         return;
