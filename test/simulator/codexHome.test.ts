@@ -72,7 +72,7 @@ describe('writeSimulatedCodexHome', () => {
       analytics: { enabled: false },
       feedback: { enabled: false },
       otel: { exporter: 'none', metrics_exporter: 'none', trace_exporter: 'none' },
-      features: { plugins: false, shell_snapshot: false },
+      features: { plugins: false, shell_snapshot: false, default_mode_request_user_input: true },
       model_providers: {
         'dispatch-sim': {
           name: 'dispatch simulated provider',
