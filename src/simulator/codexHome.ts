@@ -130,6 +130,8 @@ model_catalog_json = ${toml(modelCatalogPath)}
 approval_policy = ${toml(approvalPolicy)}
 sandbox_mode = ${toml(sandboxMode)}
 check_for_update_on_startup = false
+# default_mode_request_user_input (below) is under development: codex would warn on every thread.
+suppress_unstable_features_warning = true
 
 [analytics]
 enabled = false

@@ -111,12 +111,12 @@ describe('server request responder', () => {
 
   it('answers kinds that need no person explicitly', async () => {
     const { asked, call } = responder({ decision: 'accept' });
-    expect(await call('item/tool/call', { threadId: 'th', turnId: 'tu', callId: 'c', namespace: null, tool: 'x', arguments: {} } as ServerRequestParams<'item/tool/call'>)).toEqual({
+    expect(await call('item/tool/call', { threadId: 'th', turnId: 'tu', callId: 'c', namespace: null, tool: 'x', arguments: {} })).toEqual({
       contentItems: [{ type: 'inputText', text: 'dispatch provides no dynamic tools' }],
       success: false,
     });
-    await expect(call('account/chatgptAuthTokens/refresh', { reason: 'unauthorized', previousAccountId: null } as ServerRequestParams<'account/chatgptAuthTokens/refresh'>)).rejects.toBeInstanceOf(RpcError);
-    await expect(call('attestation/generate', {} as ServerRequestParams<'attestation/generate'>)).rejects.toBeInstanceOf(RpcError);
+    await expect(call('account/chatgptAuthTokens/refresh', { reason: 'unauthorized', previousAccountId: null })).rejects.toBeInstanceOf(RpcError);
+    await expect(call('attestation/generate', {})).rejects.toBeInstanceOf(RpcError);
     expect(asked).toHaveLength(0);
   });
 });

@@ -69,6 +69,7 @@ describe('writeSimulatedCodexHome', () => {
       approval_policy: 'never',
       sandbox_mode: 'danger-full-access',
       check_for_update_on_startup: false,
+      suppress_unstable_features_warning: true,
       analytics: { enabled: false },
       feedback: { enabled: false },
       otel: { exporter: 'none', metrics_exporter: 'none', trace_exporter: 'none' },
