@@ -4,6 +4,7 @@ import type { LaneEvent } from '../../src/core/laneEvents.js';
 import { DaemonClient } from '../../src/daemon/client.js';
 import { startDispatchHarness, type DispatchHarness } from '../helpers/dispatchHarness.js';
 import { PINNED_CODEX_VERSION } from '../helpers/pinnedCodex.js';
+import { LATEST_SCHEMA_VERSION } from '../../src/store/index.js';
 
 // The control protocol pushes live lane events to subscribers on the same connection as calls.
 describe('control protocol push and doctor', () => {
@@ -52,7 +53,7 @@ describe('control protocol push and doctor', () => {
     expect(byName['codex binary']).toMatchObject({ ok: true });
     expect(byName['codex binary']?.detail).toContain(`codex ${PINNED_CODEX_VERSION}`);
     expect(byName['daemon']?.detail).toMatch(/^running: pid \d+/);
-    expect(byName['registry']?.detail).toMatch(/schema version 5, .*integrity ok/);
+    expect(byName['registry']?.detail).toMatch(new RegExp(`schema version ${LATEST_SCHEMA_VERSION}, .*integrity ok`));
     expect(report.ok).toBe(true);
   });
 });
