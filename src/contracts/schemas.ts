@@ -179,14 +179,15 @@ export const requestView = z.object({
   kind: z.string().describe('command, fileChange, permissions (approvals), userInput (the agent asks), elicitation (an MCP server asks).'),
   method: z.string(),
   summary: z.string().describe('What is asked: the command, the paths of a file change, the question and its options.'),
-  prompt: requestPromptView.nullable().describe('The full question of userInput and elicitation requests; null for approvals.'),
-  answer: z.record(z.string(), z.unknown()).nullable().describe('What was answered to a prompt (secret answers redacted).'),
   state: z.enum(['pending', 'answered', 'expired', 'failed']),
   decision: z.string().nullable(),
   decided_by: z.string().nullable(),
   created_at: z.string(),
   answered_at: z.string().nullable(),
   error: z.string().nullable(),
+  // Last, so the terminal table keeps state and decision among its first columns.
+  prompt: requestPromptView.nullable().describe('The full question of userInput and elicitation requests; null for approvals.'),
+  answer: z.record(z.string(), z.unknown()).nullable().describe('What was answered to a prompt (secret answers redacted).'),
 });
 
 /** Approval routing accepted by `new` (and presets): who answers codex's approval requests. */

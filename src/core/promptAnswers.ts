@@ -97,7 +97,8 @@ function chosenOption(question: UserQuestion, value: string): string {
   const option = question.options.find((o) => o.label.toLowerCase() === value.trim().toLowerCase());
   if (option) return option.label;
   if (question.other) return value;
-  throw new DispatchError('validation', `"${value}" is not an option of question ${question.id}: ${question.options.map((o) => o.label).join(', ')}`);
+  const shown = question.secret ? 'the answer' : `"${value}"`;
+  throw new DispatchError('validation', `${shown} is not an option of question ${question.id}: ${question.options.map((o) => o.label).join(', ')}`);
 }
 
 function fieldValue(field: FormField, values: readonly string[]): unknown {

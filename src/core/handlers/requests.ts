@@ -9,14 +9,14 @@ export function requestViewOf(r: ServerRequestRecord) {
     kind: r.kind,
     method: r.method,
     summary: r.summary,
-    prompt: r.prompt,
-    answer: r.answer,
     state: r.state,
     decision: r.decision,
     decided_by: r.decidedBy,
     created_at: r.createdAt,
     answered_at: r.answeredAt,
     error: r.error,
+    prompt: r.prompt,
+    answer: r.answer,
   };
 }
 
