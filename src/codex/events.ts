@@ -80,6 +80,17 @@ export function userInputPromptOf(params: ServerRequestParams<'item/tool/request
 }
 
 /**
+ * codex 0.171 asks approval for an MCP tool call as an elicitation of its own: an empty form whose
+ * `_meta.codex_approval_kind` is `mcp_tool_call` (captured on the pinned binary). It is an approval,
+ * not a question; its message ("Allow the … MCP server to run tool …?") says what is asked.
+ */
+export function mcpToolApprovalOf(params: ServerRequestParams<'mcpServer/elicitation/request'>): { message: string } | undefined {
+  const meta = params._meta;
+  if (params.mode !== 'form' || typeof meta !== 'object' || meta === null || Array.isArray(meta)) return undefined;
+  return meta['codex_approval_kind'] === 'mcp_tool_call' ? { message: params.message } : undefined;
+}
+
+/**
  * What an MCP server's elicitation asks: a form (`form`, and the JSON-schema `openai/form` /
  * `openaiForm` variants) or a URL to visit. `openai/userVerification` challenges give undefined:
  * a person at a terminal cannot produce the verification they ask for.
@@ -137,6 +148,8 @@ export function projectServerRequest(method: string, id: string | number, params
   }
   if (method === 'mcpServer/elicitation/request') {
     const p = params as ServerRequestParams<'mcpServer/elicitation/request'>;
+    const toolApproval = mcpToolApprovalOf(p);
+    if (toolApproval) return { type: 'approvalRequested', laneId: p.threadId, turnId: p.turnId, requestId: id, kind: 'mcpToolCall', reason: toolApproval.message };
     const prompt = elicitationPromptOf(p);
     return prompt ? { type: 'approvalRequested', laneId: p.threadId, turnId: p.turnId, requestId: id, kind: 'elicitation', question: promptSummary(prompt) } : undefined;
   }

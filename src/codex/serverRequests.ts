@@ -9,7 +9,7 @@ import type {
   ServerRequestParams,
   ToolRequestUserInputResponse,
 } from '../protocol/index.js';
-import { elicitationPromptOf, threadIdOf, userInputPromptOf } from './events.js';
+import { elicitationPromptOf, mcpToolApprovalOf, threadIdOf, userInputPromptOf } from './events.js';
 import type { ServerRequestResponder } from './supervisor.js';
 
 /** A decision in dispatch's words; mapped to each request kind's wire answer here. */
@@ -76,6 +76,14 @@ export function createServerRequestResponder(routing: ServerRequestRouting): Ser
       }
       case 'mcpServer/elicitation/request': {
         const p = params as ServerRequestParams<'mcpServer/elicitation/request'>;
+        const toolApproval = mcpToolApprovalOf(p);
+        if (toolApproval) {
+          const decision = await routing.decide({ ...base, laneId: p.threadId, kind: 'mcpToolCall', reason: toolApproval.message, params });
+          // The form is empty, so accepting sends no fields; "for the session" is sent as a plain accept (codex's persist hint is not verified).
+          return decision === 'accept' || decision === 'acceptForSession'
+            ? ({ action: 'accept', content: {}, _meta: null } satisfies McpServerElicitationRequestResponse)
+            : ({ action: decision, content: null, _meta: null } satisfies McpServerElicitationRequestResponse);
+        }
         const prompt = elicitationPromptOf(p);
         // A user-verification challenge needs a verifier dispatch does not have; saying no lets the MCP server fail cleanly.
         if (!prompt) return { action: 'decline', content: null, _meta: null } satisfies McpServerElicitationRequestResponse;

@@ -27,7 +27,8 @@ export interface LaneItem {
   raw: unknown;
 }
 
-export type ApprovalKind = 'command' | 'fileChange' | 'permissions';
+/** `mcpToolCall`: codex asks, as an MCP elicitation, before an MCP server's tool runs. */
+export type ApprovalKind = 'command' | 'fileChange' | 'permissions' | 'mcpToolCall';
 
 /** Every kind of request that waits for a person: approvals, questions (user input), MCP elicitations. */
 export type RequestKind = ApprovalKind | 'userInput' | 'elicitation';

@@ -98,6 +98,23 @@ describe('server request responder', () => {
     expect(silent.asked).toHaveLength(0);
   });
 
+  it('routes codex\'s own MCP tool-call approval (an elicitation captured from 0.171) as an approval', async () => {
+    const toolApproval = {
+      threadId: 'th',
+      turnId: 'tu',
+      serverName: 'deploy',
+      environmentId: null,
+      mode: 'form',
+      _meta: { codex_approval_kind: 'mcp_tool_call', persist: ['session', 'always'], tool_name: 'deploy', tool_description: 'Deploy', tool_params: {}, tool_params_display: [] },
+      message: 'Allow the deploy MCP server to run tool "deploy"?',
+      requestedSchema: { type: 'object', properties: {} },
+    } satisfies ServerRequestParams<'mcpServer/elicitation/request'>;
+    const accepting = responder({ decision: 'decline' }, 'accept');
+    expect(await accepting.call('mcpServer/elicitation/request', toolApproval)).toEqual({ action: 'accept', content: {}, _meta: null });
+    expect(accepting.asked[0]).toMatchObject({ kind: 'mcpToolCall', laneId: 'th', reason: 'Allow the deploy MCP server to run tool "deploy"?' });
+    expect(await responder({ decision: 'accept' }, 'decline').call('mcpServer/elicitation/request', toolApproval)).toEqual({ action: 'decline', content: null, _meta: null });
+  });
+
   it('routes legacy v1 approvals as approvals, in their ReviewDecision words', async () => {
     const exec = responder({ decision: 'decline' }, 'acceptForSession');
     const execParams = { conversationId: 'th', callId: 'c', approvalId: null, command: ['npm', 'test'], cwd: '/w', reason: null, parsedCmd: [] } satisfies ServerRequestParams<'execCommandApproval'>;
