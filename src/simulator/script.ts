@@ -38,6 +38,21 @@ export interface AskStep {
   questions: AskQuestion[];
 }
 
+/** Searches codex's deferred tools (MCP tools are only callable once `tool_search` exposed them). */
+export interface ToolSearchStep {
+  kind: 'toolSearch';
+  query: string;
+}
+
+/** Calls a tool in a namespace, as MCP tools are called: namespace `mcp__<server>`, name `<tool>`. */
+export interface NamespacedCallStep {
+  kind: 'call';
+  namespace: string;
+  name: string;
+  /** JSON text of the arguments. */
+  arguments: string;
+}
+
 /** Answers with an HTTP error status instead of a stream. */
 export interface HttpFailStep {
   kind: 'fail';
@@ -58,7 +73,7 @@ export interface HangStep {
 }
 
 /** What the simulated model does for one `/responses` request. */
-export type SimStep = MessageStep | ShellStep | PatchStep | AskStep | HttpFailStep | StreamFailStep | HangStep;
+export type SimStep = MessageStep | ShellStep | PatchStep | AskStep | ToolSearchStep | NamespacedCallStep | HttpFailStep | StreamFailStep | HangStep;
 
 /** The kinds of step, for request logs. */
 export type SimStepKind = SimStep['kind'];
@@ -83,7 +98,7 @@ export interface TurnScript {
 /** One tool result found in the model input. */
 export interface ToolOutputView {
   callId: string;
-  kind: 'function' | 'custom';
+  kind: 'function' | 'custom' | 'search';
   output: string;
 }
 
@@ -147,6 +162,7 @@ export function describeScriptLanguage(): string {
     '  @sim reply <text>            answer with a message (\\n in the text is a newline)',
     '  @sim shell <command>         run <command> with the exec_command tool',
     '  @sim write <path> <content>  add a file with apply_patch (\\n in the content is a newline)',
+    '  @sim mcp <server> <tool> [json]  find the MCP tool with tool_search, then call it (two requests)',
     '  @sim ask [id:] <question> | <option> [| <option>]...  ask the user (request_user_input); " ;; " separates questions',
     '  @sim fail <status>           answer with HTTP <status> (400-599)',
     '  @sim fail <message>          end the stream with response.failed carrying <message>',
@@ -200,6 +216,18 @@ export function parseDirectives(text: string): SimStep[] | undefined {
         const path = gap < 0 ? rest : rest.slice(0, gap);
         const content = gap < 0 ? '' : unescapeText(rest.slice(gap).replace(/^[ \t]/, ''));
         steps.push({ kind: 'patch', patch: addFilePatch(path, content) });
+        return;
+      }
+      case 'mcp': {
+        const m = /^(\S+)\s+(\S+)(?:\s+(.+))?$/.exec(rest);
+        if (!m?.[1] || !m[2]) return fail('mcp needs a server and a tool, for example "@sim mcp deploy deploy {}"');
+        const args = m[3] ?? '{}';
+        try {
+          JSON.parse(args);
+        } catch {
+          return fail('mcp arguments must be JSON');
+        }
+        steps.push({ kind: 'toolSearch', query: m[2] }, { kind: 'call', namespace: `mcp__${m[1]}`, name: m[2], arguments: args });
         return;
       }
       case 'ask': {
@@ -294,6 +322,12 @@ export function validateSteps(steps: readonly SimStep[], where = 'steps'): void 
         if (!Array.isArray(step.questions) || step.questions.length < 1 || step.questions.length > 3) bad('ask needs 1 to 3 questions');
         if (step.questions.some((q) => !Array.isArray(q.options) || q.options.length === 0)) bad('every ask question needs options');
         return;
+      case 'toolSearch':
+        if (typeof step.query !== 'string' || step.query === '') bad('toolSearch needs a query');
+        return;
+      case 'call':
+        if (typeof step.namespace !== 'string' || typeof step.name !== 'string' || typeof step.arguments !== 'string') bad('call needs namespace, name and arguments');
+        return;
       case 'hang':
         return;
       default:
@@ -363,11 +397,11 @@ export function readModelInput(input: readonly unknown[]): ModelInputView {
   input.forEach((item, i) => {
     if (!isRecord(item)) return;
     const type = item['type'];
-    if (type !== 'function_call_output' && type !== 'custom_tool_call_output') return;
+    if (type !== 'function_call_output' && type !== 'custom_tool_call_output' && type !== 'tool_search_output') return;
     const view: ToolOutputView = {
       callId: typeof item['call_id'] === 'string' ? item['call_id'] : '',
-      kind: type === 'function_call_output' ? 'function' : 'custom',
-      output: outputText(item['output']),
+      kind: type === 'function_call_output' ? 'function' : type === 'custom_tool_call_output' ? 'custom' : 'search',
+      output: type === 'tool_search_output' ? JSON.stringify(item['tools'] ?? []) : outputText(item['output']),
     };
     lastToolOutput = printedOutput(view.output);
     if (i > lastUserIndex) toolOutputs.push(view);

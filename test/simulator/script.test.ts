@@ -104,7 +104,16 @@ describe('parseDirectives', () => {
     ]);
   });
 
+  it('reads mcp as a tool_search step then the namespaced call', () => {
+    expect(parseDirectives('@sim mcp deploy deploy {"x":1}')).toEqual([
+      { kind: 'toolSearch', query: 'deploy' },
+      { kind: 'call', namespace: 'mcp__deploy', name: 'deploy', arguments: '{"x":1}' },
+    ]);
+  });
+
   it.each([
+    ['@sim mcp deploy', 2, /needs a server and a tool/],
+    ['@sim mcp deploy deploy {x', 2, /must be JSON/],
     ['@sim ask', 2, /ask needs a question/],
     ['@sim ask Why?', 2, /every question needs options/],
     ['@sim ask a: x? | 1 ;; a: y? | 2', 2, /ids must differ/],
