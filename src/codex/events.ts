@@ -1,5 +1,7 @@
 import type { LaneEvent, LaneItem, LaneStatus, TurnFailure, WithheldMessage } from '../core/laneEvents.js';
-import type { NotificationParams, ServerRequestMethod, ServerRequestParams, ThreadItem, ThreadStatus, TurnError } from '../protocol/index.js';
+import type { FormField, RequestPrompt } from '../core/model.js';
+import { promptSummary } from '../core/promptAnswers.js';
+import type { McpElicitationPrimitiveSchema, NotificationParams, ServerRequestMethod, ServerRequestParams, ThreadItem, ThreadStatus, TurnError } from '../protocol/index.js';
 
 type Notification = { method: string; params?: unknown };
 
@@ -91,8 +93,95 @@ const APPROVAL_KINDS: Partial<Record<ServerRequestMethod, 'command' | 'fileChang
   'item/permissions/requestApproval': 'permissions',
 };
 
-/** Projects an approval request (server→client) into an event; other request kinds give none. */
+/** The questions of a user-input request (the model called `request_user_input`). */
+export function userInputPromptOf(params: ServerRequestParams<'item/tool/requestUserInput'>): RequestPrompt {
+  return {
+    type: 'questions',
+    questions: params.questions.map((q) => ({
+      id: q.id,
+      header: q.header,
+      question: q.question,
+      options: (q.options ?? []).map((o) => ({ label: o.label, description: o.description })),
+      other: q.isOther,
+      secret: q.isSecret,
+    })),
+  };
+}
+
+/**
+ * codex 0.171 asks approval for an MCP tool call as an elicitation of its own: an empty form whose
+ * `_meta.codex_approval_kind` is `mcp_tool_call` (captured on the pinned binary). It is an approval,
+ * not a question; its message ("Allow the … MCP server to run tool …?") says what is asked.
+ */
+export function mcpToolApprovalOf(params: ServerRequestParams<'mcpServer/elicitation/request'>): { message: string } | undefined {
+  const meta = params._meta;
+  if (params.mode !== 'form' || typeof meta !== 'object' || meta === null || Array.isArray(meta)) return undefined;
+  return meta['codex_approval_kind'] === 'mcp_tool_call' ? { message: params.message } : undefined;
+}
+
+/**
+ * What an MCP server's elicitation asks: a form (`form`, and the JSON-schema `openai/form` /
+ * `openaiForm` variants) or a URL to visit. `openai/userVerification` challenges give undefined:
+ * a person at a terminal cannot produce the verification they ask for.
+ */
+export function elicitationPromptOf(params: ServerRequestParams<'mcpServer/elicitation/request'>): RequestPrompt | undefined {
+  switch (params.mode) {
+    case 'form':
+    case 'openai/form':
+    case 'openaiForm':
+      return { type: 'form', server: params.serverName, message: params.message, fields: formFieldsOf(params.requestedSchema) };
+    case 'url':
+      return { type: 'url', server: params.serverName, message: params.message, url: params.url };
+    default:
+      return undefined;
+  }
+}
+
+/** The fields of an elicitation's `requestedSchema` (a flat object schema of primitives, per MCP). */
+function formFieldsOf(schema: unknown): FormField[] {
+  if (typeof schema !== 'object' || schema === null) return [];
+  const { properties, required } = schema as { properties?: Record<string, McpElicitationPrimitiveSchema | undefined>; required?: unknown };
+  const requiredNames = new Set(Array.isArray(required) ? required.filter((r): r is string => typeof r === 'string') : []);
+  return Object.entries(properties ?? {}).flatMap(([name, property]) => {
+    if (!property) return [];
+    const p = property as { type?: unknown; title?: unknown; description?: unknown; enum?: unknown; oneOf?: unknown; items?: { enum?: unknown; anyOf?: unknown } };
+    const type = p.type === 'number' || p.type === 'integer' || p.type === 'boolean' || p.type === 'array' ? p.type : 'string';
+    const choices = choicesOf(p.enum) ?? choicesOf(p.oneOf) ?? choicesOf(p.items?.enum) ?? choicesOf(p.items?.anyOf);
+    return [
+      {
+        name,
+        type,
+        required: requiredNames.has(name),
+        ...(typeof p.title === 'string' ? { title: p.title } : {}),
+        ...(typeof p.description === 'string' ? { description: p.description } : {}),
+        ...(choices ? { choices } : {}),
+      },
+    ];
+  });
+}
+
+/** `enum: [..]` values, or the `const` of titled `oneOf`/`anyOf` options. */
+function choicesOf(list: unknown): string[] | undefined {
+  if (!Array.isArray(list)) return undefined;
+  return list.map((entry: unknown) => (typeof entry === 'object' && entry !== null ? String((entry as { const?: unknown }).const) : String(entry)));
+}
+
+/**
+ * Projects a request that waits for a person (approvals, user input, elicitation) into an event;
+ * kinds dispatch answers on its own (dynamic tools, token refresh, attestation) give none.
+ */
 export function projectServerRequest(method: string, id: string | number, params: unknown): LaneEvent | undefined {
+  if (method === 'item/tool/requestUserInput') {
+    const p = params as ServerRequestParams<'item/tool/requestUserInput'>;
+    return { type: 'approvalRequested', laneId: p.threadId, turnId: p.turnId, itemId: p.itemId, requestId: id, kind: 'userInput', question: promptSummary(userInputPromptOf(p)) };
+  }
+  if (method === 'mcpServer/elicitation/request') {
+    const p = params as ServerRequestParams<'mcpServer/elicitation/request'>;
+    const toolApproval = mcpToolApprovalOf(p);
+    if (toolApproval) return { type: 'approvalRequested', laneId: p.threadId, turnId: p.turnId, requestId: id, kind: 'mcpToolCall', reason: toolApproval.message };
+    const prompt = elicitationPromptOf(p);
+    return prompt ? { type: 'approvalRequested', laneId: p.threadId, turnId: p.turnId, requestId: id, kind: 'elicitation', question: promptSummary(prompt) } : undefined;
+  }
   const kind = APPROVAL_KINDS[method as ServerRequestMethod];
   if (!kind) return undefined;
   const p = params as ServerRequestParams<'item/commandExecution/requestApproval'> &

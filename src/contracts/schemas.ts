@@ -156,18 +156,54 @@ export const deliveryView = z.object({
   updated_at: z.string(),
 });
 
+/** The question of a user-input or elicitation request, as a person answers it. */
+export const requestPromptView = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('questions'),
+    questions: z.array(
+      z.object({
+        id: z.string().describe('Answer with --answer ID=VALUE (or just VALUE when there is one question).'),
+        header: z.string(),
+        question: z.string(),
+        options: z.array(z.object({ label: z.string(), description: z.string() })),
+        other: z.boolean().describe('A free-form answer is accepted besides the options.'),
+        secret: z.boolean().describe('The answer is not kept or shown.'),
+      }),
+    ),
+  }),
+  z.object({
+    type: z.literal('form'),
+    server: z.string().describe('The MCP server asking.'),
+    message: z.string(),
+    fields: z.array(
+      z.object({
+        name: z.string(),
+        type: z.enum(['string', 'number', 'integer', 'boolean', 'array']),
+        title: z.string().optional(),
+        description: z.string().optional(),
+        required: z.boolean(),
+        choices: z.array(z.string()).optional(),
+      }),
+    ),
+  }),
+  z.object({ type: z.literal('url'), server: z.string(), message: z.string(), url: z.string() }),
+]);
+
 export const requestView = z.object({
   id: z.number(),
   lane: z.string().nullable(),
-  kind: z.string(),
+  kind: z.string().describe('command, fileChange, permissions (approvals), userInput (the agent asks), elicitation (an MCP server asks).'),
   method: z.string(),
-  summary: z.string().describe('What is asked: the command, or the paths of a file change.'),
+  summary: z.string().describe('What is asked: the command, the paths of a file change, the question and its options.'),
   state: z.enum(['pending', 'answered', 'expired', 'failed']),
   decision: z.string().nullable(),
   decided_by: z.string().nullable(),
   created_at: z.string(),
   answered_at: z.string().nullable(),
   error: z.string().nullable(),
+  // Last, so the terminal table keeps state and decision among its first columns.
+  prompt: requestPromptView.nullable().describe('The full question of userInput and elicitation requests; null for approvals.'),
+  answer: z.record(z.string(), z.unknown()).nullable().describe('What was answered to a prompt (secret answers redacted).'),
 });
 
 /** Approval routing accepted by `new` (and presets): who answers codex's approval requests. */

@@ -2,8 +2,9 @@ import { DispatchError } from '../shared/errors.js';
 import type { Logger } from './context.js';
 import type { ApprovalKind } from './laneEvents.js';
 import { clip } from './lanes.js';
-import { DEFAULT_APPROVAL_ROUTING, type ApprovalDecision, type ApprovalRouting, type ServerRequestRecord } from './model.js';
+import { DEFAULT_APPROVAL_ROUTING, type ApprovalDecision, type ApprovalRouting, type PromptReply, type RequestPrompt, type ServerRequestRecord } from './model.js';
 import type { Store } from './ports.js';
+import { keptAnswer, promptSummary, replyFromAnswers } from './promptAnswers.js';
 
 export interface ApprovalAsk {
   generation: number;
@@ -16,6 +17,17 @@ export interface ApprovalAsk {
   /** Paths the change touches, for file-change approvals (from the item codex announced). */
   paths?: string[];
   reason?: string;
+  signal: AbortSignal;
+}
+
+/** A request that asks a person something (user input, MCP elicitation) rather than for permission. */
+export interface PromptAsk {
+  generation: number;
+  rpcId: string | number;
+  laneId: string;
+  method: string;
+  kind: 'userInput' | 'elicitation';
+  prompt: RequestPrompt;
   signal: AbortSignal;
 }
 
@@ -44,12 +56,12 @@ export function decideByPolicy(routing: ApprovalRouting, ask: Pick<ApprovalAsk, 
 const DECISIONS: Record<string, ApprovalDecision> = { accept: 'accept', 'accept-for-session': 'acceptForSession', acceptForSession: 'acceptForSession', decline: 'decline', cancel: 'cancel' };
 
 /**
- * Routes every approval codex asks for: a durable row first, then the lane's policy decides or a
- * person answers (`request respond`) before the timeout. Policy, person and timeout race through
- * one atomic claim on the row, so each request is answered exactly once.
+ * Routes every approval and every question codex asks: a durable row first, then the lane's policy
+ * decides or a person answers (`request respond`) before the timeout. Policy, person and timeout
+ * race through one atomic claim on the row, so each request is answered exactly once.
  */
 export class ApprovalBroker {
-  private readonly waiters = new Map<number, (decision: ApprovalDecision) => void>();
+  private readonly waiters = new Map<number, (answer: ApprovalDecision | PromptReply) => void>();
   private readonly store: Store;
   private readonly log: Logger;
 
@@ -62,45 +74,58 @@ export class ApprovalBroker {
   async decide(ask: ApprovalAsk): Promise<ApprovalDecision> {
     const lane = ask.laneId ? this.store.lanes.find(ask.laneId) : undefined;
     const summary = ask.command ? innerCommand(ask.command) : ask.paths?.length ? ask.paths.join(', ') : (ask.reason ?? ask.method);
-    const row = this.store.requests.insert({ generation: ask.generation, rpcId: String(ask.rpcId), lane: lane?.id ?? null, method: ask.method, kind: ask.kind, summary });
+    const row = this.store.requests.insert({ generation: ask.generation, rpcId: String(ask.rpcId), lane: lane?.id ?? null, method: ask.method, kind: ask.kind, summary, prompt: null });
     // Attached lanes, and threads dispatch does not manage, are never approved on dispatch's say-so.
     const routing = lane?.source === 'own' ? (lane.settings.approvals ?? DEFAULT_APPROVAL_ROUTING) : { ...DEFAULT_APPROVAL_ROUTING, mode: 'deny' as const };
     const automatic = decideByPolicy(routing, ask);
     if (automatic) return this.finish(row, automatic.decision, automatic.by);
-    return new Promise<ApprovalDecision>((resolve) => {
-      const timer = setTimeout(() => {
-        if (this.claim(row, routing.onTimeout, 'timeout', 'expired')) resolve(routing.onTimeout);
-      }, routing.timeoutSeconds * 1000);
-      timer.unref();
-      ask.signal.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer);
-          this.waiters.delete(row.id);
-          this.store.requests.settle(row.id, 'failed', { decidedBy: 'connection', error: 'the app-server connection closed before an answer' });
-          resolve('cancel');
-        },
-        { once: true },
-      );
-      this.waiters.set(row.id, (decision) => {
-        clearTimeout(timer);
-        resolve(decision);
-      });
-    });
+    return this.waitForPerson<ApprovalDecision>(row, routing, routing.onTimeout, 'cancel', ask.signal);
   }
 
-  /** A person's answer. Fails with `conflict` when the request was already answered (by anyone). */
-  respond(id: number, answer: string): ServerRequestRecord {
+  /**
+   * Resolves with the reply to send codex (never rejects: failures decline). Only a lane dispatch
+   * owns in `ask` mode asks a person; otherwise nobody is there to answer, so it declines at once.
+   */
+  async ask(ask: PromptAsk): Promise<PromptReply> {
+    const lane = ask.laneId ? this.store.lanes.find(ask.laneId) : undefined;
+    const prompt = ask.prompt;
+    const row = this.store.requests.insert({ generation: ask.generation, rpcId: String(ask.rpcId), lane: lane?.id ?? null, method: ask.method, kind: ask.kind, summary: promptSummary(prompt), prompt });
+    const routing = lane?.source === 'own' ? (lane.settings.approvals ?? DEFAULT_APPROVAL_ROUTING) : undefined;
+    if (!routing || routing.mode !== 'ask') {
+      const by = routing ? `policy ${routing.mode} (no one is asked)` : 'policy deny (not a dispatch lane)';
+      this.claim(row, 'decline', by, 'answered');
+      return { decision: 'decline' };
+    }
+    return this.waitForPerson<PromptReply>(row, routing, { decision: routing.onTimeout }, { decision: 'cancel' }, ask.signal);
+  }
+
+  /**
+   * A person's answer: a decision for an approval; for a question, `--answer` values (accept is
+   * implied) or decline. Fails with `conflict` when the request was already answered (by anyone).
+   */
+  respond(id: number, decisionText?: string, answers: readonly string[] = []): ServerRequestRecord {
     const row = this.store.requests.find(id);
     if (!row) throw new DispatchError('not_found', `no request ${id}`);
-    const decision = DECISIONS[answer];
-    if (!decision) throw new DispatchError('validation', `unknown decision '${answer}'`);
+    let answer: ApprovalDecision | PromptReply;
+    let kept: Record<string, unknown> | undefined;
+    if (row.prompt) {
+      const decision = decisionText ?? 'accept';
+      if (decision !== 'accept' && decision !== 'decline' && decision !== 'cancel') throw new DispatchError('validation', `a ${row.kind} request takes accept, decline or cancel, not '${decision}'`);
+      const reply = replyFromAnswers(row.prompt, decision, answers);
+      answer = reply;
+      kept = keptAnswer(row.prompt, reply);
+    } else {
+      if (answers.length > 0) throw new DispatchError('validation', `request ${id} is an approval: answer accept, accept-for-session, decline or cancel (no --answer)`);
+      const decision = decisionText === undefined ? undefined : DECISIONS[decisionText];
+      if (!decision) throw new DispatchError('validation', decisionText === undefined ? `request ${id} is an approval: give a decision (accept, accept-for-session, decline, cancel)` : `unknown decision '${decisionText}'`);
+      answer = decision;
+    }
     const waiter = this.waiters.get(id);
     if (row.state !== 'pending' || !waiter) {
       throw new DispatchError('conflict', `request ${id} is already ${row.state === 'pending' ? 'unanswerable (its connection is gone)' : `${row.state} (${row.decision ?? row.error ?? ''} by ${row.decidedBy ?? '?'})`}`);
     }
-    if (!this.claim(row, decision, 'person', 'answered')) throw new DispatchError('conflict', `request ${id} was answered a moment ago`);
-    waiter(decision);
+    if (!this.claim(row, typeof answer === 'string' ? answer : answer.decision, 'person', 'answered', kept)) throw new DispatchError('conflict', `request ${id} was answered a moment ago`);
+    waiter(answer);
     return this.store.requests.find(id) ?? row;
   }
 
@@ -116,10 +141,42 @@ export class ApprovalBroker {
     return decision;
   }
 
-  private claim(row: ServerRequestRecord, decision: ApprovalDecision, by: string, state: 'answered' | 'expired'): boolean {
+  /** Waits for `respond`; the timeout and a closed connection race it for the row's one claim. */
+  private waitForPerson<T extends ApprovalDecision | PromptReply>(row: ServerRequestRecord, routing: ApprovalRouting, onTimeout: T, onAbort: T, signal: AbortSignal): Promise<T> {
+    return new Promise<T>((resolve) => {
+      const timer = setTimeout(() => {
+        if (this.claim(row, routing.onTimeout, 'timeout', 'expired')) resolve(onTimeout);
+      }, routing.timeoutSeconds * 1000);
+      timer.unref();
+      signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          this.waiters.delete(row.id);
+          this.store.requests.settle(row.id, 'failed', { decidedBy: 'connection', error: 'the app-server connection closed before an answer' });
+          resolve(onAbort);
+        },
+        { once: true },
+      );
+      this.waiters.set(row.id, (answer) => {
+        clearTimeout(timer);
+        // respond() built the answer for this row's kind, so it is the T this wait was started with.
+        resolve(answer as T);
+      });
+    });
+  }
+
+  private claim(row: ServerRequestRecord, decision: string, by: string, state: 'answered' | 'expired', answer?: Record<string, unknown>): boolean {
     const won = this.store.transaction(() => {
-      if (!this.store.requests.settle(row.id, state, { decision, decidedBy: by })) return false;
-      this.store.audit.record({ op: 'approval', lane: row.lane, detail: `request ${row.id} ${row.kind}: ${clip(row.summary, 80)} → ${decision} (${by})`, outcome: decision });
+      if (!this.store.requests.settle(row.id, state, { decision, decidedBy: by, ...(answer ? { answer } : {}) })) return false;
+      // Question ids only: answers are the person's words (and may be secret); the registry row keeps the non-secret ones.
+      const answered = answer ? ` [${Object.keys(answer).join(', ')}]` : '';
+      this.store.audit.record({
+        op: row.prompt ? 'question' : 'approval',
+        lane: row.lane,
+        detail: `request ${row.id} ${row.kind}: ${clip(row.summary, 80)} → ${decision}${answered} (${by})`,
+        outcome: decision,
+      });
       return true;
     });
     if (won) this.waiters.delete(row.id);

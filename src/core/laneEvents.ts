@@ -38,7 +38,11 @@ export interface LaneItem {
   raw: unknown;
 }
 
-export type ApprovalKind = 'command' | 'fileChange' | 'permissions';
+/** `mcpToolCall`: codex asks, as an MCP elicitation, before an MCP server's tool runs. */
+export type ApprovalKind = 'command' | 'fileChange' | 'permissions' | 'mcpToolCall';
+
+/** Every kind of request that waits for a person: approvals, questions (user input), MCP elicitations. */
+export type RequestKind = ApprovalKind | 'userInput' | 'elicitation';
 
 export type LaneEvent =
   | { type: 'turnStarted'; laneId: string; turnId: string }
@@ -61,13 +65,17 @@ export type LaneEvent =
   | {
       type: 'approvalRequested';
       laneId: string;
-      turnId: string;
-      itemId: string;
+      /** Null for an MCP elicitation codex could not tie to a turn. */
+      turnId: string | null;
+      /** Absent for MCP elicitations (they belong to no item). */
+      itemId?: string;
       requestId: string | number;
-      kind: ApprovalKind;
+      kind: RequestKind;
       command?: string;
       cwd?: string;
       reason?: string;
+      /** The question (user input) or message (elicitation) a person has to answer. */
+      question?: string;
     }
   | { type: 'approvalResolved'; laneId: string; requestId: string | number }
   | { type: 'tokenUsage'; laneId: string; turnId: string; totalTokens: number; lastTokens: number; contextWindow: number | null }

@@ -166,15 +166,53 @@ export interface ServerRequestRecord {
   lane: string | null;
   method: string;
   kind: string;
-  /** What is asked: the command, the reason, the paths. */
+  /** What is asked: the command, the reason, the paths, the question. */
   summary: string;
+  /** The full question of a user-input or elicitation request (null for approvals). */
+  prompt: RequestPrompt | null;
   state: RequestState;
   decision: string | null;
   decidedBy: string | null;
   createdAt: string;
   answeredAt: string | null;
   error: string | null;
+  /** What was answered to a prompt: answers per question id, or the form content (secret answers redacted). */
+  answer: Record<string, unknown> | null;
 }
+
+/** One question of a user-input request, with the choices the agent offered. */
+export interface UserQuestion {
+  id: string;
+  header: string;
+  question: string;
+  options: Array<{ label: string; description: string }>;
+  /** A free-form answer is allowed besides the options. */
+  other: boolean;
+  /** The answer must not be kept or shown (it is never stored or audited). */
+  secret: boolean;
+}
+
+/** One field of an elicitation form. */
+export interface FormField {
+  name: string;
+  type: 'string' | 'number' | 'integer' | 'boolean' | 'array';
+  title?: string;
+  description?: string;
+  required: boolean;
+  /** Allowed values (enums, multi-selects). */
+  choices?: string[];
+}
+
+/** What a request other than an approval asks a person. */
+export type RequestPrompt =
+  | { type: 'questions'; questions: UserQuestion[] }
+  | { type: 'form'; server: string; message: string; fields: FormField[] }
+  | { type: 'url'; server: string; message: string; url: string };
+
+/** A person's (or the policy's, or the timeout's) reply to a prompt. */
+export type PromptReply =
+  | { decision: 'accept'; answers?: Record<string, string[]>; content?: Record<string, unknown> }
+  | { decision: 'decline' | 'cancel' };
 
 /** A message for whoever orchestrates (a person or an MCP client): durable until acknowledged. */
 export interface InboxItem {

@@ -72,11 +72,21 @@ export interface DeliveryRepository {
   latestBySource(source: string): Delivery | undefined;
 }
 
+export type NewServerRequest = Omit<ServerRequestRecord, 'id' | 'state' | 'decision' | 'decidedBy' | 'createdAt' | 'answeredAt' | 'error' | 'answer'>;
+
+export interface RequestOutcome {
+  decision?: string;
+  decidedBy: string;
+  error?: string;
+  /** What was answered to a prompt (already redacted). */
+  answer?: Record<string, unknown>;
+}
+
 export interface RequestRepository {
-  insert(request: Omit<ServerRequestRecord, 'id' | 'state' | 'decision' | 'decidedBy' | 'createdAt' | 'answeredAt' | 'error'>): ServerRequestRecord;
+  insert(request: NewServerRequest): ServerRequestRecord;
   find(id: number): ServerRequestRecord | undefined;
   /** Compare-and-set from `pending`: true for exactly one caller, however many race. */
-  settle(id: number, to: Exclude<RequestState, 'pending'>, outcome: { decision?: string; decidedBy: string; error?: string }): boolean;
+  settle(id: number, to: Exclude<RequestState, 'pending'>, outcome: RequestOutcome): boolean;
   list(options: { states?: readonly RequestState[]; lane?: string; limit?: number }): ServerRequestRecord[];
   /** Fails every pending request of connections other than `generation` (their answers cannot arrive). */
   failStale(generation: number, error: string): number;

@@ -122,19 +122,30 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       }
     });
     supervisor.setServerRequestResponder(
-      createServerRequestResponder((question) =>
-        approvals.decide({
-          generation: question.generation,
-          rpcId: question.requestId,
-          laneId: question.laneId,
-          method: question.method,
-          kind: question.kind,
-          signal: question.signal,
-          ...(question.command === undefined ? {} : { command: question.command }),
-          ...(question.reason === undefined ? {} : { reason: question.reason }),
-          ...(question.itemId && itemPaths.has(question.itemId) ? { paths: itemPaths.get(question.itemId) ?? [] } : {}),
-        }),
-      ),
+      createServerRequestResponder({
+        decide: (question) =>
+          approvals.decide({
+            generation: question.generation,
+            rpcId: question.requestId,
+            laneId: question.laneId,
+            method: question.method,
+            kind: question.kind,
+            signal: question.signal,
+            ...(question.command === undefined ? {} : { command: question.command }),
+            ...(question.reason === undefined ? {} : { reason: question.reason }),
+            ...(question.paths ? { paths: question.paths } : question.itemId && itemPaths.has(question.itemId) ? { paths: itemPaths.get(question.itemId) ?? [] } : {}),
+          }),
+        ask: (question) =>
+          approvals.ask({
+            generation: question.generation,
+            rpcId: question.requestId,
+            laneId: question.laneId,
+            method: question.method,
+            kind: question.kind,
+            prompt: question.prompt,
+            signal: question.signal,
+          }),
+      }),
     );
     supervisor.onDown((info) => {
       const exit = info.exit ? (info.exit.signal ? `signal ${info.exit.signal}` : `exit code ${info.exit.code}`) : info.reason.message;

@@ -130,6 +130,8 @@ model_catalog_json = ${toml(modelCatalogPath)}
 approval_policy = ${toml(approvalPolicy)}
 sandbox_mode = ${toml(sandboxMode)}
 check_for_update_on_startup = false
+# default_mode_request_user_input (below) is under development: codex would warn on every thread.
+suppress_unstable_features_warning = true
 
 [analytics]
 enabled = false
@@ -146,6 +148,9 @@ trace_exporter = "none"
 # plugins would reach for GitHub at startup; shell snapshots slow thread/start badly past ~50 threads.
 plugins = false
 shell_snapshot = false
+# codex 0.171 lists request_user_input in every turn but answers the call "unavailable in Default
+# mode" unless the turn is in Plan mode or this (under development) feature is on.
+default_mode_request_user_input = true
 
 [model_providers.${SIMULATED_PROVIDER_ID}]
 name = "dispatch simulated provider"

@@ -26,6 +26,35 @@ export interface PatchStep {
   patch: string;
 }
 
+/** One question of an ask step, as the model passes it to `request_user_input`. */
+export interface AskQuestion {
+  id: string;
+  header: string;
+  question: string;
+  options: Array<{ label: string; description: string }>;
+}
+
+/** Asks the user through codex's `request_user_input` tool (1-3 questions); codex puts the answers in the next request. */
+export interface AskStep {
+  kind: 'ask';
+  questions: AskQuestion[];
+}
+
+/** Searches codex's deferred tools (MCP tools are only callable once `tool_search` exposed them). */
+export interface ToolSearchStep {
+  kind: 'toolSearch';
+  query: string;
+}
+
+/** Calls a tool in a namespace, as MCP tools are called: namespace `mcp__<server>`, name `<tool>`. */
+export interface NamespacedCallStep {
+  kind: 'call';
+  namespace: string;
+  name: string;
+  /** JSON text of the arguments. */
+  arguments: string;
+}
+
 /** Answers with an HTTP error status instead of a stream. */
 export interface HttpFailStep {
   kind: 'fail';
@@ -46,7 +75,7 @@ export interface HangStep {
 }
 
 /** What the simulated model does for one `/responses` request. */
-export type SimStep = MessageStep | ShellStep | PatchStep | HttpFailStep | StreamFailStep | HangStep;
+export type SimStep = MessageStep | ShellStep | PatchStep | AskStep | ToolSearchStep | NamespacedCallStep | HttpFailStep | StreamFailStep | HangStep;
 
 /** The kinds of step, for request logs. */
 export type SimStepKind = SimStep['kind'];
@@ -71,7 +100,7 @@ export interface TurnScript {
 /** One tool result found in the model input. */
 export interface ToolOutputView {
   callId: string;
-  kind: 'function' | 'custom';
+  kind: 'function' | 'custom' | 'search';
   output: string;
 }
 
@@ -135,6 +164,8 @@ export function describeScriptLanguage(): string {
     '  @sim reply <text>            answer with a message (\\n in the text is a newline)',
     '  @sim shell <command>         run <command> with the exec_command tool',
     '  @sim write <path> <content>  add a file with apply_patch (\\n in the content is a newline)',
+    '  @sim mcp <server> <tool> [json]  find the MCP tool with tool_search, then call it (two requests)',
+    '  @sim ask [id:] <question> | <option> [| <option>]...  ask the user (request_user_input); " ;; " separates questions',
     '  @sim fail <status>           answer with HTTP <status> (400-599)',
     '  @sim fail <message>          end the stream with response.failed carrying <message>',
     '  @sim hang                    open the stream and send nothing',
@@ -187,6 +218,28 @@ export function parseDirectives(text: string): SimStep[] | undefined {
         const path = gap < 0 ? rest : rest.slice(0, gap);
         const content = gap < 0 ? '' : unescapeText(rest.slice(gap).replace(/^[ \t]/, ''));
         steps.push({ kind: 'patch', patch: addFilePatch(path, content) });
+        return;
+      }
+      case 'mcp': {
+        const m = /^(\S+)\s+(\S+)(?:\s+(.+))?$/.exec(rest);
+        if (!m?.[1] || !m[2]) return fail('mcp needs a server and a tool, for example "@sim mcp deploy deploy {}"');
+        const args = m[3] ?? '{}';
+        try {
+          JSON.parse(args);
+        } catch {
+          return fail('mcp arguments must be JSON');
+        }
+        steps.push({ kind: 'toolSearch', query: m[2] }, { kind: 'call', namespace: `mcp__${m[1]}`, name: m[2], arguments: args });
+        return;
+      }
+      case 'ask': {
+        if (rest === '') return fail('ask needs a question, for example "@sim ask color: Which color? | Red | Blue"');
+        const questions = rest.split(/\s+;;\s+/).map((text, i) => askQuestion(text, i));
+        if (questions.length > 3) return fail('ask takes at most 3 questions (request_user_input allows 1 to 3)');
+        if (new Set(questions.map((q) => q.id)).size !== questions.length) return fail('question ids must differ');
+        // codex refuses the call otherwise ("request_user_input requires non-empty options for every question").
+        if (questions.some((q) => q.options.length === 0)) return fail('every question needs options: "@sim ask Which color? | Red | Blue"');
+        steps.push({ kind: 'ask', questions });
         return;
       }
       case 'slow': {
@@ -267,6 +320,16 @@ export function validateSteps(steps: readonly SimStep[], where = 'steps'): void 
           bad('fail needs a status or a non-empty message');
         }
         return;
+      case 'ask':
+        if (!Array.isArray(step.questions) || step.questions.length < 1 || step.questions.length > 3) bad('ask needs 1 to 3 questions');
+        if (step.questions.some((q) => !Array.isArray(q.options) || q.options.length === 0)) bad('every ask question needs options');
+        return;
+      case 'toolSearch':
+        if (typeof step.query !== 'string' || step.query === '') bad('toolSearch needs a query');
+        return;
+      case 'call':
+        if (typeof step.namespace !== 'string' || typeof step.name !== 'string' || typeof step.arguments !== 'string') bad('call needs namespace, name and arguments');
+        return;
       case 'hang':
         return;
       default:
@@ -336,11 +399,11 @@ export function readModelInput(input: readonly unknown[]): ModelInputView {
   input.forEach((item, i) => {
     if (!isRecord(item)) return;
     const type = item['type'];
-    if (type !== 'function_call_output' && type !== 'custom_tool_call_output') return;
+    if (type !== 'function_call_output' && type !== 'custom_tool_call_output' && type !== 'tool_search_output') return;
     const view: ToolOutputView = {
       callId: typeof item['call_id'] === 'string' ? item['call_id'] : '',
-      kind: type === 'function_call_output' ? 'function' : 'custom',
-      output: outputText(item['output']),
+      kind: type === 'function_call_output' ? 'function' : type === 'custom_tool_call_output' ? 'custom' : 'search',
+      output: type === 'tool_search_output' ? JSON.stringify(item['tools'] ?? []) : outputText(item['output']),
     };
     lastToolOutput = printedOutput(view.output);
     if (i > lastUserIndex) toolOutputs.push(view);
@@ -360,6 +423,14 @@ export function splitIntoChunks(text: string, chunks: number): string[] {
     pieces.push(points.slice(start, end).join(''));
   }
   return pieces;
+}
+
+/** `color: Which color? | Red | Blue` → a question with id `color` and two options; the id defaults to q1, q2, … */
+function askQuestion(text: string, index: number): AskQuestion {
+  const [head = '', ...options] = text.split('|').map((part) => part.trim());
+  const m = /^([a-z][a-z0-9_]*):\s+(.+)$/.exec(head);
+  const id = m?.[1] ?? `q${index + 1}`;
+  return { id, header: id.slice(0, 12), question: m?.[2] ?? head, options: options.filter((o) => o !== '').map((label) => ({ label, description: '' })) };
 }
 
 function unescapeText(text: string): string {

@@ -256,6 +256,31 @@ async function play(res: ServerResponse, step: SimStep, responseId: string, inpu
       outputTokens = estimateTokens(argumentsJson);
       break;
     }
+    case 'toolSearch':
+      send({
+        type: 'response.output_item.done',
+        output_index: 0,
+        item: { type: 'tool_search_call', call_id: `call_${responseId}`, execution: 'client', arguments: { query: step.query, limit: 5 } },
+      });
+      break;
+    case 'call':
+      send({
+        type: 'response.output_item.done',
+        output_index: 0,
+        item: { type: 'function_call', call_id: `call_${responseId}`, namespace: step.namespace, name: step.name, arguments: step.arguments },
+      });
+      outputTokens = estimateTokens(step.arguments);
+      break;
+    case 'ask': {
+      const argumentsJson = JSON.stringify({ questions: step.questions });
+      send({
+        type: 'response.output_item.done',
+        output_index: 0,
+        item: { type: 'function_call', call_id: `call_${responseId}`, name: 'request_user_input', arguments: argumentsJson },
+      });
+      outputTokens = estimateTokens(argumentsJson);
+      break;
+    }
     case 'patch':
       send({
         type: 'response.output_item.done',

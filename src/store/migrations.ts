@@ -192,6 +192,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE triggers RENAME COLUMN lane_selector TO lane_id;
     `,
   },
+  {
+    version: 7,
+    name: 'server requests keep their question (user input, elicitation) and its answer',
+    sql: `
+      ALTER TABLE server_requests ADD COLUMN prompt TEXT;
+      ALTER TABLE server_requests ADD COLUMN answer TEXT;
+    `,
+  },
 ];
 
 /** The newest schema version this build knows; a registry above it was written by a newer dispatch. */

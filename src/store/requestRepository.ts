@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { RequestState, ServerRequestRecord } from '../core/model.js';
-import type { Clock, RequestRepository } from '../core/ports.js';
+import type { RequestPrompt, RequestState, ServerRequestRecord } from '../core/model.js';
+import type { Clock, NewServerRequest, RequestOutcome, RequestRepository } from '../core/ports.js';
 import { DispatchError } from '../shared/errors.js';
 import { isoNow } from './rows.js';
 
@@ -18,6 +18,8 @@ interface RequestRow {
   created_at: string;
   answered_at: string | null;
   error: string | null;
+  prompt: string | null;
+  answer: string | null;
 }
 
 const recordOf = (r: RequestRow): ServerRequestRecord => ({
@@ -34,6 +36,8 @@ const recordOf = (r: RequestRow): ServerRequestRecord => ({
   createdAt: r.created_at,
   answeredAt: r.answered_at,
   error: r.error,
+  prompt: r.prompt === null ? null : (JSON.parse(r.prompt) as RequestPrompt),
+  answer: r.answer === null ? null : (JSON.parse(r.answer) as Record<string, unknown>),
 });
 
 /** Server requests in `server_requests`; `settle` is the single atomic claim every answerer races for. */
@@ -49,12 +53,12 @@ export class SqliteRequestRepository implements RequestRepository {
     this.db = db;
     this.clock = clock;
     this.insertRow = db.prepare(
-      `INSERT INTO server_requests (generation, rpc_id, lane, method, kind, summary, state, created_at)
-       VALUES (@generation, @rpcId, @lane, @method, @kind, @summary, 'pending', @now)`,
+      `INSERT INTO server_requests (generation, rpc_id, lane, method, kind, summary, prompt, state, created_at)
+       VALUES (@generation, @rpcId, @lane, @method, @kind, @summary, @prompt, 'pending', @now)`,
     );
     this.byId = db.prepare('SELECT * FROM server_requests WHERE id = ?');
     this.settleRow = db.prepare(
-      `UPDATE server_requests SET state = @state, decision = @decision, decided_by = @decidedBy, error = @error, answered_at = @now
+      `UPDATE server_requests SET state = @state, decision = @decision, decided_by = @decidedBy, error = @error, answer = @answer, answered_at = @now
        WHERE id = @id AND state = 'pending'`,
     );
     this.stale = db.prepare(
@@ -62,8 +66,8 @@ export class SqliteRequestRepository implements RequestRepository {
     );
   }
 
-  insert(request: Omit<ServerRequestRecord, 'id' | 'state' | 'decision' | 'decidedBy' | 'createdAt' | 'answeredAt' | 'error'>): ServerRequestRecord {
-    const id = Number(this.insertRow.run({ ...request, now: isoNow(this.clock) }).lastInsertRowid);
+  insert(request: NewServerRequest): ServerRequestRecord {
+    const id = Number(this.insertRow.run({ ...request, prompt: request.prompt ? JSON.stringify(request.prompt) : null, now: isoNow(this.clock) }).lastInsertRowid);
     const row = this.byId.get(id);
     if (!row) throw new DispatchError('internal', `server request ${id} vanished after insert`);
     return recordOf(row);
@@ -74,9 +78,10 @@ export class SqliteRequestRepository implements RequestRepository {
     return row ? recordOf(row) : undefined;
   }
 
-  settle(id: number, to: Exclude<RequestState, 'pending'>, outcome: { decision?: string; decidedBy: string; error?: string }): boolean {
+  settle(id: number, to: Exclude<RequestState, 'pending'>, outcome: RequestOutcome): boolean {
+    const answer = outcome.answer === undefined ? null : JSON.stringify(outcome.answer);
     return (
-      this.settleRow.run({ id, state: to, decision: outcome.decision ?? null, decidedBy: outcome.decidedBy, error: outcome.error ?? null, now: isoNow(this.clock) }).changes === 1
+      this.settleRow.run({ id, state: to, decision: outcome.decision ?? null, decidedBy: outcome.decidedBy, error: outcome.error ?? null, answer, now: isoNow(this.clock) }).changes === 1
     );
   }
 

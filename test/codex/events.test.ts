@@ -9,7 +9,7 @@ import {
   turnFailureOf,
 } from '../../src/codex/events.js';
 import type { LaneEvent } from '../../src/core/laneEvents.js';
-import type { ServerNotification, ServerRequest, ThreadItem } from '../../src/protocol/index.js';
+import type { ServerNotification, ServerRequest, ServerRequestParams, ThreadItem } from '../../src/protocol/index.js';
 
 // Messages below marked "captured" are copied verbatim from the real codex 0.169.0 transcripts in
 // test/fixtures/codex-0.169.0/ (the file is named next to each). Synthetic ones are typed against the
@@ -544,9 +544,74 @@ describe('projectServerRequest', () => {
     expect(projectServerRequest(request.method, request.id, request.params)).toMatchObject({ requestId: 'req-7', kind: 'fileChange', reason: 'needs write access' });
   });
 
-  it('gives nothing for server requests that are not approvals', () => {
+  it('projects the questions of a user-input request (captured from codex 0.171) so the lane waits for a person', () => {
+    const request = {
+      id: 0,
+      method: 'item/tool/requestUserInput',
+      params: {
+        threadId: '01a231a2-6a48-71f0-a797-d114ba897b85',
+        turnId: '01a231a2-6a53-72a0-aa31-b4b882673c8e',
+        itemId: 'call_1',
+        questions: [
+          {
+            id: 'color',
+            header: 'Color',
+            question: 'Which color?',
+            isOther: true,
+            isSecret: false,
+            options: [
+              { label: 'Red (Recommended)', description: 'warm' },
+              { label: 'Blue', description: 'cool' },
+            ],
+          },
+        ],
+        isBlocking: true,
+        autoResolutionMs: null,
+      },
+    } satisfies ServerRequest;
+    expect(projectServerRequest(request.method, request.id, request.params)).toEqual({
+      type: 'approvalRequested',
+      laneId: '01a231a2-6a48-71f0-a797-d114ba897b85',
+      turnId: '01a231a2-6a53-72a0-aa31-b4b882673c8e',
+      itemId: 'call_1',
+      requestId: 0,
+      kind: 'userInput',
+      question: 'Which color? [Red (Recommended) | Blue]',
+    });
+  });
+
+  it('projects MCP elicitation forms and URLs; user-verification challenges and dynamic tool calls give nothing', () => {
+    const form = {
+      id: 5,
+      method: 'mcpServer/elicitation/request',
+      params: {
+        threadId: 'th',
+        turnId: null,
+        serverName: 'deploy',
+        environmentId: null,
+        mode: 'form',
+        _meta: null,
+        message: 'Which region?',
+        requestedSchema: { type: 'object', properties: { region: { type: 'string', enum: ['eu', 'us'] } }, required: ['region'] },
+      },
+    } satisfies ServerRequest;
+    expect(projectServerRequest(form.method, form.id, form.params)).toEqual({
+      type: 'approvalRequested',
+      laneId: 'th',
+      turnId: null,
+      requestId: 5,
+      kind: 'elicitation',
+      question: 'deploy: Which region? [region]',
+    });
+    const verification = {
+      ...form.params,
+      mode: 'openai/userVerification',
+      title: 't',
+      description: 'd',
+      challenge: 'c',
+    } satisfies ServerRequestParams<'mcpServer/elicitation/request'>;
+    expect(projectServerRequest(form.method, 6, verification)).toBeUndefined();
     expect(projectServerRequest('item/tool/call', 3, { threadId: 'th', turnId: 'tu', callId: 'c', tool: 'x', arguments: {} })).toBeUndefined();
-    expect(projectServerRequest('item/tool/requestUserInput', 4, { threadId: 'th', turnId: 'tu', itemId: 'i', questions: [] })).toBeUndefined();
   });
 
   it('projects permission approvals with kind permissions', () => {

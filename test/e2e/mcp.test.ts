@@ -45,6 +45,17 @@ describe('dispatch mcp', () => {
     expect((shown.structuredContent as { last_agent_message: string }).last_agent_message).toBe('made over MCP');
   });
 
+  it('shows the agent\'s question to an MCP client and takes its answer', { timeout: 60_000 }, async () => {
+    await client.callTool({ name: 'dispatch_lane_write', arguments: { op: 'new', name: 'mcp-asks', prefix: '', text: '@sim ask Ship it? | yes | no\n@sim reply {{last_tool_output}}' } });
+    await waitForLane(h, 'mcp-asks', (l) => l['status'] === 'waiting_approval');
+    const listed = await client.callTool({ name: 'dispatch_request_read', arguments: { op: 'request_list', lane: 'mcp-asks' } });
+    const [request] = (listed.structuredContent as { requests: Array<{ id: number; prompt: { questions: Array<{ id: string; options: Array<{ label: string }> }> } }> }).requests;
+    expect(request?.prompt.questions[0]?.options.map((o) => o.label)).toEqual(['yes', 'no']);
+    const answered = await client.callTool({ name: 'dispatch_request_write', arguments: { op: 'request_respond', id: request?.id, answer: ['yes'] } });
+    expect(answered.isError).toBeFalsy();
+    expect((await waitForLane(h, 'mcp-asks'))['last_agent_message']).toBe('{"answers":{"q1":{"answers":["yes"]}}}');
+  });
+
   it('returns typed tool errors', async () => {
     const missing = await client.callTool({ name: 'dispatch_lane_read', arguments: { op: 'show', lane: 'no-such-lane' } });
     expect(missing.isError).toBe(true);

@@ -69,10 +69,11 @@ describe('writeSimulatedCodexHome', () => {
       approval_policy: 'never',
       sandbox_mode: 'danger-full-access',
       check_for_update_on_startup: false,
+      suppress_unstable_features_warning: true,
       analytics: { enabled: false },
       feedback: { enabled: false },
       otel: { exporter: 'none', metrics_exporter: 'none', trace_exporter: 'none' },
-      features: { plugins: false, shell_snapshot: false },
+      features: { plugins: false, shell_snapshot: false, default_mode_request_user_input: true },
       model_providers: {
         'dispatch-sim': {
           name: 'dispatch simulated provider',

@@ -92,7 +92,32 @@ describe('parseDirectives', () => {
     expect(parseDirectives('@sim REPLY hi\r\n@sim hang\r\n')).toEqual([{ kind: 'message', text: 'hi' }, { kind: 'hang' }]);
   });
 
+  it('reads ask: questions with ids (q1, q2 by default) and options, several separated by ;;', () => {
+    expect(parseDirectives('@sim ask color: Which color? | Red | Blue ;; Sure? | yes')).toEqual([
+      {
+        kind: 'ask',
+        questions: [
+          { id: 'color', header: 'color', question: 'Which color?', options: [{ label: 'Red', description: '' }, { label: 'Blue', description: '' }] },
+          { id: 'q2', header: 'q2', question: 'Sure?', options: [{ label: 'yes', description: '' }] },
+        ],
+      },
+    ]);
+  });
+
+  it('reads mcp as a tool_search step then the namespaced call', () => {
+    expect(parseDirectives('@sim mcp deploy deploy {"x":1}')).toEqual([
+      { kind: 'toolSearch', query: 'deploy' },
+      { kind: 'call', namespace: 'mcp__deploy', name: 'deploy', arguments: '{"x":1}' },
+    ]);
+  });
+
   it.each([
+    ['@sim mcp deploy', 2, /needs a server and a tool/],
+    ['@sim mcp deploy deploy {x', 2, /must be JSON/],
+    ['@sim ask', 2, /ask needs a question/],
+    ['@sim ask Why?', 2, /every question needs options/],
+    ['@sim ask a: x? | 1 ;; a: y? | 2', 2, /ids must differ/],
+    ['@sim ask a? | 1 ;; b? | 1 ;; c? | 1 ;; d? | 1', 2, /at most 3/],
     ['@sim slow abc', 2, /slow expects/],
     ['@sim slow 0x10', 2, /chunks must be/],
     ['@sim slow 5x999999', 2, /delay must be/],

@@ -46,13 +46,14 @@ describe('Store conformance: file', () => {
 });
 
 describe('migrations', () => {
-  it('are ordered and numbered 1..n with names and SQL', () => {
-    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+  it('are numbered 1..n, with names and SQL', () => {
+    const versions = MIGRATIONS.map((m) => m.version);
+    expect(versions).toEqual(versions.map((_, i) => i + 1));
     for (const migration of MIGRATIONS) {
       expect(migration.name.length).toBeGreaterThan(0);
       expect(migration.sql.trim().length).toBeGreaterThan(0);
     }
-    expect(LATEST_SCHEMA_VERSION).toBe(MIGRATIONS.length);
+    expect(LATEST_SCHEMA_VERSION).toBe(versions.at(-1));
   });
 
   it('bring a new registry to the newest version', () => {

@@ -4,7 +4,7 @@ import { laneSelector, requestView } from '../schemas.js';
 
 export const requestListOp = defineOp({
   name: 'request-list',
-  summary: 'List approval requests from codex waiting for an answer (all of them with --all).',
+  summary: 'List requests from codex waiting for a person — approvals, the agent\'s questions, MCP forms — (all of them with --all).',
   group: 'request',
   intent: 'read',
   idempotent: true,

@@ -15,6 +15,8 @@ export function requestViewOf(r: ServerRequestRecord) {
     created_at: r.createdAt,
     answered_at: r.answeredAt,
     error: r.error,
+    prompt: r.prompt,
+    answer: r.answer,
   };
 }
 
@@ -24,4 +26,4 @@ export const handleRequestList: Handler<'request-list'> = async (input, ctx) => 
   return { requests: rows.map(requestViewOf) };
 };
 
-export const handleRequestRespond: Handler<'request-respond'> = async (input, ctx) => requestViewOf(ctx.approvals.respond(input.id, input.decision));
+export const handleRequestRespond: Handler<'request-respond'> = async (input, ctx) => requestViewOf(ctx.approvals.respond(input.id, input.decision, input.answer ?? []));

@@ -34,7 +34,11 @@ export function renderEvent(event: LaneEvent, write: Write, state: { inMessage: 
       return;
     case 'approvalRequested':
       endMessage();
-      write(`? ${event.kind} approval requested${event.command ? `: ${event.command}` : ''} — answer with \`dispatch request list\` / \`request respond\`\n`);
+      write(
+        event.question === undefined
+          ? `? ${event.kind} approval requested${event.command ? `: ${event.command}` : ''} — answer with \`dispatch request list\` / \`request respond\`\n`
+          : `? ${event.kind === 'userInput' ? 'the agent asks' : 'an MCP server asks'}: ${event.question} — answer with \`dispatch request list\` / \`request respond ID --answer …\`\n`,
+      );
       return;
     case 'turnError':
       endMessage();
