@@ -1,4 +1,5 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
 import path from 'node:path';
 import { pino } from 'pino';
 import { CodexAppServer } from '../codex/appServerAdapter.js';
@@ -12,20 +13,22 @@ import { reattachLanes, recordLostTurns, recoverAfterDaemonRestart } from '../co
 import { createReactor } from '../core/reactor.js';
 import { systemClock, type Clock } from '../core/ports.js';
 import { DispatchError } from '../shared/errors.js';
+import { initializeTimeoutMs } from '../shared/startup.js';
 import { DISPATCH_VERSION } from '../shared/version.js';
 import { openStore } from '../store/index.js';
 import { startAutomation } from './automation.js';
 import { executeOp } from './executor.js';
 import { LaneFeedHub } from './laneFeed.js';
 import { acquireLock } from './lock.js';
+import { resolveStartMode, writeHomeMode, type DaemonMode } from './mode.js';
 import type { DispatchPaths } from './paths.js';
 import { ControlServer } from './server.js';
 import { startSimulation, type Simulation } from './simulation.js';
 
 export interface DaemonOptions {
   paths: DispatchPaths;
-  /** Run codex against the built-in simulated model provider (no tokens, no network). */
-  simulate?: boolean;
+  /** The mode asked for (`--simulate`/`--real`); unset reuses the home's recorded mode (real for a new home). */
+  mode?: DaemonMode;
   clock?: Clock;
   /** Log to stderr as well as the log file (foreground runs). */
   logToStderr?: boolean;
@@ -42,12 +45,11 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   const clock = options.clock ?? systemClock;
   mkdirSync(paths.home, { recursive: true, mode: 0o700 });
   const lock = acquireLock(paths.lock);
-  const logger = pino(
-    { base: { pid: process.pid } },
-    options.logToStderr
-      ? pino.multistream([{ stream: pino.destination({ dest: paths.log, mkdir: true, sync: false }) }, { stream: process.stderr }])
-      : pino.destination({ dest: paths.log, mkdir: true, sync: false }),
-  );
+  // An async destination opens its file in the background, and pino flushes it synchronously on
+  // process exit: exiting before it is open throws "sonic boom is not ready yet". Wait for it.
+  const destination = pino.destination({ dest: paths.log, mkdir: true, sync: false });
+  await once(destination, 'ready');
+  const logger = pino({ base: { pid: process.pid } }, options.logToStderr ? pino.multistream([{ stream: destination }, { stream: process.stderr }]) : destination);
   const log: Logger = {
     info: (message, data) => logger.info(data ?? {}, message),
     warn: (message, data) => logger.warn(data ?? {}, message),
@@ -70,14 +72,17 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const store = openStore({ path: paths.db, clock });
     cleanups.push(() => store.close());
 
+    const mode = resolveStartMode(paths, options.mode, store.lanes.list({ includeArchived: true }).length);
+    writeHomeMode(paths, mode);
     let simulation: Simulation | undefined;
-    if (options.simulate) {
+    if (mode.mode === 'simulated') {
       simulation = await startSimulation(path.join(paths.home, 'sim'));
       cleanups.push(() => simulation?.close());
     }
     const supervisor = new AppServerSupervisor({
-      codexHome: simulation?.codexHome ?? paths.codexHome,
+      codexHome: simulation?.codexHome ?? mode.codex_home,
       env: simulation?.env ?? {},
+      initializeTimeoutMs: initializeTimeoutMs(process.env),
       onLog: (level, message, data) => log[level](message, data),
     });
     const appServer = new CodexAppServer(
@@ -93,7 +98,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       feed,
       log,
       failpoint: failpointFromEnv(process.env['DISPATCH_FAILPOINT']),
-      daemon: { pid: process.pid, version: DISPATCH_VERSION, startedAt, home: paths.home, socket: paths.socket },
+      daemon: { pid: process.pid, version: DISPATCH_VERSION, startedAt, home: paths.home, socket: paths.socket, mode: mode.mode, codexHome: mode.codex_home },
     };
     const drainQueue = async (laneId: string): Promise<void> => {
       await drainNext({ ...baseContext, callerCwd: paths.home }, laneId);
@@ -163,6 +168,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
 
     const server = new ControlServer({
       version: DISPATCH_VERSION,
+      mode,
       busyLanes: () => store.lanes.list().filter((l) => l.status === 'busy' || l.status === 'waiting_approval').length,
       resolveLane: (selector) => resolveLane(store, selector).id,
       onEvent: (listener) => feed.onEvent(listener),
@@ -180,7 +186,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     });
     writeFileSync(paths.pidfile, String(process.pid), { mode: 0o600 });
     cleanups.push(() => rmSync(paths.pidfile, { force: true }));
-    log.info('daemon.started', { version: DISPATCH_VERSION, socket: paths.socket, appServerPid: supervisor.info().pid, simulate: Boolean(simulation) });
+    log.info('daemon.started', { version: DISPATCH_VERSION, socket: paths.socket, appServerPid: supervisor.info().pid, mode: mode.mode });
     return { stop, stopped };
   } catch (error) {
     log.error('daemon.start_failed', { error: (error as Error).message });
