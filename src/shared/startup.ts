@@ -6,8 +6,8 @@
  */
 export const APP_SERVER_INITIALIZE_TIMEOUT_MS = 30_000;
 
-/** What a daemon start takes besides `initialize`: version probe, simulator, registry, socket. */
-export const DAEMON_STARTUP_MARGIN_MS = 15_000;
+/** What a daemon start takes besides `initialize`: `--version` (10 s at most), `account/read` (10 s at most), simulator, registry, socket. */
+export const DAEMON_STARTUP_MARGIN_MS = 25_000;
 
 export function initializeTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
   const override = Number.parseInt(env['DISPATCH_INITIALIZE_TIMEOUT_MS'] ?? '', 10);
