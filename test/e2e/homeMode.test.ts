@@ -2,6 +2,8 @@ import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/pr
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DISPATCH_BIN, startDispatchHarness, waitForLane, type CliResult, type DispatchHarness } from '../helpers/dispatchHarness.js';
 
@@ -40,6 +42,22 @@ describe('a dispatch home keeps its mode', () => {
 
     const up = await h.ok<Up>(['up', '--json']);
     expect(up).toMatchObject({ status: 'already_running', mode: 'simulated', codex_home: mode.codex_home, login: { ok: true } });
+  }, 120_000);
+
+  it('a daemon auto-started by an MCP call comes back simulated too', async () => {
+    await h.ok(['down']);
+    const client = new Client({ name: 'dispatch-test', version: '0' });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [DISPATCH_BIN, 'mcp'], env: h.env as Record<string, string>, cwd: h.workspace, stderr: 'pipe' }));
+    try {
+      const status = await client.callTool({ name: 'dispatch_daemon_read', arguments: { op: 'status' } });
+      expect(status.isError).toBeFalsy();
+      expect((status.structuredContent as Status).daemon.mode).toBe('simulated');
+      const sent = await client.callTool({ name: 'dispatch_lane_write', arguments: { op: 'send', lane: 'keeper', text: '@sim reply over MCP' } });
+      expect(sent.isError).toBeFalsy();
+      await waitForLane(h, 'keeper', (l) => l['status'] === 'idle' && l['last_agent_message'] === 'over MCP');
+    } finally {
+      await client.close();
+    }
   }, 120_000);
 
   it('up --real against the running simulated daemon says what runs and how to switch', async () => {
