@@ -8,6 +8,9 @@ import { DispatchError } from '../shared/errors.js';
 /** The oldest codex app-server whose wire protocol dispatch has been verified against. */
 export const MIN_CODEX_VERSION = '0.160.1';
 
+/** The newest codex dispatch is tested against: the pinned @openai/codex. Newer ones run, with a doctor warning. */
+export const MAX_TESTED_CODEX_VERSION = '0.171.0';
+
 /** The platform package and vendor folder of each target the @openai/codex shim knows. */
 const TARGETS: Record<string, { triple: string; pkg: string }> = {
   'linux-x64': { triple: 'x86_64-unknown-linux-musl', pkg: '@openai/codex-linux-x64' },
@@ -106,15 +109,37 @@ export function compareVersions(a: string, b: string): number {
 export interface CodexVersionReport {
   version: string;
   minimum: string;
+  maximumTested: string;
   supported: boolean;
+  /** Within MIN_CODEX_VERSION..MAX_TESTED_CODEX_VERSION. */
+  tested: boolean;
 }
 
-/** Runs `codex --version` and checks it against the minimum dispatch supports. */
+/** Runs `codex --version` and checks it against the range dispatch supports; a binary that cannot say is `codex_missing`. */
 export async function readCodexVersion(binary: CodexBinary): Promise<CodexVersionReport> {
-  const { stdout } = await promisify(execFile)(binary.path, ['--version'], { timeout: 10_000 });
+  let stdout: string;
+  try {
+    ({ stdout } = await promisify(execFile)(binary.path, ['--version'], { timeout: 10_000 }));
+  } catch (cause) {
+    const e = cause as { code?: unknown; stderr?: string; message: string };
+    const why = typeof e.code === 'number' ? `exited ${e.code}${e.stderr?.trim() ? `: ${e.stderr.trim().split('\n').slice(-1)[0]}` : ''}` : e.message;
+    throw new DispatchError('codex_missing', `\`${binary.path} --version\` failed (${why}); is it a codex binary?`, { cause });
+  }
   const version = parseCodexVersion(stdout);
-  if (!version) throw new DispatchError('codex_missing', `could not read a version from \`codex --version\`: ${stdout.trim()}`);
-  return { version, minimum: MIN_CODEX_VERSION, supported: compareVersions(version, MIN_CODEX_VERSION) >= 0 };
+  if (!version) throw new DispatchError('codex_missing', `could not read a version from \`${binary.path} --version\`: ${stdout.trim()}`);
+  const supported = compareVersions(version, MIN_CODEX_VERSION) >= 0;
+  return { version, minimum: MIN_CODEX_VERSION, maximumTested: MAX_TESTED_CODEX_VERSION, supported, tested: supported && compareVersions(version, MAX_TESTED_CODEX_VERSION) <= 0 };
+}
+
+/** Like readCodexVersion, but a version below the minimum is refused with `codex_missing`. */
+export async function requireSupportedCodex(binary: CodexBinary): Promise<CodexVersionReport> {
+  const report = await readCodexVersion(binary);
+  if (!report.supported) {
+    throw new DispatchError('codex_missing', `codex ${report.version} at ${binary.path} is older than the minimum ${report.minimum} dispatch supports`, {
+      data: { version: report.version, minimum: report.minimum },
+    });
+  }
+  return report;
 }
 
 /** Runs one codex sub-command to completion (generators, `debug models`); returns stdout. */

@@ -17,6 +17,7 @@ import type {
   UserInput,
 } from '../protocol/index.js';
 import { DispatchError } from '../shared/errors.js';
+import { APP_SERVER_INITIALIZE_TIMEOUT_MS } from '../shared/startup.js';
 import { resolveCodexBinary, type CodexBinary } from './binary.js';
 import { projectNotification, projectServerRequest, threadIdOf } from './events.js';
 import { AppServerProcess, codexEnvironment, type ProcessExit } from './process.js';
@@ -35,6 +36,8 @@ export interface CodexClientOptions {
   /** Retries of a request codex refused with -32001 "Server overloaded". */
   overloadRetries?: number;
   clientInfo?: CodexClientInfo;
+  /** How long `initialize` may take (default APP_SERVER_INITIALIZE_TIMEOUT_MS). */
+  initializeTimeoutMs?: number;
   /** Notification methods codex should not send at all (e.g. deltas nobody reads). */
   optOutNotificationMethods?: string[];
 }
@@ -172,7 +175,7 @@ export class CodexClient {
           ...(this.options.optOutNotificationMethods ? { optOutNotificationMethods: this.options.optOutNotificationMethods } : {}),
         },
       } satisfies ClientMethods['initialize']['params'],
-      { timeoutMs: 30_000 },
+      { timeoutMs: this.options.initializeTimeoutMs ?? APP_SERVER_INITIALIZE_TIMEOUT_MS },
     );
     await this.connection.notify('initialized');
   }

@@ -4,7 +4,8 @@ import type { Disposable } from '../jsonrpc/connection.js';
 import type { RequestId } from '../jsonrpc/message.js';
 import { SERVER_REQUEST_METHODS, type ServerRequestMethod } from '../protocol/index.js';
 import { DispatchError } from '../shared/errors.js';
-import { readCodexVersion, resolveCodexBinary, type CodexBinary } from './binary.js';
+import { readAccount } from './account.js';
+import { requireSupportedCodex, resolveCodexBinary, type CodexBinary } from './binary.js';
 import { CodexClient, type CodexCloseInfo, type RawListener, type SpawnCodexOptions } from './client.js';
 
 /** Answers one server→client request; `generation` names the app-server connection it came on. */
@@ -40,6 +41,7 @@ export class AppServerSupervisor {
   private lastExit: string | null = null;
   private startedAt: string | null = null;
   private codexVersion: string | null = null;
+  private account: AppServerInfo['account'] = null;
   private stopping = false;
   private readonly binary: CodexBinary;
   private readonly options: SupervisorOptions;
@@ -58,7 +60,7 @@ export class AppServerSupervisor {
   /** Starts the first app-server; a failure here is the caller's (the daemon refuses to start). */
   async start(): Promise<void> {
     this.stopping = false;
-    this.codexVersion = (await readCodexVersion(this.binary)).version;
+    this.codexVersion = (await requireSupportedCodex(this.binary)).version;
     this.state = 'starting';
     await this.spawnClient(false);
   }
@@ -84,6 +86,7 @@ export class AppServerSupervisor {
       startedAt: this.startedAt,
       restarts: this.restarts,
       lastExit: this.lastExit,
+      account: this.account,
     };
   }
 
@@ -144,6 +147,7 @@ export class AppServerSupervisor {
       });
     }
     client.onClose((info) => this.handleDown(client, info, generation));
+    this.account = await this.readAccount(client);
     this.current = client;
     this.state = 'running';
     this.startedAt = new Date().toISOString();
@@ -154,6 +158,16 @@ export class AppServerSupervisor {
       } catch (error) {
         this.log('error', 'app_server.ready_hook_failed', { error: (error as Error).message });
       }
+    }
+  }
+
+  /** Who codex is logged in as, read once per app-server: without an account a real turn cannot reach its provider. */
+  private async readAccount(client: CodexClient): Promise<AppServerInfo['account']> {
+    try {
+      return await readAccount(client);
+    } catch (error) {
+      this.log('warn', 'app_server.account_read_failed', { error: (error as Error).message });
+      return null;
     }
   }
 

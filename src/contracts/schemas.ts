@@ -28,7 +28,7 @@ export const personality = z.enum(['none', 'friendly', 'pragmatic']).describe('A
 export const latestTurn = z.object({
   id: z.string(),
   status: z.enum(['inProgress', 'completed', 'interrupted', 'failed']),
-  error: z.object({ message: z.string(), code: z.string().optional() }).nullable(),
+  error: z.object({ message: z.string(), code: z.string().optional(), details: z.string().optional().describe('the underlying cause codex gives, e.g. why a retried provider call fails') }).nullable(),
   at: z.string(),
 });
 

@@ -19,6 +19,9 @@ export interface DaemonInfo {
   startedAt: Date;
   home: string;
   socket: string;
+  /** How this daemon runs codex, and the codex home its threads live in (recorded per dispatch home). */
+  mode: 'simulated' | 'real';
+  codexHome: string;
 }
 
 export interface Logger {

@@ -54,7 +54,7 @@ export interface TurnSettings {
 export interface LatestTurn {
   id: string;
   status: 'inProgress' | 'completed' | 'interrupted' | 'failed';
-  error: { message: string; code?: string } | null;
+  error: { message: string; code?: string; details?: string } | null;
   at: string;
 }
 

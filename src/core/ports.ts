@@ -162,6 +162,8 @@ export interface AppServerInfo {
   startedAt: string | null;
   restarts: number;
   lastExit: string | null;
+  /** codex's `account/read` at the last (re)start: no account while OpenAI auth is required means no turn can run. Null when unread. */
+  account: { type: string | null; requiresOpenaiAuth: boolean } | null;
 }
 
 /** The codex app-server as core needs it; implemented over the live client by codex/. */

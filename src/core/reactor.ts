@@ -52,6 +52,9 @@ function apply(deps: ReactorDeps, event: LaneEvent): void {
     case 'turnError':
       // The `error` notification precedes turn/completed; keep its message for the failed turn.
       if (!event.willRetry) patch.latestTurn = { id: event.turnId, status: 'failed', error: event.error, at: now };
+      // While codex retries (provider unreachable, "Reconnecting... 3/5") the lane stays busy; the
+      // reason shows on its running turn until the turn progresses or ends.
+      else if (lane.activeTurnId === event.turnId) patch.latestTurn = { id: event.turnId, status: 'inProgress', error: event.error, at: now };
       break;
     case 'statusChanged':
       if (event.status === 'active') {
@@ -65,6 +68,10 @@ function apply(deps: ReactorDeps, event: LaneEvent): void {
       break;
     case 'approvalRequested':
       patch.status = 'waiting_approval';
+      break;
+    case 'itemStarted':
+      // Work after a retried error means the provider answered again: the reason no longer applies.
+      if (lane.latestTurn?.id === event.turnId && lane.latestTurn.status === 'inProgress' && lane.latestTurn.error) patch.latestTurn = { ...lane.latestTurn, error: null, at: now };
       break;
     case 'itemCompleted':
       if (event.item.type === 'agentMessage' && event.item.text) patch.lastAgentMessage = event.item.text;

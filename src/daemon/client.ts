@@ -6,9 +6,11 @@ import { RpcError } from '../jsonrpc/rpcError.js';
 import { StreamTransport } from '../jsonrpc/streamTransport.js';
 import { DispatchError, isErrorCode } from '../shared/errors.js';
 import { processAlive } from '../shared/processAlive.js';
+import { DAEMON_STARTUP_MARGIN_MS, initializeTimeoutMs } from '../shared/startup.js';
 import { DISPATCH_VERSION } from '../shared/version.js';
 import type { DispatchPaths } from './paths.js';
 import { CONTROL_PROTOCOL_VERSION, localOpHashes, type HelloResult } from './protocol.js';
+import type { DaemonMode } from './mode.js';
 import { spawnDaemonProcess } from './spawnDaemon.js';
 import { assertSafeHome, preparePrivateHome } from './homeSecurity.js';
 
@@ -142,22 +144,29 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export interface EnsureOptions {
   /** Start the daemon when none answers (the CLI and MCP do; tests may not). */
   autoStart?: boolean;
-  simulate?: boolean;
+  /** The mode to start in; unset reuses the home's recorded mode (auto-start never switches it). */
+  mode?: DaemonMode;
   env?: NodeJS.ProcessEnv;
+  /** Defaults to as long as the daemon itself may take (initialize timeout plus a startup margin). */
   startTimeoutMs?: number;
 }
 
-/** Starts dispatchd detached and waits until it answers hello. */
+/** Starts dispatchd detached and waits until it answers hello, or reports why it exited. */
 export async function startDaemon(paths: DispatchPaths, options: EnsureOptions = {}): Promise<DaemonClient> {
   preparePrivateHome(paths);
-  const child = spawnDaemonProcess({ logFile: paths.log, simulate: options.simulate ?? false, env: options.env ?? process.env });
-  const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
+  const env = options.env ?? process.env;
+  const daemon = spawnDaemonProcess({ logFile: paths.log, ...(options.mode ? { mode: options.mode } : {}), env });
+  const timeoutMs = options.startTimeoutMs ?? initializeTimeoutMs(env) + DAEMON_STARTUP_MARGIN_MS;
+  const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) {
-      const tail = existsSync(paths.log) ? readFileSync(paths.log, 'utf8').trim().split('\n').slice(-3).join('\n') : '';
-      if (child.exitCode === 13) throw new DispatchError('already_running', 'another dispatchd owns this home');
-      throw new DispatchError('daemon_unreachable', `dispatchd exited during startup (code ${child.exitCode})${tail ? `:\n${tail}` : ''}`);
+    const exitCode = daemon.child.exitCode;
+    if (exitCode !== null) {
+      const reported = daemon.startFailure();
+      if (reported) throw reported;
+      if (exitCode === 13) throw new DispatchError('already_running', 'another dispatchd owns this home');
+      const tail = daemon.logTail(3);
+      throw new DispatchError('daemon_unreachable', `dispatchd exited during startup (code ${exitCode})${tail ? `:\n${tail}` : ''}`);
     }
     try {
       return await DaemonClient.connect(paths.socket, { timeoutMs: 1000 });
@@ -166,7 +175,7 @@ export async function startDaemon(paths: DispatchPaths, options: EnsureOptions =
       await sleep(50);
     }
   }
-  throw new DispatchError('daemon_unreachable', `dispatchd did not come up within ${options.startTimeoutMs ?? 20_000} ms`, { cause: lastError });
+  throw new DispatchError('daemon_unreachable', `dispatchd did not come up within ${timeoutMs} ms (see ${paths.log})`, { cause: lastError });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { readCodexVersion, resolveCodexBinary } from '../codex/binary.js';
+import { isLoggedIn, probeAccount } from '../codex/account.js';
+import { readCodexVersion, resolveCodexBinary, type CodexBinary } from '../codex/binary.js';
 import { DispatchError } from '../shared/errors.js';
 import { DISPATCH_VERSION } from '../shared/version.js';
 import { openStore } from '../store/index.js';
@@ -8,12 +8,20 @@ import { DaemonClient } from './client.js';
 import { homeProblems } from './homeSecurity.js';
 import { loadPeerCredentials } from './peerCredentials.js';
 import { describeProviderKeys, readProviderKeys } from './providerKeys.js';
+import { codexHomeFor, describeMode, readHomeMode } from './mode.js';
 import type { DispatchPaths } from './paths.js';
+
+/** ok: fine; warn: worth knowing, does not block; fail: blocks real use (doctor then says ok: false and exits non-zero). */
+export type DoctorStatus = 'ok' | 'warn' | 'fail';
 
 export interface DoctorCheck {
   name: string;
+  status: DoctorStatus;
+  /** Kept for older readers: false only when status is `fail`. */
   ok: boolean;
   detail: string;
+  /** What to do about a warn or fail. */
+  fix?: string;
 }
 
 export interface DoctorReport {
@@ -22,28 +30,66 @@ export interface DoctorReport {
   checks: DoctorCheck[];
 }
 
+/** Thrown by a check that found something worth a warning but not a failure. */
+class DoctorWarning extends Error {
+  readonly fix: string | undefined;
+  constructor(message: string, fix?: string) {
+    super(message);
+    this.fix = fix;
+  }
+}
+
+/** A failed check with how to fix it. */
+class DoctorFailure extends Error {
+  readonly fix: string;
+  constructor(message: string, fix: string) {
+    super(message);
+    this.fix = fix;
+  }
+}
+
 /** Diagnoses a dispatch home without needing the daemon to be healthy (or running). */
-export async function runDoctor(paths: DispatchPaths): Promise<DoctorReport> {
+export async function runDoctor(paths: DispatchPaths, env: NodeJS.ProcessEnv = process.env): Promise<DoctorReport> {
   const checks: DoctorCheck[] = [];
   const check = async (name: string, run: () => Promise<string> | string): Promise<void> => {
     try {
-      checks.push({ name, ok: true, detail: await run() });
+      checks.push({ name, status: 'ok', ok: true, detail: await run() });
     } catch (error) {
-      checks.push({ name, ok: false, detail: (error as Error).message });
+      const warned = error instanceof DoctorWarning;
+      const fix = error instanceof DoctorWarning || error instanceof DoctorFailure ? error.fix : undefined;
+      checks.push({ name, status: warned ? 'warn' : 'fail', ok: warned, detail: (error as Error).message, ...(fix ? { fix } : {}) });
     }
   };
 
+  let binary: CodexBinary | undefined;
   await check('codex binary', async () => {
-    const binary = resolveCodexBinary();
-    const report = await readCodexVersion(binary);
-    if (!report.supported) throw new DispatchError('codex_missing', `codex ${report.version} at ${binary.path} is older than the minimum ${report.minimum}`);
-    return `codex ${report.version} (minimum ${report.minimum}) at ${binary.path} [${binary.source}]`;
+    try {
+      binary = resolveCodexBinary(env);
+      const report = await readCodexVersion(binary);
+      const where = `codex ${report.version} at ${binary.path} [${binary.source}]`;
+      if (!report.supported) throw new DispatchError('codex_missing', `${where} is older than the minimum ${report.minimum}`);
+      if (!report.tested) {
+        throw new DoctorWarning(`${where} is newer than the tested range ${report.minimum}..${report.maximumTested}`, 'unset DISPATCH_CODEX_BIN to use the pinned codex, or expect wire differences');
+      }
+      return `${where} (tested range ${report.minimum}..${report.maximumTested})`;
+    } catch (error) {
+      if (error instanceof DoctorWarning) throw error;
+      binary = undefined;
+      throw new DoctorFailure((error as Error).message, env['DISPATCH_CODEX_BIN'] ? 'point DISPATCH_CODEX_BIN at a codex binary, or unset it to use the pinned one' : 'run `npm ci` (optional dependencies must not be omitted)');
+    }
   });
-  await check('codex auth', () => {
-    const auth = path.join(paths.codexHome, 'auth.json');
-    if (existsSync(auth)) return `${auth} present`;
-    if (process.env['OPENAI_API_KEY'] || process.env['CODEX_API_KEY']) return 'API key in the environment';
-    throw new Error(`no ${auth} and no OPENAI_API_KEY (run \`codex login\`, or use \`dispatch up --simulate\` to rehearse offline)`);
+
+  const recorded = (() => {
+    try {
+      return readHomeMode(paths);
+    } catch {
+      return undefined;
+    }
+  })();
+  await check('mode', () => {
+    const home = readHomeMode(paths);
+    if (!home) return `not recorded yet: the first start records it (\`dispatch up\` real, \`dispatch up --simulate\` simulated)`;
+    return `${describeMode(home)}; auto-start keeps it (switch: dispatch down && dispatch up --${home.mode === 'real' ? 'simulate' : 'real'}, refused while the home has lanes)`;
   });
   await check('home security', () => {
     const problems = homeProblems(paths);
@@ -56,17 +102,32 @@ export async function runDoctor(paths: DispatchPaths): Promise<DoctorReport> {
     if (!keys.ok) throw new Error(keys.detail);
     return keys.detail;
   });
+
+  await check('codex login', async () => {
+    if (recorded?.mode === 'simulated') return 'not needed: this home runs the simulated provider';
+    const codexHome = recorded?.codex_home ?? codexHomeFor(paths, 'real');
+    if (!binary) throw new DoctorFailure('cannot ask codex: no usable codex binary', 'fix the codex binary check first');
+    const account = await probeAccount(binary, codexHome);
+    if (isLoggedIn(account)) return `logged in${account.type ? ` (${account.type})` : ''} in ${codexHome}`;
+    throw new DoctorFailure(
+      `codex is not logged in (account/read: no account) in ${codexHome}: real turns cannot reach the provider`,
+      `run \`CODEX_HOME=${codexHome} codex login\` (or \`codex login --with-api-key\`), or rehearse offline in a new DISPATCH_HOME with \`dispatch up --simulate\``,
+    );
+  });
+
   await check('daemon', async () => {
     try {
       const client = await DaemonClient.connect(paths.socket, { timeoutMs: 2000 });
-      const detail = `running: pid ${client.hello.pid}, version ${client.hello.version}${client.matchesLocalBuild ? '' : ` (differs from this dispatch ${DISPATCH_VERSION})`}, ${client.hello.busy_lanes} busy lane(s)`;
+      const mode = client.hello.mode;
+      const detail = `running: pid ${client.hello.pid}, version ${client.hello.version}${client.matchesLocalBuild ? '' : ` (differs from this dispatch ${DISPATCH_VERSION})`}, ${mode ? describeMode(mode) : 'mode unknown'}, ${client.hello.busy_lanes} busy lane(s)`;
       await client.close();
       return detail;
     } catch {
       const stale: string[] = [];
       if (existsSync(paths.socket)) stale.push(`stale socket ${paths.socket}`);
       if (existsSync(paths.pidfile)) stale.push(`stale pidfile ${paths.pidfile} (pid ${readFileSync(paths.pidfile, 'utf8').trim()})`);
-      return stale.length > 0 ? `not running; ${stale.join(', ')} (\`dispatch down\` cleans up)` : 'not running (the CLI starts it on demand)';
+      if (stale.length > 0) throw new DoctorWarning(`not running; ${stale.join(', ')}`, '`dispatch down` cleans up');
+      return 'not running (the CLI starts it on demand)';
     }
   });
   await check('registry', () => {
@@ -74,11 +135,18 @@ export async function runDoctor(paths: DispatchPaths): Promise<DoctorReport> {
     const store = openStore({ path: paths.db });
     try {
       const integrity = store.integrity();
-      if (!integrity.ok) throw new Error(`integrity check failed: ${integrity.detail}`);
+      if (!integrity.ok) throw new DoctorFailure(`integrity check failed: ${integrity.detail}`, 'restore the registry from a backup, or move it aside to start over');
       return `${paths.db}: schema version ${store.schemaVersion()}, ${statSync(paths.db).size} bytes, integrity ok`;
     } finally {
       store.close();
     }
   });
-  return { ok: checks.every((c) => c.ok || c.name === 'codex auth'), version: DISPATCH_VERSION, checks };
+  return { ok: checks.every((c) => c.status !== 'fail'), version: DISPATCH_VERSION, checks };
+}
+
+/** The report for a terminal: one line per check, fix hints in full (never cut to a table cell). */
+export function renderDoctor(report: DoctorReport): string {
+  const mark: Record<DoctorStatus, string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' };
+  const lines = report.checks.flatMap((c) => [`${mark[c.status]} ${c.name}: ${c.detail}`, ...(c.fix ? [`     fix: ${c.fix}`] : [])]);
+  return [...lines, report.ok ? `dispatch ${report.version}: ok` : `dispatch ${report.version}: NOT ok (a check above blocks real use)`].join('\n');
 }

@@ -3,6 +3,7 @@ import { DispatchError, toDispatchError } from '../shared/errors.js';
 import { DISPATCH_VERSION } from '../shared/version.js';
 import { resolvePaths } from './paths.js';
 import { runDaemon } from './runtime.js';
+import { START_FAILURE_PREFIX } from './spawnDaemon.js';
 
 const program = new Command('dispatchd')
   .description('The dispatch daemon: owns one codex app-server, the lane registry and the control socket')
@@ -12,16 +13,20 @@ program
   .command('run')
   .description('Run the daemon in the foreground until SIGTERM/SIGINT or `dispatch down`.')
   .option('--simulate', 'run codex against the built-in simulated model provider (no tokens, no network)')
-  .action(async (options: { simulate?: boolean }) => {
+  .option('--real', 'run codex for real (your codex login); without either flag the home keeps its recorded mode')
+  .action(async (options: { simulate?: boolean; real?: boolean }) => {
     const paths = resolvePaths();
     try {
-      const daemon = await runDaemon({ paths, simulate: options.simulate ?? false, logToStderr: process.stderr.isTTY });
+      if (options.simulate && options.real) throw new DispatchError('usage', '--simulate and --real exclude each other');
+      const mode = options.simulate ? 'simulated' : options.real ? 'real' : undefined;
+      const daemon = await runDaemon({ paths, ...(mode ? { mode } : {}), logToStderr: process.stderr.isTTY });
       for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => void daemon.stop(signal));
       await daemon.stopped;
       process.exit(0);
     } catch (error) {
       const e = toDispatchError(error);
-      process.stderr.write(`dispatchd: ${e.message}\n`);
+      // One machine-readable line the starting `dispatch up` reads back (see startDaemon), after the human one.
+      process.stderr.write(`dispatchd: ${e.message}\n${START_FAILURE_PREFIX}${JSON.stringify(e.toJSON())}\n`);
       process.exit(e instanceof DispatchError ? e.exitCode : 1);
     }
   });

@@ -1,10 +1,11 @@
 import { loadManifest } from '../contracts/manifest.js';
+import type { HomeMode } from './mode.js';
 
 /**
  * The control protocol between `dispatch` (CLI, MCP) and `dispatchd`: JSONL over a Unix socket,
  * JSON-RPC shaped, many requests per connection, and daemon→client notifications for subscriptions.
  *
- *   hello       {protocol, version, op_hashes}              → {protocol, version, pid, op_hashes, busy_lanes}
+ *   hello       {protocol, version, op_hashes}              → {protocol, version, pid, op_hashes, busy_lanes, mode}
  *   call        {op, input, input_hash, cwd}                 → the op's output (or a typed error)
  *   subscribe   {lane?}                                      → {subscription}; then `event` notifications
  *   unsubscribe {subscription}                               → {}
@@ -25,6 +26,8 @@ export interface HelloResult {
   op_hashes: Record<string, string>;
   /** Lanes running a turn: a daemon with work in flight is not restarted behind the user's back. */
   busy_lanes: number;
+  /** Simulated or real, and the codex home in use (absent from daemons older than the mode file). */
+  mode?: HomeMode;
 }
 
 export interface CallParams {

@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { once } from 'node:events';
 import path from 'node:path';
 import { pino } from 'pino';
 import { CodexAppServer } from '../codex/appServerAdapter.js';
@@ -13,6 +14,7 @@ import { createReactor } from '../core/reactor.js';
 import { systemClock, type Clock } from '../core/ports.js';
 import { DispatchError } from '../shared/errors.js';
 import { openPrivateFile, writePrivateFile } from '../shared/privateFiles.js';
+import { initializeTimeoutMs } from '../shared/startup.js';
 import { DISPATCH_VERSION } from '../shared/version.js';
 import { openStore } from '../store/index.js';
 import { startAutomation } from './automation.js';
@@ -20,14 +22,15 @@ import { executeOp } from './executor.js';
 import { LaneFeedHub } from './laneFeed.js';
 import { preparePrivateHome } from './homeSecurity.js';
 import { acquireLock } from './lock.js';
+import { resolveStartMode, writeHomeMode, type DaemonMode } from './mode.js';
 import type { DispatchPaths } from './paths.js';
 import { ControlServer } from './server.js';
 import { startSimulation, type Simulation } from './simulation.js';
 
 export interface DaemonOptions {
   paths: DispatchPaths;
-  /** Run codex against the built-in simulated model provider (no tokens, no network). */
-  simulate?: boolean;
+  /** The mode asked for (`--simulate`/`--real`); unset reuses the home's recorded mode (real for a new home). */
+  mode?: DaemonMode;
   clock?: Clock;
   /** Log to stderr as well as the log file (foreground runs). */
   logToStderr?: boolean;
@@ -44,8 +47,12 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   const clock = options.clock ?? systemClock;
   preparePrivateHome(paths);
   const lock = acquireLock(paths.lock);
-  const logFile = pino.destination({ fd: openPrivateFile(paths.log, 'append'), sync: false });
-  const logger = pino({ base: { pid: process.pid } }, options.logToStderr ? pino.multistream([{ stream: logFile }, { stream: process.stderr }]) : logFile);
+  // The log file is opened here (0600, never through a symlink) so the fd is set at once: an async
+  // destination opened in the background would throw "sonic boom is not ready yet" if the process
+  // exits first. Wait for 'ready' anyway, which sonic-boom emits on the next tick for an fd.
+  const destination = pino.destination({ fd: openPrivateFile(paths.log, 'append'), sync: false });
+  await once(destination, 'ready');
+  const logger = pino({ base: { pid: process.pid } }, options.logToStderr ? pino.multistream([{ stream: destination }, { stream: process.stderr }]) : destination);
   const log: Logger = {
     info: (message, data) => logger.info(data ?? {}, message),
     warn: (message, data) => logger.warn(data ?? {}, message),
@@ -69,14 +76,17 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     cleanups.push(() => store.close());
     if (store.migrationBackup) log.info('store.migrated', { ...store.migrationBackup });
 
+    const mode = resolveStartMode(paths, options.mode, store.lanes.list({ includeArchived: true }).length);
+    writeHomeMode(paths, mode);
     let simulation: Simulation | undefined;
-    if (options.simulate) {
+    if (mode.mode === 'simulated') {
       simulation = await startSimulation(path.join(paths.home, 'sim'));
       cleanups.push(() => simulation?.close());
     }
     const supervisor = new AppServerSupervisor({
-      codexHome: simulation?.codexHome ?? paths.codexHome,
+      codexHome: simulation?.codexHome ?? mode.codex_home,
       env: simulation?.env ?? {},
+      initializeTimeoutMs: initializeTimeoutMs(process.env),
       onLog: (level, message, data) => log[level](message, data),
     });
     const appServer = new CodexAppServer(
@@ -92,7 +102,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       feed,
       log,
       failpoint: failpointFromEnv(process.env['DISPATCH_FAILPOINT']),
-      daemon: { pid: process.pid, version: DISPATCH_VERSION, startedAt, home: paths.home, socket: paths.socket },
+      daemon: { pid: process.pid, version: DISPATCH_VERSION, startedAt, home: paths.home, socket: paths.socket, mode: mode.mode, codexHome: mode.codex_home },
     };
     const drainQueue = async (laneId: string): Promise<void> => {
       await drainNext({ ...baseContext, callerCwd: paths.home }, laneId);
@@ -173,6 +183,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
 
     const server = new ControlServer({
       version: DISPATCH_VERSION,
+      mode,
       busyLanes: () => store.lanes.list().filter((l) => l.status === 'busy' || l.status === 'waiting_approval').length,
       resolveLane: (selector) => resolveLane(store, selector).id,
       onEvent: (listener) => feed.onEvent(listener),
@@ -190,7 +201,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     });
     writePrivateFile(paths.pidfile, String(process.pid));
     cleanups.push(() => rmSync(paths.pidfile, { force: true }));
-    log.info('daemon.started', { version: DISPATCH_VERSION, socket: paths.socket, appServerPid: supervisor.info().pid, simulate: Boolean(simulation) });
+    log.info('daemon.started', { version: DISPATCH_VERSION, socket: paths.socket, appServerPid: supervisor.info().pid, mode: mode.mode });
     return { stop, stopped };
   } catch (error) {
     log.error('daemon.start_failed', { error: (error as Error).message });

@@ -7,10 +7,12 @@ import { JsonRpcConnection, type Disposable } from '../jsonrpc/connection.js';
 import { StreamTransport } from '../jsonrpc/streamTransport.js';
 import { DispatchError } from '../shared/errors.js';
 import { loadPeerCredentials, peerCredentials } from './peerCredentials.js';
+import type { HomeMode } from './mode.js';
 import { CONTROL_PROTOCOL_VERSION, localOpHashes, type CallParams, type HelloParams, type HelloResult } from './protocol.js';
 
 export interface ControlHandlers {
   version: string;
+  mode: HomeMode;
   call(params: CallParams, signal: AbortSignal): Promise<unknown>;
   busyLanes(): number;
   /** Resolves a lane selector to its id, for subscriptions. */
@@ -107,7 +109,7 @@ export class ControlServer {
       if (hello.protocol !== CONTROL_PROTOCOL_VERSION) {
         throw new DispatchError('version_skew', `control protocol ${hello.protocol} is not supported (daemon speaks ${CONTROL_PROTOCOL_VERSION})`);
       }
-      return { protocol: CONTROL_PROTOCOL_VERSION, version: this.handlers.version, pid: process.pid, op_hashes: await localOpHashes(), busy_lanes: this.handlers.busyLanes() };
+      return { protocol: CONTROL_PROTOCOL_VERSION, version: this.handlers.version, pid: process.pid, op_hashes: await localOpHashes(), busy_lanes: this.handlers.busyLanes(), mode: this.handlers.mode };
     });
     connection.onRequest('call', async (params, context) => {
       if (!isObject(params) || typeof params['op'] !== 'string' || typeof params['input_hash'] !== 'string' || typeof params['cwd'] !== 'string') {

@@ -1,28 +1,65 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DispatchError, isErrorCode } from '../shared/errors.js';
 import { openPrivateFile } from '../shared/privateFiles.js';
+import type { DaemonMode } from './mode.js';
 
 /** bin/dispatchd.js, found from this file in dist/daemon/ or src/daemon/ alike. */
 const DAEMON_ENTRY = fileURLToPath(new URL('../../bin/dispatchd.js', import.meta.url));
+
+/** Starts the line a failing `dispatchd run` writes to stderr: its typed error as JSON. */
+export const START_FAILURE_PREFIX = 'dispatchd-start-failure: ';
+
+export interface SpawnedDaemon {
+  child: ChildProcess;
+  /** The typed error the daemon reported before exiting, if it wrote one to the log. */
+  startFailure(): DispatchError | undefined;
+  /** The last lines the daemon wrote to the log since it was spawned. */
+  logTail(lines: number): string;
+}
 
 /**
  * Starts `dispatchd run` detached from the caller (new session, no stdin), stdout and stderr
  * appended to the daemon log. The one process dispatch spawns outside codex/: itself.
  */
-export function spawnDaemonProcess(options: { logFile: string; simulate: boolean; env: NodeJS.ProcessEnv }): ChildProcess {
+export function spawnDaemonProcess(options: { logFile: string; mode?: DaemonMode; env: NodeJS.ProcessEnv }): SpawnedDaemon {
   mkdirSync(path.dirname(options.logFile), { recursive: true, mode: 0o700 });
   const out = openPrivateFile(options.logFile, 'append');
+  const offset = fstatSync(out).size;
+  const modeFlag = options.mode === 'simulated' ? ['--simulate'] : options.mode === 'real' ? ['--real'] : [];
   try {
-    const child = spawn(process.execPath, [DAEMON_ENTRY, 'run', ...(options.simulate ? ['--simulate'] : [])], {
-      detached: true,
-      stdio: ['ignore', out, out],
-      env: options.env,
-    });
+    const child = spawn(process.execPath, [DAEMON_ENTRY, 'run', ...modeFlag], { detached: true, stdio: ['ignore', out, out], env: options.env });
     child.unref();
-    return child;
+    const written = (): string[] => readSince(options.logFile, offset).trim().split('\n');
+    return {
+      child,
+      startFailure: () => {
+        const line = written().findLast((l) => l.startsWith(START_FAILURE_PREFIX));
+        if (!line) return undefined;
+        try {
+          const { code, message, data } = JSON.parse(line.slice(START_FAILURE_PREFIX.length)) as { code?: unknown; message?: unknown; data?: Record<string, unknown> };
+          return new DispatchError(isErrorCode(code) ? code : 'internal', String(message), data ? { data } : undefined);
+        } catch {
+          return undefined;
+        }
+      },
+      logTail: (lines) => written().filter((l) => !l.startsWith(START_FAILURE_PREFIX)).slice(-lines).join('\n'),
+    };
   } finally {
     closeSync(out);
+  }
+}
+
+function readSince(file: string, offset: number): string {
+  const fd = openSync(file, 'r');
+  try {
+    const size = statSync(file).size;
+    const buffer = Buffer.alloc(Math.max(0, size - offset));
+    readSync(fd, buffer, 0, buffer.length, offset);
+    return buffer.toString('utf8');
+  } finally {
+    closeSync(fd);
   }
 }

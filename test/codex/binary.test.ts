@@ -2,7 +2,9 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } fro
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { MIN_CODEX_VERSION, compareVersions, parseCodexVersion, readCodexVersion, resolveCodexBinary } from '../../src/codex/binary.js';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { MAX_TESTED_CODEX_VERSION, MIN_CODEX_VERSION, compareVersions, parseCodexVersion, readCodexVersion, requireSupportedCodex, resolveCodexBinary } from '../../src/codex/binary.js';
 import { DispatchError } from '../../src/shared/errors.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -104,7 +106,36 @@ describe('readCodexVersion', () => {
   it('runs the pinned binary with --version: 0.171.0, supported', async () => {
     expect(PINNED).toBe('0.171.0');
     const report = await readCodexVersion(resolveCodexBinary({}));
-    expect(report).toEqual({ version: '0.171.0', minimum: MIN_CODEX_VERSION, supported: true });
+    expect(report).toEqual({ version: '0.171.0', minimum: MIN_CODEX_VERSION, maximumTested: MAX_TESTED_CODEX_VERSION, supported: true, tested: true });
     expect(MIN_CODEX_VERSION).toBe('0.160.1');
+    // The tested range ends at the pinned version: bumping the pin bumps it.
+    expect(MAX_TESTED_CODEX_VERSION).toBe(PINNED);
+  });
+
+  const script = (body: string): { path: string; source: 'env' } => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'dsp-bin-'));
+    const file = path.join(dir, 'codex');
+    writeFileSync(file, `#!/bin/sh\n${body}\n`);
+    chmodSync(file, 0o755);
+    return { path: file, source: 'env' };
+  };
+
+  it('refuses a codex below the minimum with codex_missing, and flags one above the tested range', async () => {
+    const old = script('echo codex-cli 0.1.0');
+    const refused = await requireSupportedCodex(old).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'codex_missing' });
+    expect((refused as Error).message).toContain('older than the minimum 0.160.1');
+    const newer = await requireSupportedCodex(script('echo codex-cli 0.999.0'));
+    expect(newer).toMatchObject({ supported: true, tested: false });
+    rmSync(path.dirname(old.path), { recursive: true, force: true });
+  });
+
+  it('reports a binary whose --version fails as codex_missing, not an internal error', async () => {
+    const broken = script('echo "not today" >&2; exit 1');
+    const error = await readCodexVersion(broken).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DispatchError);
+    expect(error).toMatchObject({ code: 'codex_missing' });
+    expect((error as Error).message).toContain('exited 1: not today');
+    rmSync(path.dirname(broken.path), { recursive: true, force: true });
   });
 });

@@ -22,7 +22,7 @@ async function contextWithAlpha(): Promise<OpContext> {
     clock: { now: () => new Date('2026-11-25T12:00:00Z') },
     feed: new LaneFeedHub(),
     log: silentLogger,
-    daemon: { pid: 1, version: 'test', startedAt: new Date('2026-11-25T11:00:00Z'), home: cwd, socket: path.join(cwd, 's') },
+    daemon: { pid: 1, version: 'test', startedAt: new Date('2026-11-25T11:00:00Z'), home: cwd, socket: path.join(cwd, 's'), mode: 'simulated', codexHome: cwd },
     callerCwd: cwd,
     signal: new AbortController().signal,
     drainQueue: async () => undefined,

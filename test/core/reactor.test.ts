@@ -35,6 +35,19 @@ describe('reactor', () => {
     expect(lane()).toMatchObject({ status: 'error', latestTurn: { id: 'T1', status: 'failed', error: { message: 'boom', code: 'other' } } });
   });
 
+  it('shows the error codex is retrying on the running turn, and clears it once the turn progresses', () => {
+    const { react, lane } = setup();
+    react({ type: 'turnStarted', laneId: 'L', turnId: 'T1' });
+    const retrying = { message: 'Reconnecting... 2/5', code: 'responseStreamDisconnected', details: 'Connection refused (os error 111)' };
+    react({ type: 'turnError', laneId: 'L', turnId: 'T1', error: retrying, willRetry: true });
+    expect(lane()).toMatchObject({ status: 'busy', latestTurn: { id: 'T1', status: 'inProgress', error: retrying } });
+    react({ type: 'itemStarted', laneId: 'L', turnId: 'T1', item: { id: 'i1', type: 'agentMessage', raw: {} } });
+    expect(lane()).toMatchObject({ status: 'busy', latestTurn: { id: 'T1', status: 'inProgress', error: null } });
+    // A retry notice for a turn that is no longer the lane's running one changes nothing.
+    react({ type: 'turnError', laneId: 'L', turnId: 'T0', error: retrying, willRetry: true });
+    expect(lane()?.latestTurn).toMatchObject({ id: 'T1', error: null });
+  });
+
   it('never lets a late completion of an old turn overwrite a newer busy turn', () => {
     const { react, lane, store } = setup();
     react({ type: 'turnStarted', laneId: 'L', turnId: 'T1' });

@@ -59,7 +59,7 @@ describe('daemon version skew', () => {
       sleeper.kill('SIGTERM');
     });
     cleanups.push(() => void sleeper.kill('SIGKILL'));
-    const client = await ensureDaemon(paths, { autoStart: true, simulate: true, env: { ...process.env, DISPATCH_HOME: path.dirname(paths.socket), DISPATCH_SOCKET: '' } });
+    const client = await ensureDaemon(paths, { autoStart: true, mode: 'simulated', env: { ...process.env, DISPATCH_HOME: path.dirname(paths.socket), DISPATCH_SOCKET: '' } });
     cleanups.push(async () => {
       await stopDaemon(paths, client);
     });

@@ -11,7 +11,7 @@ export class FakeAppServer implements AppServer {
   readonly threads = new Map<string, ThreadSummary & { turns: TranscriptTurn[]; goal: Goal | null }>();
 
   info(): AppServerInfo {
-    return { state: 'running', pid: 4242, codexVersion: '0.169.0', codexBinary: '/fake/codex', startedAt: new Date(0).toISOString(), restarts: 0, lastExit: null };
+    return { state: 'running', pid: 4242, codexVersion: '0.169.0', codexBinary: '/fake/codex', startedAt: new Date(0).toISOString(), restarts: 0, lastExit: null, account: null };
   }
 
   private thread(id: string) {

@@ -9,7 +9,15 @@ export const statusOp = defineOp({
   idempotent: true,
   input: z.strictObject({}),
   output: z.object({
-    daemon: z.object({ pid: z.number(), version: z.string(), uptime_seconds: z.number(), home: z.string(), socket: z.string() }),
+    daemon: z.object({
+      pid: z.number(),
+      version: z.string(),
+      uptime_seconds: z.number(),
+      home: z.string(),
+      socket: z.string(),
+      mode: z.enum(['simulated', 'real']).describe('How this home runs codex (recorded on its first start; auto-start keeps it).'),
+      codex_home: z.string().describe('The codex home the lanes\' threads live in.'),
+    }),
     app_server: z.object({
       state: z.enum(['starting', 'running', 'restarting', 'failed', 'stopped']),
       pid: z.number().nullable(),
@@ -18,6 +26,10 @@ export const statusOp = defineOp({
       uptime_seconds: z.number().nullable(),
       restarts: z.number(),
       last_exit: z.string().nullable(),
+      account: z
+        .object({ logged_in: z.boolean(), type: z.string().nullable(), requires_openai_auth: z.boolean() })
+        .nullable()
+        .describe('codex `account/read` at the last app-server start; logged_in false means real turns cannot reach the provider.'),
     }),
     lanes: z.object({ total: z.number(), idle: z.number(), busy: z.number(), waiting_approval: z.number(), error: z.number(), archived: z.number() }),
     triggers: z.object({ total: z.number(), enabled: z.number() }),

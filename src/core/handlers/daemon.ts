@@ -16,6 +16,8 @@ export const handleStatus: Handler<'status'> = async (_input, ctx) => {
       uptime_seconds: Math.round((now.getTime() - ctx.daemon.startedAt.getTime()) / 1000),
       home: ctx.daemon.home,
       socket: ctx.daemon.socket,
+      mode: ctx.daemon.mode,
+      codex_home: ctx.daemon.codexHome,
     },
     app_server: {
       state: app.state,
@@ -25,6 +27,12 @@ export const handleStatus: Handler<'status'> = async (_input, ctx) => {
       uptime_seconds: app.state === 'running' ? secondsSince(app.startedAt, now) : null,
       restarts: app.restarts,
       last_exit: app.lastExit,
+      account: app.account && {
+        // No account while the provider requires OpenAI auth: no turn can reach the provider.
+        logged_in: app.account.type !== null || !app.account.requiresOpenaiAuth,
+        type: app.account.type,
+        requires_openai_auth: app.account.requiresOpenaiAuth,
+      },
     },
     lanes: {
       total: lanes.length - count('archived'),

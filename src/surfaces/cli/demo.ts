@@ -34,7 +34,7 @@ export async function runDemo(options: { keep: boolean }): Promise<void> {
   const paths = resolvePaths(env);
   say(dim(`home ${home}`));
   const started = Date.now();
-  const client = await startDaemon(paths, { simulate: true, env });
+  const client = await startDaemon(paths, { mode: 'simulated', env });
   try {
     say(`1. dispatchd ${client.hello.version} is up (pid ${client.hello.pid}) with codex on the simulated provider (${Date.now() - started} ms)`);
 

@@ -60,7 +60,8 @@ export async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
   try {
     await program.parseAsync(argv);
-    return 0;
+    // A command that printed its result but failed (doctor with a failing check) sets exitCode.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;

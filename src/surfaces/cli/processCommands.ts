@@ -10,24 +10,16 @@ import { printResult, wantsJson } from './output.js';
 export function addProcessCommands(program: Command, manifest: OpManifest): void {
   program
     .command('up')
-    .description('Start the daemon in the background (no-op when it is already running).')
+    .description("Start the daemon in the background, in the home's recorded mode unless one is given (no-op when it is already running).")
     .option('--simulate', 'run codex against the built-in simulated model provider (no tokens, no network)')
+    .option('--real', 'run codex for real with your codex login (CODEX_HOME, default ~/.codex)')
     .option('--json', 'print JSON')
-    .action(async (options: { simulate?: boolean; json?: boolean }) => {
-      const { DaemonClient, startDaemon } = await import('../../daemon/client.js');
-      const paths = resolvePaths();
-      try {
-        const running = await DaemonClient.connect(paths.socket, { timeoutMs: 2000 });
-        const result = { status: 'already_running', pid: running.hello.pid, version: running.hello.version, socket: paths.socket };
-        await running.close();
-        printResult(result, options.json ?? false);
-        return;
-      } catch (error) {
-        if (!(error instanceof DispatchError) || error.code !== 'daemon_unreachable') throw error;
-      }
-      const started = await startDaemon(paths, { simulate: options.simulate ?? false });
-      printResult({ status: 'started', pid: started.hello.pid, version: started.hello.version, socket: paths.socket, home: paths.home }, options.json ?? false);
-      await started.close();
+    .action(async (options: { simulate?: boolean; real?: boolean; json?: boolean }) => {
+      if (options.simulate && options.real) throw new DispatchError('usage', '--simulate and --real exclude each other');
+      const { bringUp } = await import('../../daemon/up.js');
+      const result = await bringUp(resolvePaths(), options.simulate ? 'simulated' : options.real ? 'real' : undefined);
+      printResult(result, options.json ?? false);
+      for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
     });
 
   program
@@ -86,12 +78,13 @@ export function addProcessCommands(program: Command, manifest: OpManifest): void
 
   program
     .command('doctor')
-    .description('Check the codex binary and version, auth, the daemon socket and pidfile, and the registry.')
+    .description('Check the codex binary and version, the home\'s mode, codex login, the daemon socket and pidfile, and the registry; exits 1 when a check fails.')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const { runDoctor } = await import('../../daemon/doctor.js');
+      const { renderDoctor, runDoctor } = await import('../../daemon/doctor.js');
       const report = await runDoctor(resolvePaths());
-      printResult(report, options.json ?? false);
+      if (wantsJson(options.json ?? false)) printResult(report, true);
+      else process.stdout.write(`${renderDoctor(report)}\n`);
       if (!report.ok) process.exitCode = 1;
     });
 

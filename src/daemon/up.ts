@@ -1,0 +1,86 @@
+import { DispatchError } from '../shared/errors.js';
+import { DaemonClient, startDaemon } from './client.js';
+import { describeMode, upCommand, type DaemonMode, type HomeMode } from './mode.js';
+import type { DispatchPaths } from './paths.js';
+
+export interface UpResult {
+  status: 'started' | 'already_running';
+  pid: number;
+  version: string;
+  socket: string;
+  home: string;
+  mode: DaemonMode | null;
+  codex_home: string | null;
+  /** Whether codex can reach its provider: null when the daemon could not say (older daemon, unread account). */
+  login: { ok: boolean; detail: string } | null;
+  warnings: string[];
+}
+
+interface StatusView {
+  app_server: { account: { logged_in: boolean; type: string | null } | null };
+}
+
+/** What `account/read` says, and for real mode how to log in when it says no account. */
+function loginOf(status: StatusView | undefined, mode: HomeMode | undefined): UpResult['login'] {
+  const account = status?.app_server.account;
+  if (!account || !mode) return null;
+  if (account.logged_in) return { ok: true, detail: account.type ? `logged in (${account.type})` : 'the provider needs no OpenAI login' };
+  return {
+    ok: false,
+    detail:
+      `codex is not logged in (account/read: no account) in ${mode.codex_home}: turns cannot reach the provider. ` +
+      `Run \`CODEX_HOME=${mode.codex_home} codex login\` (or \`codex login --with-api-key\`), then \`dispatch down && dispatch up\`; ` +
+      `or rehearse offline on a fresh DISPATCH_HOME with \`dispatch up --simulate\``,
+  };
+}
+
+/**
+ * `dispatch up`: starts the home's daemon in the requested mode (or its recorded one). Asking for
+ * the other mode than a running daemon's is refused with what runs and how to switch.
+ */
+export async function bringUp(paths: DispatchPaths, requested: DaemonMode | undefined, env: NodeJS.ProcessEnv = process.env): Promise<UpResult> {
+  let client: DaemonClient | undefined;
+  let status: UpResult['status'] = 'already_running';
+  try {
+    client = await DaemonClient.connect(paths.socket, { timeoutMs: 2000 });
+  } catch (error) {
+    if (!(error instanceof DispatchError) || error.code !== 'daemon_unreachable') throw error;
+  }
+  if (client) {
+    const running = client.hello.mode;
+    if (requested && running && running.mode !== requested) {
+      await client.close();
+      throw new DispatchError(
+        'conflict',
+        `dispatchd (pid ${client.hello.pid}) already runs this home in ${describeMode(running)}; to switch run: dispatch down && ${upCommand(requested)} ` +
+          `(allowed only while the home has no lanes, whose threads live in ${running.codex_home}; otherwise use another DISPATCH_HOME)`,
+        { data: { running_mode: running.mode, codex_home: running.codex_home, requested_mode: requested, pid: client.hello.pid } },
+      );
+    }
+  } else {
+    client = await startDaemon(paths, { ...(requested ? { mode: requested } : {}), env });
+    status = 'started';
+  }
+  try {
+    const view = client.matchesLocalBuild ? await client.call<StatusView>('status', {}).catch(() => undefined) : undefined;
+    const mode = client.hello.mode;
+    const login = mode?.mode === 'real' ? loginOf(view, mode) : mode ? { ok: true, detail: 'not needed: the simulated provider runs offline' } : null;
+    const warnings = [
+      ...(login && !login.ok ? [login.detail] : []),
+      ...(client.matchesLocalBuild ? [] : [`dispatchd ${client.hello.version} differs from this dispatch; restart it with: dispatch down && dispatch up`]),
+    ];
+    return {
+      status,
+      pid: client.hello.pid,
+      version: client.hello.version,
+      socket: paths.socket,
+      home: paths.home,
+      mode: mode?.mode ?? null,
+      codex_home: mode?.codex_home ?? null,
+      login,
+      warnings,
+    };
+  } finally {
+    await client.close();
+  }
+}
