@@ -1,6 +1,7 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { DispatchError } from '../shared/errors.js';
+import { writePrivateFile } from '../shared/privateFiles.js';
 import type { DispatchPaths } from './paths.js';
 
 /** Whether a home's daemon runs codex against the simulated provider or for real. */
@@ -39,7 +40,7 @@ export function readHomeMode(paths: DispatchPaths): HomeMode | undefined {
 
 export function writeHomeMode(paths: DispatchPaths, mode: HomeMode): void {
   const file = modeFile(paths);
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(mode)}\n`, { mode: 0o600 });
+  writePrivateFile(`${file}.tmp`, `${JSON.stringify(mode)}\n`);
   renameSync(`${file}.tmp`, file);
 }
 
