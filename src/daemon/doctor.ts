@@ -98,8 +98,10 @@ export async function runDoctor(paths: DispatchPaths, env: NodeJS.ProcessEnv = p
     return `${paths.home} is yours and not writable by others, its files are 0600, the socket admits only uid ${process.getuid?.()}`;
   });
   await check('provider keys', () => {
-    const keys = describeProviderKeys(readProviderKeys(paths.codexHome));
-    if (!keys.ok) throw new Error(keys.detail);
+    // The simulated home's provider key is dispatch's own; a real home's config is the user's.
+    if (recorded?.mode === 'simulated') return 'not needed: the simulated provider needs no key of yours';
+    const keys = describeProviderKeys(readProviderKeys(recorded?.codex_home ?? codexHomeFor(paths, 'real'), env));
+    if (!keys.ok) throw new DoctorFailure(keys.detail, 'export the variable in the shell that starts the daemon, then `dispatch down && dispatch up`');
     return keys.detail;
   });
 

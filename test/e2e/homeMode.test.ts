@@ -70,13 +70,19 @@ describe('a dispatch home keeps its mode', () => {
     expect((await h.ok<Up>(['up', '--simulate', '--json'])).status).toBe('already_running');
   });
 
-  it('doctor shows the mode and the running daemon; a simulated home needs no codex login', async () => {
+  it('doctor shows the mode and the running daemon; a simulated home needs no codex login nor provider key', async () => {
+    // The user's own codex config (unused by a simulated home) names a key that is not set.
+    const userCodexHome = h.env['CODEX_HOME'] ?? '';
+    await mkdir(userCodexHome, { recursive: true });
+    await writeFile(path.join(userCodexHome, 'config.toml'), '[model_providers.azure]\nname = "Azure"\nenv_key = "UNSET_AZURE_KEY_FOR_TEST"\n');
     const report = await h.ok<Doctor>(['doctor', '--json']);
     expect(report.ok).toBe(true);
     const byName = Object.fromEntries(report.checks.map((c) => [c.name, c]));
     expect(byName['mode']?.detail).toContain('simulated mode');
     expect(byName['daemon']?.detail).toContain('simulated mode');
     expect(byName['codex login']).toMatchObject({ status: 'ok' });
+    expect(byName['provider keys']).toMatchObject({ status: 'ok', detail: expect.stringContaining('not needed') });
+    await rm(path.join(userCodexHome, 'config.toml'));
   });
 
   it('switching a home that has lanes is refused at start, and the recorded mode still starts', async () => {
