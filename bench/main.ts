@@ -128,14 +128,21 @@ async function benchReaction(): Promise<void> {
   const settings = { sandbox: 'read-only' as const, approvalPolicy: 'never' as const };
   store.lanes.insert({ id: 'A', handle: '@a', source: 'own', cwd: dir, status: 'busy', settings, ephemeral: false });
   store.lanes.insert({ id: 'B', handle: '@b', source: 'own', cwd: dir, status: 'idle', settings, ephemeral: false });
-  store.triggers.insert({ id: 'ab', name: 'a→b', lane: '@a', when: { kind: 'event', event: 'turn_completed' }, action: { kind: 'send', text: 'A said: {{last_message}}', target: '@b' }, guard: { idleOnly: false, minIntervalSeconds: null, dedupe: false, once: false }, enabled: true });
+  store.triggers.insert({ id: 'ab', name: 'a→b', lane: 'A', when: { kind: 'event', event: 'turn_completed' }, action: { kind: 'send', text: 'A said: {{last_message}}', target: 'B' }, guard: { idleOnly: false, minIntervalSeconds: null, dedupe: false, once: false }, enabled: true });
   const reactor = createReactor({ store, clock, log: silentLogger, onTurnEnded: () => undefined });
   const rounds = 300;
   const reaction: number[] = [];
   for (let i = 0; i < rounds; i++) {
     store.lanes.update('B', { status: 'idle', activeTurnId: null });
     store.lanes.update('A', { status: 'busy', activeTurnId: `a${i}` });
-    const done = new Promise<void>((r) => (started = r));
+    // A trigger that never fires must fail the bench, not leave a top-level await hanging (exit 13).
+    const done = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the trigger never started a turn for B')), 5000);
+      started = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
     const t0 = performance.now();
     const event = { type: 'turnCompleted' as const, laneId: 'A', turnId: `a${i}`, outcome: 'completed' as const, lastAgentMessage: `result ${i}` };
     reactor(event);
@@ -163,3 +170,4 @@ benchDecoder();
 await benchRpc();
 await benchReaction();
 await benchCli();
+
