@@ -1,4 +1,4 @@
-import { readFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { DispatchError } from '../shared/errors.js';
 import { writePrivateFile } from '../shared/privateFiles.js';
@@ -50,12 +50,21 @@ export const upCommand = (mode: DaemonMode): string => (mode === 'simulated' ? '
 export const describeMode = (mode: HomeMode): string => `${mode.mode} mode (codex home ${mode.codex_home})`;
 
 /**
+ * A home made before modes were recorded: lanes next to the simulator's codex home were made by a
+ * simulated daemon (only one writes it), so an auto-start must not bring them back in real mode.
+ */
+function inferredMode(paths: DispatchPaths, laneCount: number): HomeMode | undefined {
+  const simulatedHome = codexHomeFor(paths, 'simulated');
+  return laneCount > 0 && existsSync(simulatedHome) ? { mode: 'simulated', codex_home: simulatedHome } : undefined;
+}
+
+/**
  * The mode a start runs in: the one asked for, else the home's recorded one, else real. Switching
  * a home that already has lanes is refused: their threads live in the recorded codex home and would
  * fail to resume in the other one ("no rollout found").
  */
 export function resolveStartMode(paths: DispatchPaths, requested: DaemonMode | undefined, laneCount: number): HomeMode {
-  const recorded = readHomeMode(paths);
+  const recorded = readHomeMode(paths) ?? inferredMode(paths, laneCount);
   if (!requested) return recorded ?? { mode: 'real', codex_home: codexHomeFor(paths, 'real') };
   const wanted: HomeMode = { mode: requested, codex_home: codexHomeFor(paths, requested) };
   if (recorded && laneCount > 0 && (recorded.mode !== wanted.mode || recorded.codex_home !== wanted.codex_home)) {

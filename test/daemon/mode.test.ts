@@ -21,6 +21,16 @@ describe('resolveStartMode', () => {
     expect(resolveStartMode(pathsFor('fresh', '/elsewhere'), undefined, 3)).toEqual({ mode: 'simulated', codex_home: path.join(paths.home, 'sim', 'codex-home') });
   });
 
+  it('a home from before modes were recorded, with lanes beside the simulator codex home, comes back simulated', () => {
+    const paths = pathsFor('legacy');
+    const simulatedHome = path.join(paths.home, 'sim', 'codex-home');
+    mkdirSync(simulatedHome, { recursive: true });
+    expect(resolveStartMode(paths, undefined, 2)).toEqual({ mode: 'simulated', codex_home: simulatedHome });
+    expect(() => resolveStartMode(paths, 'real', 2)).toThrow(/has 2 lane\(s\)/);
+    // No lanes: nothing to resume, so a new start is real as for any new home.
+    expect(resolveStartMode(paths, undefined, 0).mode).toBe('real');
+  });
+
   it('switching mode or codex home is allowed on an empty home and refused once it has lanes', () => {
     const paths = pathsFor('used');
     mkdirSync(paths.home, { recursive: true });
