@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
+import { readRequestLog, startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
 
 type Receipt = { receipt: number; state: string; turn_id: string | null; text: string };
 
@@ -20,12 +18,7 @@ async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, time
 // The delivery ledger across a daemon crash, with the real app-server and the simulated provider.
 describe('delivery ledger', () => {
   let h: DispatchHarness;
-  const requestLog = (): Array<{ lastUserText: string | null }> =>
-    readFileSync(path.join(h.home, 'sim', 'requests.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as { lastUserText: string | null });
-  const timesSent = (text: string): number => requestLog().filter((r) => r.lastUserText === text).length;
+  const timesSent = (text: string): number => readRequestLog(h.home).filter((r) => r.lastUserText === text).length;
 
   beforeAll(async () => {
     // The first daemon stops for good right after codex accepts a message, before it records that:
@@ -45,8 +38,7 @@ describe('delivery ledger', () => {
       expect((await plain.ok<Receipt>(['delivery', 'get', String(first.receipt)])).state).toBe('completed');
       const conflict = await plain.run(['send', 'idem', 'different text', '--idempotency-key', 'k1']);
       expect(conflict.code).toBe(10);
-      const log = readFileSync(path.join(plain.home, 'sim', 'requests.jsonl'), 'utf8');
-      expect(log.split('\n').filter((l) => l.includes('"lastUserText":"@sim reply once"'))).toHaveLength(1);
+      expect(readRequestLog(plain.home).filter((r) => r.lastUserText === '@sim reply once')).toHaveLength(1);
     } finally {
       await plain.close();
     }

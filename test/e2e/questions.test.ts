@@ -1,10 +1,7 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
+import { readRequestLog, startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
 
 type Request = { id: number; state: string; kind: string; summary: string; prompt: unknown; answer: unknown; decision: string | null; decided_by: string | null };
-type Logged = { threadId: string | null; lastToolOutput?: string; toolOutputs: number };
 
 // The model calls codex's request_user_input tool (`@sim ask`); the question must reach a person.
 describe('questions the agent asks', () => {
@@ -13,12 +10,6 @@ describe('questions the agent asks', () => {
     h = await startDispatchHarness();
   }, 60_000);
   afterAll(async () => h?.close());
-
-  const modelRequests = (): Logged[] =>
-    readFileSync(path.join(h.home, 'sim', 'requests.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as Logged);
 
   // codex flags the thread waitingOnUserInput just before it sends the request, so poll the list itself.
   const pendingOn = async (lane: string): Promise<Request> => {
@@ -52,7 +43,7 @@ describe('questions the agent asks', () => {
     expect(answered).toMatchObject({ state: 'answered', decision: 'accept', decided_by: 'person', answer: { color: ['Blue'] } });
     const done = await waitForLane(h, 'curious');
     expect(done['last_agent_message']).toBe('you said {"answers":{"color":{"answers":["Blue"]}}}');
-    const next = modelRequests().filter((r) => r.threadId === lane.id).at(-1);
+    const next = readRequestLog(h.home).filter((r) => r.threadId === lane.id).at(-1);
     expect(next).toMatchObject({ toolOutputs: 1, lastToolOutput: '{"answers":{"color":{"answers":["Blue"]}}}' });
     expect((await h.run(['request', 'respond', String(request.id), '--answer', 'Red'])).code).toBe(10);
     const log = await h.ok<{ actions: Array<{ op: string; outcome: string; detail: string }> }>(['daemon', 'log', '--lane', 'curious']);
