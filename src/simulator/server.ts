@@ -4,7 +4,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { DispatchError } from '../shared/errors.js';
 import {
-  readModelInput,
   selectStep,
   splitIntoChunks,
   validateRules,
@@ -14,6 +13,7 @@ import {
   type SimStep,
   type SimStepKind,
 } from './script.js';
+import { readModelInput } from './modelInput.js';
 
 /** Options of {@link startSimulatedProvider}. */
 export interface SimulatedProviderOptions {
