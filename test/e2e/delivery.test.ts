@@ -1,19 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRequestLog, startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
+import { pollUntil, readRequestLog, startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
 
 type Receipt = { receipt: number; state: string; turn_id: string | null; text: string };
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met: ${JSON.stringify(value)}`);
-    await sleep(100);
-  }
-}
 
 // The delivery ledger across a daemon crash, with the real app-server and the simulated provider.
 describe('delivery ledger', () => {
@@ -50,7 +40,7 @@ describe('delivery ledger', () => {
     // M1 is reserved and sent; the daemon then hangs at the failpoint before recording acceptance.
     const m1 = await h.run(['send', 'worker', '@sim reply first', '--queue'], { timeoutMs: 3000 });
     expect(m1.code).not.toBe(0);
-    await until(async () => timesSent('@sim reply first'), (n) => n === 1);
+    await pollUntil(async () => timesSent('@sim reply first'), (n) => n === 1, 'the first message reaching the model', 20_000);
     const m2 = await h.ok<Receipt>(['send', 'worker', '@sim reply second', '--queue']);
     const m3 = await h.ok<Receipt>(['send', 'worker', '@sim reply third', '--queue']);
     expect([m2.state, m3.state]).toEqual(['queued', 'queued']);
@@ -78,9 +68,11 @@ describe('delivery ledger', () => {
     expect(settled.delivery.state).toBe('completed');
     expect(settled.delivery.turn_id).not.toBeNull();
 
-    await until(
+    await pollUntil(
       async () => (await h.ok<{ deliveries: Receipt[] }>(['queue', 'list', '--lane', 'worker', '--all'])).deliveries.map((d) => d.state),
       (states) => states.every((s) => s === 'completed'),
+      'every receipt of the lane completing',
+      20_000,
     );
     const all = await h.ok<{ deliveries: Receipt[] }>(['queue', 'list', '--all']);
     const byState: Record<string, number> = {};

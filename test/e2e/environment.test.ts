@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codexTmpDir, startSimulatedProvider, writeSimulatedCodexHome, type SimulatedProvider } from '../../src/simulator/index.js';
 import { bundledCatalog } from '../helpers/codexHarness.js';
-import { readRequestLog, runCli, startDispatchHarness, waitForLane, type CliResult, type DispatchHarness } from '../helpers/dispatchHarness.js';
+import { pollUntil, readRequestLog, runCli, startDispatchHarness, waitForLane, type CliResult, type DispatchHarness } from '../helpers/dispatchHarness.js';
 
 type Lane = { status: string; latest_turn: { status: string; error: { message: string } | null } | null };
 
@@ -81,15 +81,10 @@ describe('the app-server inherits the environment of whoever started the daemon'
   });
 });
 
-async function waitForLaneAt(env: NodeJS.ProcessEnv, cwd: string, lane: string, timeoutMs = 45_000): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const shown = await cli(['lane', 'get', lane], env, cwd);
-    const value = shown.json as Record<string, unknown> | undefined;
-    if (value && value['status'] !== 'busy' && value['status'] !== 'waiting_approval') return value;
-    if (Date.now() > deadline) throw new Error(`lane ${lane} did not settle: ${shown.stdout}${shown.stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function waitForLaneAt(env: NodeJS.ProcessEnv, cwd: string, lane: string, timeoutMs = 45_000): Promise<Record<string, unknown>> {
+  const read = async (): Promise<Record<string, unknown> | undefined> => (await cli(['lane', 'get', lane], env, cwd)).json as Record<string, unknown> | undefined;
+  const settled = (value: Record<string, unknown> | undefined): value is Record<string, unknown> => value !== undefined && value['status'] !== 'busy' && value['status'] !== 'waiting_approval';
+  return pollUntil(read, settled, `lane ${lane} settling`, timeoutMs);
 }
 
 describe('a simulated daemon hands codex no real provider key', () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRequestLog, startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
+import { pollUntil, readRequestLog, startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
 
 type Request = { id: number; state: string; kind: string; summary: string; prompt: unknown; answer: unknown; decision: string | null; decided_by: string | null };
 
@@ -13,17 +13,11 @@ describe('questions the agent asks', () => {
 
   // codex flags the thread waitingOnUserInput just before it sends the request, so poll the list itself.
   const pendingOn = async (lane: string): Promise<Request> => {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const { requests } = await h.ok<{ requests: Request[] }>(['request', 'list', '--lane', lane]);
-      if (requests.length > 0) {
-        expect(requests).toHaveLength(1);
-        expect((await h.ok(['lane', 'get', lane]))['status']).toBe('waiting_approval');
-        return requests[0] as Request;
-      }
-      if (Date.now() > deadline) throw new Error(`no pending request on ${lane}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const listed = async (): Promise<Request[]> => (await h.ok<{ requests: Request[] }>(['request', 'list', '--lane', lane])).requests;
+    const requests = await pollUntil(listed, (r) => r.length > 0, `a pending request on ${lane}`, 20_000);
+    expect(requests).toHaveLength(1);
+    expect((await h.ok(['lane', 'get', lane]))['status']).toBe('waiting_approval');
+    return requests[0] as Request;
   };
 
   it('lists the question with its options, and the answer reaches the model', { timeout: 60_000 }, async () => {

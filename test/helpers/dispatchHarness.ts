@@ -92,13 +92,20 @@ export async function startDispatchHarness(options: { daemonEnv?: NodeJS.Process
   return harness;
 }
 
-/** Polls `lane get` until the lane is no longer busy. */
-export async function waitForLane(harness: DispatchHarness, lane: string, until: (lane: Record<string, unknown>) => boolean = (l) => l['status'] !== 'busy' && l['status'] !== 'waiting_approval', timeoutMs = 30_000): Promise<Record<string, unknown>> {
+/** Reads until `done` holds, every 100 ms; fails with `what` and the last value after `timeoutMs`. */
+export async function pollUntil<T, S extends T>(read: () => Promise<T>, done: (value: T) => value is S, what: string, timeoutMs?: number): Promise<S>;
+export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs?: number): Promise<T>;
+export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const shown = await harness.ok(['lane', 'get', lane]);
-    if (until(shown)) return shown;
-    if (Date.now() > deadline) throw new Error(`lane ${lane} did not settle: ${JSON.stringify(shown)}`);
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${what} did not happen: ${JSON.stringify(value)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Polls `lane get` until the lane is no longer busy. */
+export async function waitForLane(harness: DispatchHarness, lane: string, until: (lane: Record<string, unknown>) => boolean = (l) => l['status'] !== 'busy' && l['status'] !== 'waiting_approval', timeoutMs = 30_000): Promise<Record<string, unknown>> {
+  return pollUntil(() => harness.ok(['lane', 'get', lane]), until, `lane ${lane} settling`, timeoutMs);
 }
