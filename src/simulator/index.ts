@@ -16,11 +16,12 @@ export type {
   SimulatedModelCatalog,
   SimulatedSandboxMode,
 } from './codexHome.js';
+export { readModelInput } from './modelInput.js';
+export type { ModelInputView, ToolOutputView } from './modelInput.js';
 export {
   addFilePatch,
   describeScriptLanguage,
   parseDirectives,
-  readModelInput,
   scriptForText,
   selectStep,
   splitIntoChunks,
@@ -34,7 +35,6 @@ export type {
   HangStep,
   HttpFailStep,
   MessageStep,
-  ModelInputView,
   PatchStep,
   ScriptSource,
   SelectedStep,
@@ -43,6 +43,5 @@ export type {
   SimStep,
   SimStepKind,
   StreamFailStep,
-  ToolOutputView,
   TurnScript,
 } from './script.js';

@@ -1,31 +1,14 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
+import { pollUntil, readRequestLog, startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
 
 type Receipt = { receipt: number; state: string; turn_id: string | null; text: string };
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met: ${JSON.stringify(value)}`);
-    await sleep(100);
-  }
-}
-
 // The delivery ledger across a daemon crash, with the real app-server and the simulated provider.
 describe('delivery ledger', () => {
   let h: DispatchHarness;
-  const requestLog = (): Array<{ lastUserText: string | null }> =>
-    readFileSync(path.join(h.home, 'sim', 'requests.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as { lastUserText: string | null });
-  const timesSent = (text: string): number => requestLog().filter((r) => r.lastUserText === text).length;
+  const timesSent = (text: string): number => readRequestLog(h.home).filter((r) => r.lastUserText === text).length;
 
   beforeAll(async () => {
     // The first daemon stops for good right after codex accepts a message, before it records that:
@@ -45,8 +28,7 @@ describe('delivery ledger', () => {
       expect((await plain.ok<Receipt>(['delivery', 'get', String(first.receipt)])).state).toBe('completed');
       const conflict = await plain.run(['send', 'idem', 'different text', '--idempotency-key', 'k1']);
       expect(conflict.code).toBe(10);
-      const log = readFileSync(path.join(plain.home, 'sim', 'requests.jsonl'), 'utf8');
-      expect(log.split('\n').filter((l) => l.includes('"lastUserText":"@sim reply once"'))).toHaveLength(1);
+      expect(readRequestLog(plain.home).filter((r) => r.lastUserText === '@sim reply once')).toHaveLength(1);
     } finally {
       await plain.close();
     }
@@ -58,7 +40,7 @@ describe('delivery ledger', () => {
     // M1 is reserved and sent; the daemon then hangs at the failpoint before recording acceptance.
     const m1 = await h.run(['send', 'worker', '@sim reply first', '--queue'], { timeoutMs: 3000 });
     expect(m1.code).not.toBe(0);
-    await until(async () => timesSent('@sim reply first'), (n) => n === 1);
+    await pollUntil(async () => timesSent('@sim reply first'), (n) => n === 1, 'the first message reaching the model', 20_000);
     const m2 = await h.ok<Receipt>(['send', 'worker', '@sim reply second', '--queue']);
     const m3 = await h.ok<Receipt>(['send', 'worker', '@sim reply third', '--queue']);
     expect([m2.state, m3.state]).toEqual(['queued', 'queued']);
@@ -86,9 +68,11 @@ describe('delivery ledger', () => {
     expect(settled.delivery.state).toBe('completed');
     expect(settled.delivery.turn_id).not.toBeNull();
 
-    await until(
+    await pollUntil(
       async () => (await h.ok<{ deliveries: Receipt[] }>(['queue', 'list', '--lane', 'worker', '--all'])).deliveries.map((d) => d.state),
       (states) => states.every((s) => s === 'completed'),
+      'every receipt of the lane completing',
+      20_000,
     );
     const all = await h.ok<{ deliveries: Receipt[] }>(['queue', 'list', '--all']);
     const byState: Record<string, number> = {};

@@ -1,30 +1,17 @@
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codexTmpDir, startSimulatedProvider, writeSimulatedCodexHome, type SimulatedProvider } from '../../src/simulator/index.js';
 import { bundledCatalog } from '../helpers/codexHarness.js';
-import { DISPATCH_BIN, startDispatchHarness, waitForLane, type CliResult, type DispatchHarness } from '../helpers/dispatchHarness.js';
+import { pollUntil, readRequestLog, runCli, startDispatchHarness, waitForLane, type CliResult, type DispatchHarness } from '../helpers/dispatchHarness.js';
 
 type Lane = { status: string; latest_turn: { status: string; error: { message: string } | null } | null };
 
 const PROVIDER_KEY_VALUE = 'custom-key-value-7d1f';
 const MARKER = 'proxy-marker-3c9a';
 
-function cli(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [DISPATCH_BIN, ...args], { env, cwd, timeout: 60_000 }, (error, stdout, stderr) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr, json });
-    });
-  });
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<CliResult> => runCli(args, { env, cwd });
 
 // The daemon runs on the user's own codex home (no --simulate): its provider is the simulated
 // one, reached through an env_key of the user's choosing, as an Azure or OpenRouter config would be.
@@ -94,15 +81,10 @@ describe('the app-server inherits the environment of whoever started the daemon'
   });
 });
 
-async function waitForLaneAt(env: NodeJS.ProcessEnv, cwd: string, lane: string, timeoutMs = 45_000): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const shown = await cli(['lane', 'get', lane], env, cwd);
-    const value = shown.json as Record<string, unknown> | undefined;
-    if (value && value['status'] !== 'busy' && value['status'] !== 'waiting_approval') return value;
-    if (Date.now() > deadline) throw new Error(`lane ${lane} did not settle: ${shown.stdout}${shown.stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function waitForLaneAt(env: NodeJS.ProcessEnv, cwd: string, lane: string, timeoutMs = 45_000): Promise<Record<string, unknown>> {
+  const read = async (): Promise<Record<string, unknown> | undefined> => (await cli(['lane', 'get', lane], env, cwd)).json as Record<string, unknown> | undefined;
+  const settled = (value: Record<string, unknown> | undefined): value is Record<string, unknown> => value !== undefined && value['status'] !== 'busy' && value['status'] !== 'waiting_approval';
+  return pollUntil(read, settled, `lane ${lane} settling`, timeoutMs);
 }
 
 describe('a simulated daemon hands codex no real provider key', () => {
@@ -116,7 +98,7 @@ describe('a simulated daemon hands codex no real provider key', () => {
     await h.ok(['new', '--name', 'sim', '--prefix', '', '--text', '@sim shell env; echo end']);
     const done = (await waitForLane(h, 'sim')) as Lane;
     expect(done.latest_turn?.status).toBe('completed');
-    const log = await readFile(path.join(h.home, 'sim', 'requests.jsonl'), 'utf8');
+    const log = JSON.stringify(readRequestLog(h.home));
     expect(log).toContain('end');
     expect(log).not.toContain('sk-real-5e2b');
     expect(log).not.toContain('codex-real-8a4d');

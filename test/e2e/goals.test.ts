@@ -1,18 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
+import { pollUntil, startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
 
 type InboxItem = { id: number; lane: string; event: string; text: string; trigger_id: string | null };
 type GoalView = { lane: string; goal: { objective: string; status: string; token_budget: number | null; tokens_used: number } | null; note?: string | null };
-
-async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 // A goal makes codex continue a lane by itself, turn after turn; on the simulated provider the
 // model never completes a goal, so a token budget is what ends it (codex sets budgetLimited).
@@ -31,7 +21,7 @@ describe('goals and "done"', () => {
     const set = await h.ok<GoalView>(['goal', 'set', 'worker', 'write the docs', '--token-budget', '20000']);
     expect(set.goal).toMatchObject({ objective: 'write the docs', status: 'active', token_budget: 20000 });
 
-    const ended = await poll(() => h.ok<GoalView>(['goal', 'status', 'worker']), (g) => g.goal?.status !== 'active', 'the goal ending');
+    const ended = await pollUntil(() => h.ok<GoalView>(['goal', 'status', 'worker']), (g) => g.goal?.status !== 'active', 'the goal ending');
     expect(ended.goal?.status).toBe('budgetLimited');
     expect(ended.goal?.token_budget).toBe(20000);
     expect(ended.goal?.tokens_used).toBeGreaterThanOrEqual(20000);
@@ -42,7 +32,7 @@ describe('goals and "done"', () => {
     const turns = new Set(tail.items.map((item) => item.turn_id)).size;
     expect(turns).toBeGreaterThan(1);
     // Triggers fire in wire order, so once every turn_completed entry is in, so is lane_done.
-    const items = await poll(
+    const items = await pollUntil(
       async () => (await h.ok<{ items: InboxItem[] }>(['inbox', 'list', '--all', '--limit', '1000'])).items,
       (list) => list.filter((i) => i.trigger_id === each.id).length >= turns,
       'one turn_completed entry per turn',
@@ -64,7 +54,7 @@ describe('goals and "done"', () => {
     expect(budgeted.note).toContain('codex now keeps working on this goal by itself, turn after turn');
     expect(budgeted.note).toContain('has used its budget of 1 tokens');
     expect(budgeted.note).toContain('dispatch goal set @worker --status paused');
-    await poll(() => h.ok<GoalView>(['goal', 'status', 'worker']), (g) => g.goal?.status === 'budgetLimited', 'the 1-token goal stopping');
+    await pollUntil(() => h.ok<GoalView>(['goal', 'status', 'worker']), (g) => g.goal?.status === 'budgetLimited', 'the 1-token goal stopping');
     await waitForLane(h, 'worker', (l) => l['status'] === 'idle');
   }, 60_000);
 
@@ -72,7 +62,7 @@ describe('goals and "done"', () => {
     const before = (await h.ok<{ items: InboxItem[] }>(['inbox', 'list', '--all', '--limit', '1000'])).items.filter((i) => i.event === 'lane_done').length;
     await h.ok(['goal', 'clear', 'worker', '--yes']);
     await h.ok(['send', 'worker', '@sim reply shipped']);
-    const after = await poll(
+    const after = await pollUntil(
       async () => (await h.ok<{ items: InboxItem[] }>(['inbox', 'list', '--all', '--limit', '1000'])).items.filter((i) => i.event === 'lane_done'),
       (list) => list.length > before,
       'a lane_done entry',

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DISPATCH_BIN, startDispatchHarness, waitForLane, type CliResult, type DispatchHarness } from '../helpers/dispatchHarness.js';
+import { DISPATCH_BIN, runCli, startDispatchHarness, waitForLane, type CliResult, type DispatchHarness } from '../helpers/dispatchHarness.js';
 
 type Up = { status: string; mode: string | null; codex_home: string | null; login: { ok: boolean; detail: string } | null; warnings: string[] };
 type Status = { daemon: { mode: string; codex_home: string }; app_server: { account: { logged_in: boolean } | null } };
@@ -168,12 +168,7 @@ describe('a codex binary dispatch cannot use is refused at start', () => {
   };
   const up = async (name: string, bin: string, extra: NodeJS.ProcessEnv = {}): Promise<{ result: CliResult; log: string }> => {
     const home = path.join(dir, name);
-    const { execFile } = await import('node:child_process');
-    const result = await new Promise<CliResult>((resolve) => {
-      execFile(process.execPath, [DISPATCH_BIN, 'up', '--real', '--json'], { env: { ...env, ...extra, DISPATCH_HOME: home, DISPATCH_CODEX_BIN: bin }, timeout: 60_000 }, (error, stdout, stderr) => {
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr, json: undefined });
-      });
-    });
+    const result = await runCli(['up', '--real', '--json'], { env: { ...env, ...extra, DISPATCH_HOME: home, DISPATCH_CODEX_BIN: bin }, cwd: dir });
     return { result, log: await readFile(path.join(home, 'dispatchd.log'), 'utf8').catch(() => '') };
   };
 

@@ -6,17 +6,13 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_TABLE } from '../../src/shared/errors.js';
 import { CONTROL_PROTOCOL_VERSION } from '../../src/daemon/protocol.js';
-import { DISPATCH_BIN, startDispatchHarness, waitForLane, type CliResult, type DispatchHarness } from '../helpers/dispatchHarness.js';
+import { runCli, startDispatchHarness, waitForLane, type CliResult, type DispatchHarness } from '../helpers/dispatchHarness.js';
 
 const NOBODY = 65534;
 
 function cli(args: string[], home: string): Promise<CliResult> {
   const env = { PATH: process.env['PATH'], HOME: home, DISPATCH_HOME: home, CODEX_HOME: path.join(home, 'no-codex-home'), NO_COLOR: '1' };
-  return new Promise((resolve) => {
-    execFile(process.execPath, [DISPATCH_BIN, ...args], { env, cwd: os.tmpdir(), timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr, json: undefined });
-    });
-  });
+  return runCli(args, { env, cwd: os.tmpdir() });
 }
 
 function errorOf(result: CliResult): { code: string; message: string } {

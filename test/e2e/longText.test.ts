@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_TEXT_CHARS } from '../../src/contracts/limits.js';
-import { DISPATCH_BIN, startDispatchHarness, waitForLane, type CliResult, type DispatchHarness } from '../helpers/dispatchHarness.js';
+import { DISPATCH_BIN, readRequestLog, startDispatchHarness, waitForLane, type CliResult, type DispatchHarness } from '../helpers/dispatchHarness.js';
 
 type Receipt = { receipt: number; lane: string; state: string; text: string };
 
@@ -13,30 +12,13 @@ type Receipt = { receipt: number; lane: string; state: string; text: string };
 // before a receipt exists, with the same validation error on the CLI and over MCP.
 describe('long message texts', () => {
   let h: DispatchHarness;
-  const requestLog = (): Array<{ lastUserText: string | null }> =>
-    readFileSync(path.join(h.home, 'sim', 'requests.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as { lastUserText: string | null });
   const allReceipts = async (): Promise<Receipt[]> => {
     const listed = await runWithStdin(['queue', 'list', '--all'], '');
     if (listed.code !== 0) throw new Error(`queue list exited ${listed.code}: ${listed.stderr}`);
     return (listed.json as { deliveries: Receipt[] }).deliveries;
   };
-  // The harness's runner buffers 1 MB of output; receipts of these texts are bigger.
-  const runWithStdin = (args: string[], input: string): Promise<CliResult> =>
-    new Promise((resolve) => {
-      const child = execFile(process.execPath, [DISPATCH_BIN, ...args], { env: h.env, cwd: h.workspace, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-        let json: unknown;
-        try {
-          json = JSON.parse(stdout);
-        } catch {
-          json = undefined;
-        }
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr, json });
-      });
-      child.stdin?.end(input);
-    });
+  // Receipts of these texts are bigger than the 1 MB of output Node buffers by default.
+  const runWithStdin = (args: string[], input: string): Promise<CliResult> => h.run(args, { input, maxBuffer: 64 * 1024 * 1024 });
   const file = (name: string, text: string): string => {
     const at = path.join(h.home, name);
     writeFileSync(at, text);
@@ -87,7 +69,7 @@ describe('long message texts', () => {
     const fromNew = brief(300_000, 'new');
     await runWithStdin(['new', '--name', 'piped', '--prefix', '', '--text', '-'], fromNew);
     await waitForLane(h, 'piped');
-    const seen = requestLog().map((r) => r.lastUserText);
+    const seen = readRequestLog(h.home).map((r) => r.lastUserText);
     for (const text of [viaStdin, viaFile, fromNew]) expect(seen).toContain(text);
     const receipts = await allReceipts();
     for (const text of [viaStdin, viaFile, fromNew]) expect(receipts.find((r) => r.text === text)?.state).toBe('completed');

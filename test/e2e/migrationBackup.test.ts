@@ -1,18 +1,16 @@
 import Database from 'better-sqlite3';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/store/index.js';
-import { DISPATCH_BIN } from '../helpers/dispatchHarness.js';
+import { runCli, type CliResult } from '../helpers/dispatchHarness.js';
 
 describe('dispatchd on a registry of an older schema', () => {
   let home = '';
   const env = (): NodeJS.ProcessEnv => ({ PATH: process.env['PATH'], HOME: home, DISPATCH_HOME: home, CODEX_HOME: path.join(home, 'no-codex-home'), NO_COLOR: '1' });
-  const cli = (args: string[]): Promise<{ code: number; stderr: string }> =>
-    new Promise((resolve) => execFile(process.execPath, [DISPATCH_BIN, ...args], { env: env(), timeout: 60_000 }, (error, _out, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stderr })));
+  const cli = (args: string[]): Promise<CliResult> => runCli(args, { env: env(), cwd: home });
   afterAll(async () => {
     if (!home) return;
     await cli(['down']);

@@ -1,10 +1,7 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
+import { pollUntil, readRequestLog, startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
 
 type Request = { id: number; state: string; kind: string; summary: string; prompt: unknown; answer: unknown; decision: string | null; decided_by: string | null };
-type Logged = { threadId: string | null; lastToolOutput?: string; toolOutputs: number };
 
 // The model calls codex's request_user_input tool (`@sim ask`); the question must reach a person.
 describe('questions the agent asks', () => {
@@ -14,25 +11,13 @@ describe('questions the agent asks', () => {
   }, 60_000);
   afterAll(async () => h?.close());
 
-  const modelRequests = (): Logged[] =>
-    readFileSync(path.join(h.home, 'sim', 'requests.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as Logged);
-
   // codex flags the thread waitingOnUserInput just before it sends the request, so poll the list itself.
   const pendingOn = async (lane: string): Promise<Request> => {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const { requests } = await h.ok<{ requests: Request[] }>(['request', 'list', '--lane', lane]);
-      if (requests.length > 0) {
-        expect(requests).toHaveLength(1);
-        expect((await h.ok(['lane', 'get', lane]))['status']).toBe('waiting_approval');
-        return requests[0] as Request;
-      }
-      if (Date.now() > deadline) throw new Error(`no pending request on ${lane}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const listed = async (): Promise<Request[]> => (await h.ok<{ requests: Request[] }>(['request', 'list', '--lane', lane])).requests;
+    const requests = await pollUntil(listed, (r) => r.length > 0, `a pending request on ${lane}`, 20_000);
+    expect(requests).toHaveLength(1);
+    expect((await h.ok(['lane', 'get', lane]))['status']).toBe('waiting_approval');
+    return requests[0] as Request;
   };
 
   it('lists the question with its options, and the answer reaches the model', { timeout: 60_000 }, async () => {
@@ -52,7 +37,7 @@ describe('questions the agent asks', () => {
     expect(answered).toMatchObject({ state: 'answered', decision: 'accept', decided_by: 'person', answer: { color: ['Blue'] } });
     const done = await waitForLane(h, 'curious');
     expect(done['last_agent_message']).toBe('you said {"answers":{"color":{"answers":["Blue"]}}}');
-    const next = modelRequests().filter((r) => r.threadId === lane.id).at(-1);
+    const next = readRequestLog(h.home).filter((r) => r.threadId === lane.id).at(-1);
     expect(next).toMatchObject({ toolOutputs: 1, lastToolOutput: '{"answers":{"color":{"answers":["Blue"]}}}' });
     expect((await h.run(['request', 'respond', String(request.id), '--answer', 'Red'])).code).toBe(10);
     const log = await h.ok<{ actions: Array<{ op: string; outcome: string; detail: string }> }>(['daemon', 'log', '--lane', 'curious']);

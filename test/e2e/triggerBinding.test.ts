@@ -1,19 +1,14 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
+import { pollUntil, startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
 
 type Item = { type: string; text: string | null };
 type TriggerView = { id: string; lane: string; lane_id: string; target: string | null; target_id: string | null; failure_count: number; last_error: string | null };
 
-async function pollTrigger(h: DispatchHarness, id: string, until: (t: TriggerView) => boolean, timeoutMs = 20_000): Promise<TriggerView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = (await h.ok<{ triggers: TriggerView[] }>(['trigger', 'list'])).triggers.find((t) => t.id === id);
-    if (found && until(found)) return found;
-    if (Date.now() > deadline) throw new Error(`trigger ${id} never matched: ${JSON.stringify(found)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function pollTrigger(h: DispatchHarness, id: string, until: (t: TriggerView) => boolean, timeoutMs = 20_000): Promise<TriggerView> {
+  const read = async (): Promise<TriggerView | undefined> => (await h.ok<{ triggers: TriggerView[] }>(['trigger', 'list'])).triggers.find((t) => t.id === id);
+  return pollUntil(read, (found): found is TriggerView => found !== undefined && until(found), `trigger ${id} matching`, timeoutMs);
 }
 
 // Triggers and subscriptions hold lane ids: renames, archives and attached lanes, on the real app-server.

@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RecordedRequest } from '../../src/simulator/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const DISPATCH_BIN = path.join(ROOT, 'bin', 'dispatch.js');
@@ -16,12 +18,47 @@ export interface CliResult {
   json: unknown;
 }
 
+export interface CliRunOptions {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Written to the CLI's stdin, which is then closed; without it stdin stays an open pipe. */
+  input?: string;
+  timeoutMs?: number;
+  /** Bytes of stdout or stderr kept before the run fails; Node's default is 1 MB. */
+  maxBuffer?: number;
+}
+
+/** Runs the built CLI as a process (stdout is a pipe, so output is JSON); never rejects. */
+export function runCli(args: string[], options: CliRunOptions): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [DISPATCH_BIN, ...args], { env: options.env, cwd: options.cwd, timeout: options.timeoutMs ?? 60_000, ...(options.maxBuffer === undefined ? {} : { maxBuffer: options.maxBuffer }) }, (error, stdout, stderr) => {
+      let json: unknown;
+      try {
+        json = JSON.parse(stdout);
+      } catch {
+        json = undefined;
+      }
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr, json });
+    });
+    if (options.input !== undefined) child.stdin?.end(options.input);
+  });
+}
+
+/** The simulated provider's request log of a --simulate home (sim/requests.jsonl), oldest first. */
+export function readRequestLog(home: string): RecordedRequest[] {
+  return readFileSync(path.join(home, 'sim', 'requests.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as RecordedRequest);
+}
+
 export interface DispatchHarness {
   home: string;
   workspace: string;
   env: NodeJS.ProcessEnv;
-  /** Runs the built CLI as a process (stdout is a pipe, so output is JSON). */
-  run(args: string[], options?: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<CliResult>;
+  /** Runs the built CLI in this home (see runCli); env and cwd default to the harness's. */
+  run(args: string[], options?: Partial<CliRunOptions>): Promise<CliResult>;
   /** Like run, but fails the test with the CLI's stderr unless it exits 0. */
   ok<T = Record<string, unknown>>(args: string[], options?: { cwd?: string }): Promise<T>;
   close(): Promise<void>;
@@ -34,19 +71,7 @@ export async function startDispatchHarness(options: { daemonEnv?: NodeJS.Process
   const workspace = path.join(home, 'ws');
   await mkdir(workspace);
   const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: home, DISPATCH_HOME: home, CODEX_HOME: path.join(home, 'no-codex-home'), NO_COLOR: '1' };
-  const run = (args: string[], runOptions: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> =>
-    new Promise((resolve) => {
-      execFile(process.execPath, [DISPATCH_BIN, ...args], { env: runOptions.env ?? env, cwd: runOptions.cwd ?? workspace, timeout: runOptions.timeoutMs ?? 60_000 }, (error, stdout, stderr) => {
-        let json: unknown;
-        try {
-          json = JSON.parse(stdout);
-        } catch {
-          json = undefined;
-        }
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr, json });
-      });
-    });
+  const run = (args: string[], runOptions: Partial<CliRunOptions> = {}): Promise<CliResult> => runCli(args, { ...runOptions, env: runOptions.env ?? env, cwd: runOptions.cwd ?? workspace });
   const harness: DispatchHarness = {
     home,
     workspace,
@@ -67,13 +92,20 @@ export async function startDispatchHarness(options: { daemonEnv?: NodeJS.Process
   return harness;
 }
 
-/** Polls `lane get` until the lane is no longer busy. */
-export async function waitForLane(harness: DispatchHarness, lane: string, until: (lane: Record<string, unknown>) => boolean = (l) => l['status'] !== 'busy' && l['status'] !== 'waiting_approval', timeoutMs = 30_000): Promise<Record<string, unknown>> {
+/** Reads until `done` holds, every 100 ms; fails with `what` and the last value after `timeoutMs`. */
+export async function pollUntil<T, S extends T>(read: () => Promise<T>, done: (value: T) => value is S, what: string, timeoutMs?: number): Promise<S>;
+export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs?: number): Promise<T>;
+export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const shown = await harness.ok(['lane', 'get', lane]);
-    if (until(shown)) return shown;
-    if (Date.now() > deadline) throw new Error(`lane ${lane} did not settle: ${JSON.stringify(shown)}`);
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${what} did not happen: ${JSON.stringify(value)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Polls `lane get` until the lane is no longer busy. */
+export async function waitForLane(harness: DispatchHarness, lane: string, until: (lane: Record<string, unknown>) => boolean = (l) => l['status'] !== 'busy' && l['status'] !== 'waiting_approval', timeoutMs = 30_000): Promise<Record<string, unknown>> {
+  return pollUntil(() => harness.ok(['lane', 'get', lane]), until, `lane ${lane} settling`, timeoutMs);
 }
