@@ -89,7 +89,8 @@ export async function startSimulatedProvider(options: SimulatedProviderOptions =
     });
     route(req, res, controller.signal).catch((error: unknown) => {
       // A bug here must cost one request, never the server (and with it every test or rehearsal using it).
-      if (!res.headersSent) sendJson(res, 500, { error: { message: errorMessage(error), type: 'server_error' } });
+      // Recorded like a rejection, so the request log says why codex saw a 500.
+      if (!res.headersSent) reject(res, 500, `simulator failure: ${errorMessage(error)}`);
       else res.destroy();
     });
   });

@@ -57,7 +57,7 @@ describe('the app-server inherits the environment of whoever started the daemon'
     const created = await cli(['new', '--name', 'envy', '--prefix', '', '--text', '@sim shell printenv MY_PROXY_MARKER DISPATCH_HOME; echo end'], env, workspace);
     expect(created.code, created.stderr).toBe(0);
     const done = (await waitForLaneAt(env, workspace, 'envy')) as Lane;
-    expect(done.latest_turn?.error).toBeNull();
+    expect(done.latest_turn?.error, JSON.stringify(provider.requests.filter((r) => r.error))).toBeNull();
     expect(done.latest_turn?.status).toBe('completed');
     const output = provider.requests.map((r) => r.lastToolOutput ?? '').join('\n');
     expect(output).toContain(MARKER);
