@@ -81,7 +81,8 @@ describe('a dispatch home keeps its mode', () => {
     expect(byName['mode']?.detail).toContain('simulated mode');
     expect(byName['daemon']?.detail).toContain('simulated mode');
     expect(byName['codex login']).toMatchObject({ status: 'ok' });
-    expect(byName['provider keys']).toMatchObject({ status: 'ok', detail: expect.stringContaining('not needed') });
+    expect(byName['provider keys']?.status).toBe('ok');
+    expect(byName['provider keys']?.detail).toContain('not needed');
     await rm(path.join(userCodexHome, 'config.toml'));
   });
 
