@@ -20,13 +20,15 @@ export interface OpManifestEntry {
 
 export interface OpManifest {
   ops: OpManifestEntry[];
+  /** Old op names and the op each now names (the registry's `opAliases`). */
+  aliases: Record<string, string>;
 }
 
 export const MANIFEST_FILE = new URL('./manifest.json', import.meta.url);
 
 /** Builds the manifest from the contracts (loads zod); the build writes it, tests compare it. */
 export async function buildManifest(): Promise<OpManifest> {
-  const [{ opList, inputSchemaHash }, { fieldsOf }] = await Promise.all([import('./index.js'), import('./fields.js')]);
+  const [{ opList, opAliases, inputSchemaHash }, { fieldsOf }] = await Promise.all([import('./index.js'), import('./fields.js')]);
   return {
     ops: opList.map((op: OpContract) => ({
       name: op.name,
@@ -38,6 +40,7 @@ export async function buildManifest(): Promise<OpManifest> {
       fields: fieldsOf(op.input),
       inputHash: inputSchemaHash(op),
     })),
+    aliases: { ...opAliases },
   };
 }
 

@@ -24,7 +24,8 @@ export async function executeOp(name: string, rawInput: unknown, ctx: OpContext)
       data: { issues: parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })) },
     });
   }
-  const handler = handlers[name as OpName] as (input: unknown, context: OpContext) => Promise<unknown>;
+  // By the op's own name: `name` may be an old alias of it.
+  const handler = handlers[op.name as OpName] as (input: unknown, context: OpContext) => Promise<unknown>;
   const output = await handler(parsed.data, ctx);
   const checked = op.output.safeParse(output);
   if (!checked.success) throw new DispatchError('internal', `op '${name}' produced output outside its contract: ${describeIssues(checked.error.issues)}`);

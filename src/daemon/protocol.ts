@@ -46,10 +46,27 @@ export interface EventNotification {
 
 let cachedHashes: Promise<Record<string, string>> | undefined;
 
-/** The input-schema hash of every op this build knows (from the build's manifest). */
+/**
+ * The input-schema hash of every op this build knows (from the build's manifest), under its name
+ * and under each old name of it, so a caller still using an old name is checked for skew the same way.
+ */
 export function localOpHashes(): Promise<Record<string, string>> {
-  cachedHashes ??= loadManifest().then((manifest) => Object.fromEntries(manifest.ops.map((op) => [op.name, op.inputHash])));
+  cachedHashes ??= loadManifest().then((manifest) => {
+    const hashes: Record<string, string> = Object.fromEntries(manifest.ops.map((op) => [op.name, op.inputHash]));
+    for (const [alias, name] of Object.entries(manifest.aliases)) {
+      const hash = hashes[name];
+      if (hash !== undefined) hashes[alias] = hash;
+    }
+    return hashes;
+  });
   return cachedHashes;
+}
+
+/** The op name a call names: an op name as it is, an old name as the op it now is; undefined when unknown. */
+export async function localOpName(name: string): Promise<string | undefined> {
+  const manifest = await loadManifest();
+  if (manifest.ops.some((op) => op.name === name)) return name;
+  return Object.hasOwn(manifest.aliases, name) ? manifest.aliases[name] : undefined;
 }
 
 /** Lane events as the daemon pushes them to subscribers. */

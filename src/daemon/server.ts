@@ -8,7 +8,7 @@ import { StreamTransport } from '../jsonrpc/streamTransport.js';
 import { DispatchError } from '../shared/errors.js';
 import { loadPeerCredentials, peerCredentials } from './peerCredentials.js';
 import type { HomeMode } from './mode.js';
-import { CONTROL_PROTOCOL_VERSION, localOpHashes, type CallParams, type HelloParams, type HelloResult } from './protocol.js';
+import { CONTROL_PROTOCOL_VERSION, localOpHashes, localOpName, type CallParams, type HelloParams, type HelloResult } from './protocol.js';
 
 export interface ControlHandlers {
   version: string;
@@ -115,9 +115,12 @@ export class ControlServer {
       if (!isObject(params) || typeof params['op'] !== 'string' || typeof params['input_hash'] !== 'string' || typeof params['cwd'] !== 'string') {
         throw new DispatchError('validation', 'call needs {op, input, input_hash, cwd}');
       }
-      const call = params as unknown as CallParams;
-      const local = (await localOpHashes())[call.op];
-      if (local === undefined) throw new DispatchError('not_found', `unknown op '${call.op}'`);
+      const asked = params as unknown as CallParams;
+      const op = await localOpName(asked.op);
+      const local = op === undefined ? undefined : (await localOpHashes())[op];
+      if (op === undefined || local === undefined) throw new DispatchError('not_found', `unknown op '${asked.op}'`);
+      // Past this point the call carries the op's name, whichever name (or old alias) the caller used.
+      const call: CallParams = { ...asked, op };
       if (local !== call.input_hash) {
         throw new DispatchError('version_skew', `op '${call.op}' has a different input schema in this daemon (dispatchd ${this.handlers.version}); restart it with \`dispatch down && dispatch up\``, {
           data: { op: call.op, daemon_version: this.handlers.version },

@@ -62,7 +62,7 @@ export async function bringUp(paths: DispatchPaths, requested: DaemonMode | unde
     status = 'started';
   }
   try {
-    const view = client.matchesLocalBuild ? await client.call<StatusView>('status', {}).catch(() => undefined) : undefined;
+    const view = client.matchesLocalBuild ? await client.call<StatusView>('daemon.status', {}).catch(() => undefined) : undefined;
     const mode = client.hello.mode;
     const login = mode?.mode === 'real' ? loginOf(view, mode) : mode ? { ok: true, detail: 'not needed: the simulated provider runs offline' } : null;
     const warnings = [

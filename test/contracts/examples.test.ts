@@ -29,7 +29,7 @@ async function contextWithAlpha(): Promise<OpContext> {
     failpoint: async () => undefined,
     approvals: new ApprovalBroker({ store, log: silentLogger }),
   };
-  await executeOp('open', { name: 'alpha' }, ctx);
+  await executeOp('lane.open', { name: 'alpha' }, ctx);
   return ctx;
 }
 
@@ -67,6 +67,6 @@ describe('op examples', () => {
       expect(op.summary.length, op.name).toBeGreaterThan(10);
       expect(['read', 'write', 'destroy']).toContain(op.intent);
     }
-    expect(opList.filter((op) => op.cli === null).map((op) => op.name)).toEqual(['open']);
+    expect(opList.filter((op) => op.cli === null).map((op) => op.name)).toEqual(['lane.open']);
   });
 });

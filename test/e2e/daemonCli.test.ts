@@ -104,7 +104,7 @@ describe('dispatch CLI against a running daemon', () => {
     const unknownFlag = await h.run(['lane', 'list', '--bogus']);
     expect(unknownFlag.code).toBe(2);
     const schema = await h.ok<{ op: string; input: { properties: Record<string, unknown> } }>(['schema', 'lane', 'get']);
-    expect(schema.op).toBe('show');
+    expect(schema.op).toBe('lane.get');
     expect(Object.keys(schema.input.properties)).toContain('lane');
   });
 

@@ -49,7 +49,7 @@ describe('a dispatch home keeps its mode', () => {
     const client = new Client({ name: 'dispatch-test', version: '0' });
     await client.connect(new StdioClientTransport({ command: process.execPath, args: [DISPATCH_BIN, 'mcp'], env: h.env as Record<string, string>, cwd: h.workspace, stderr: 'pipe' }));
     try {
-      const status = await client.callTool({ name: 'dispatch_daemon_read', arguments: { op: 'status' } });
+      const status = await client.callTool({ name: 'dispatch_daemon_read', arguments: { op: 'daemon.status' } });
       expect(status.isError).toBeFalsy();
       expect((status.structuredContent as Status).daemon.mode).toBe('simulated');
       const sent = await client.callTool({ name: 'dispatch_lane_write', arguments: { op: 'send', lane: 'keeper', text: '@sim reply over MCP' } });

@@ -25,7 +25,7 @@ describe('dispatch mcp', () => {
     const names = tools.map((t) => t.name);
     expect(names).toEqual(expect.arrayContaining(['dispatch_lane_read', 'dispatch_lane_write', 'dispatch_lane_destroy', 'dispatch_trigger_read', 'dispatch_daemon_read']));
     const actions = new Set(
-      tools.flatMap((t) => ((t.inputSchema.properties?.['op'] as { enum?: string[] } | undefined)?.enum ?? []).map((a) => a.replace(/_/g, '-'))),
+      tools.flatMap((t) => (t.inputSchema.properties?.['op'] as { enum?: string[] } | undefined)?.enum ?? []),
     );
     for (const op of opList) expect(actions.has(op.name), `op ${op.name} is reachable over MCP`).toBe(true);
     const read = tools.find((t) => t.name === 'dispatch_lane_read');
@@ -38,30 +38,30 @@ describe('dispatch mcp', () => {
     expect(created.isError).toBeFalsy();
     expect((created.structuredContent as { handle: string }).handle).toBe('@mcp-lane');
     await waitForLane(h, 'mcp-lane');
-    const roster = await client.callTool({ name: 'dispatch_lane_read', arguments: { op: 'roster' } });
+    const roster = await client.callTool({ name: 'dispatch_lane_read', arguments: { op: 'lane.list' } });
     const lanes = (roster.structuredContent as { lanes: Array<{ handle: string; status: string }> }).lanes;
     expect(lanes.find((l) => l.handle === '@mcp-lane')?.status).toBe('idle');
-    const shown = await client.callTool({ name: 'dispatch_lane_read', arguments: { op: 'show', lane: 'mcp-lane' } });
+    const shown = await client.callTool({ name: 'dispatch_lane_read', arguments: { op: 'lane.get', lane: 'mcp-lane' } });
     expect((shown.structuredContent as { last_agent_message: string }).last_agent_message).toBe('made over MCP');
   });
 
   it('shows the agent\'s question to an MCP client and takes its answer', { timeout: 60_000 }, async () => {
     await client.callTool({ name: 'dispatch_lane_write', arguments: { op: 'new', name: 'mcp-asks', prefix: '', text: '@sim ask Ship it? | yes | no\n@sim reply {{last_tool_output}}' } });
     await waitForLane(h, 'mcp-asks', (l) => l['status'] === 'waiting_approval');
-    const listed = await client.callTool({ name: 'dispatch_request_read', arguments: { op: 'request_list', lane: 'mcp-asks' } });
+    const listed = await client.callTool({ name: 'dispatch_request_read', arguments: { op: 'request.list', lane: 'mcp-asks' } });
     const [request] = (listed.structuredContent as { requests: Array<{ id: number; prompt: { questions: Array<{ id: string; options: Array<{ label: string }> }> } }> }).requests;
     expect(request?.prompt.questions[0]?.options.map((o) => o.label)).toEqual(['yes', 'no']);
-    const answered = await client.callTool({ name: 'dispatch_request_write', arguments: { op: 'request_respond', id: request?.id, answer: ['yes'] } });
+    const answered = await client.callTool({ name: 'dispatch_request_write', arguments: { op: 'request.respond', id: request?.id, answer: ['yes'] } });
     expect(answered.isError).toBeFalsy();
     expect((await waitForLane(h, 'mcp-asks'))['last_agent_message']).toBe('{"answers":{"q1":{"answers":["yes"]}}}');
   });
 
   it('returns typed tool errors', async () => {
-    const missing = await client.callTool({ name: 'dispatch_lane_read', arguments: { op: 'show', lane: 'no-such-lane' } });
+    const missing = await client.callTool({ name: 'dispatch_lane_read', arguments: { op: 'lane.get', lane: 'no-such-lane' } });
     expect(missing.isError).toBe(true);
     expect(missing._meta?.['code']).toBe('not_found');
     expect(missing._meta?.['exitCode']).toBe(4);
-    const unknownField = await client.callTool({ name: 'dispatch_lane_read', arguments: { op: 'roster', surprise: 1 } });
+    const unknownField = await client.callTool({ name: 'dispatch_lane_read', arguments: { op: 'lane.list', surprise: 1 } });
     expect(unknownField.isError).toBe(true);
     expect(unknownField._meta?.['code']).toBe('validation');
   });

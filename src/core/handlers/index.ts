@@ -1,64 +1,79 @@
-import { handleLog, handleStatus } from './daemon.js';
-import { handleInboxAck, handleInboxList, handleInboxRead, handleSubscribe } from './inbox.js';
-import { handleGoalClear, handleGoalGet, handleGoalSet } from './goals.js';
-import { handleTranscript, handleWatch } from './history.js';
-import {
-  handleArchive,
-  handleAttach,
-  handleCompact,
-  handleDiscover,
-  handleFork,
-  handleLaneRename,
-  handleNew,
-  handleOpen,
-  handleRestore,
-  handleRollback,
-  handleRoster,
-  handleShow,
-} from './lanes.js';
-import { handleDeliveryGet, handleDeliveryReconcile, handleQueueCancel, handleQueueList, handleSend, handleStop } from './send.js';
-import { handleRequestList, handleRequestRespond } from './requests.js';
-import { handleTriggerAdd, handleTriggerList, handleTriggerPause, handleTriggerResume, handleTriggerRm } from './triggers.js';
+import { handleDaemonLog } from './daemon/log.js';
+import { handleDaemonStatus } from './daemon/status.js';
+import { handleDeliveryGet } from './delivery/get.js';
+import { handleDeliveryReconcile } from './delivery/reconcile.js';
+import { handleGoalClear } from './goal/clear.js';
+import { handleGoalSet } from './goal/set.js';
+import { handleGoalStatus } from './goal/status.js';
+import { handleInboxAck } from './inbox/ack.js';
+import { handleInboxList } from './inbox/list.js';
+import { handleInboxRead } from './inbox/read.js';
+import { handleLaneArchive } from './lane/archive.js';
+import { handleLaneAttach } from './lane/attach.js';
+import { handleLaneCompact } from './lane/compact.js';
+import { handleLaneDiscover } from './lane/discover.js';
+import { handleLaneFork } from './lane/fork.js';
+import { handleLaneGet } from './lane/get.js';
+import { handleLaneList } from './lane/list.js';
+import { handleLaneOpen } from './lane/open.js';
+import { handleLaneRename } from './lane/rename.js';
+import { handleLaneRestore } from './lane/restore.js';
+import { handleLaneRollback } from './lane/rollback.js';
+import { handleLaneTail } from './lane/tail.js';
+import { handleLaneWatch } from './lane/watch.js';
+import { handleNew } from './new.js';
+import { handleQueueCancel } from './queue/cancel.js';
+import { handleQueueList } from './queue/list.js';
+import { handleRequestList } from './request/list.js';
+import { handleRequestRespond } from './request/respond.js';
+import { handleSend } from './send.js';
+import { handleStop } from './stop.js';
+import { handleSubscribe } from './subscribe.js';
+import { handleTriggerAdd } from './trigger/add.js';
+import { handleTriggerList } from './trigger/list.js';
+import { handleTriggerPause } from './trigger/pause.js';
+import { handleTriggerResume } from './trigger/resume.js';
+import { handleTriggerRm } from './trigger/rm.js';
 import type { HandlerMap } from './types.js';
 
-/** One handler per op contract; the type makes a missing one a compile error. */
+/** One handler per op contract, each in the file of the op's contract path; the type makes a missing one a compile error. */
 export const handlers: HandlerMap = {
-  open: handleOpen,
+  'lane.open': handleLaneOpen,
   new: handleNew,
-  attach: handleAttach,
+  'lane.attach': handleLaneAttach,
   send: handleSend,
   stop: handleStop,
-  show: handleShow,
-  'lane-rename': handleLaneRename,
-  transcript: handleTranscript,
-  watch: handleWatch,
-  roster: handleRoster,
-  discover: handleDiscover,
-  archive: handleArchive,
-  restore: handleRestore,
-  'goal-get': handleGoalGet,
-  'goal-set': handleGoalSet,
-  'goal-clear': handleGoalClear,
-  fork: handleFork,
-  rollback: handleRollback,
-  compact: handleCompact,
-  status: handleStatus,
-  log: handleLog,
-  'trigger-add': handleTriggerAdd,
-  'trigger-list': handleTriggerList,
-  'trigger-rm': handleTriggerRm,
-  'trigger-pause': handleTriggerPause,
-  'trigger-resume': handleTriggerResume,
-  'delivery-get': handleDeliveryGet,
-  'delivery-reconcile': handleDeliveryReconcile,
-  'queue-list': handleQueueList,
-  'queue-cancel': handleQueueCancel,
-  'request-list': handleRequestList,
-  'request-respond': handleRequestRespond,
+  'lane.get': handleLaneGet,
+  'lane.rename': handleLaneRename,
+  'lane.tail': handleLaneTail,
+  'lane.watch': handleLaneWatch,
+  'lane.list': handleLaneList,
+  'lane.discover': handleLaneDiscover,
+  'lane.archive': handleLaneArchive,
+  'lane.restore': handleLaneRestore,
+  'goal.status': handleGoalStatus,
+  'goal.set': handleGoalSet,
+  'goal.clear': handleGoalClear,
+  'lane.fork': handleLaneFork,
+  'lane.rollback': handleLaneRollback,
+  'lane.compact': handleLaneCompact,
+  'daemon.status': handleDaemonStatus,
+  'daemon.log': handleDaemonLog,
+  'trigger.add': handleTriggerAdd,
+  'trigger.list': handleTriggerList,
+  'trigger.rm': handleTriggerRm,
+  'trigger.pause': handleTriggerPause,
+  'trigger.resume': handleTriggerResume,
+  'delivery.get': handleDeliveryGet,
+  'delivery.reconcile': handleDeliveryReconcile,
+  'queue.list': handleQueueList,
+  'queue.cancel': handleQueueCancel,
+  'request.list': handleRequestList,
+  'request.respond': handleRequestRespond,
   subscribe: handleSubscribe,
-  'inbox-list': handleInboxList,
-  'inbox-read': handleInboxRead,
-  'inbox-ack': handleInboxAck,
+  'inbox.list': handleInboxList,
+  'inbox.read': handleInboxRead,
+  'inbox.ack': handleInboxAck,
 };
 
 export type { Handler, HandlerMap } from './types.js';

@@ -12,7 +12,7 @@ const say = (text: string): void => void process.stdout.write(`${text}\n`);
 async function waitUntilSettled(client: DaemonClient, lane: string, timeoutMs = 30_000): Promise<Lane> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const shown = await client.call<Lane>('show', { lane });
+    const shown = await client.call<Lane>('lane.get', { lane });
     if (shown.status !== 'busy' && shown.status !== 'waiting_approval') return shown;
     if (Date.now() > deadline) throw new Error(`${lane} still ${shown.status} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
@@ -62,15 +62,15 @@ export async function runDemo(options: { keep: boolean }): Promise<void> {
     await client.call('stop', { lane: reviewer.handle });
     say(`4. stopped ${reviewer.handle}'s running turn; the queue now delivers its messages one idle transition at a time`);
     for (let i = 0; i < 50; i++) {
-      const pending = (await client.call<{ deliveries: { queued: number } }>('status', {})).deliveries.queued;
-      const shown = await client.call<Lane>('show', { lane: reviewer.handle });
+      const pending = (await client.call<{ deliveries: { queued: number } }>('daemon.status', {})).deliveries.queued;
+      const shown = await client.call<Lane>('lane.get', { lane: reviewer.handle });
       if (pending === 0 && shown.status !== 'busy') break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    const transcript = await client.call<{ items: Array<{ type: string; text: string | null }> }>('transcript', { lane: reviewer.handle, limit: 20 });
+    const transcript = await client.call<{ items: Array<{ type: string; text: string | null }> }>('lane.tail', { lane: reviewer.handle, limit: 20 });
     say(`5. ${reviewer.handle}'s history:`);
     for (const item of transcript.items) say(`   ${item.type.padEnd(16)} ${(item.text ?? '').replace(/\s+/g, ' ').slice(0, 70)}`);
-    const log = await client.call<{ actions: Array<{ op: string; detail: string | null; outcome: string }> }>('log', { limit: 12 });
+    const log = await client.call<{ actions: Array<{ op: string; detail: string | null; outcome: string }> }>('daemon.log', { limit: 12 });
     // `log` answers newest first; the story above runs forward in time, so the audit does too.
     say('6. audit log, oldest first:');
     for (const entry of log.actions.toReversed()) say(`   ${entry.op.padEnd(12)} ${entry.outcome.padEnd(8)} ${(entry.detail ?? '').replace(/\s+/g, ' ').slice(0, 60)}`);

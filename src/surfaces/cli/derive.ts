@@ -39,20 +39,20 @@ const COMPOSITIONS: Record<string, Composition> = {
       return { op: 'stop', input: { lane: input['lane'] ?? fromFlag } };
     },
   },
-  roster: {
-    options: [new Option('--unmanaged', 'list codex threads you could attach instead (op discover)'), new Option('--limit <n>', 'with --unmanaged: threads to list').argParser(Number)],
+  'lane.list': {
+    options: [new Option('--unmanaged', 'list codex threads you could attach instead (op lane.discover)'), new Option('--limit <n>', 'with --unmanaged: threads to list').argParser(Number)],
     route(input, flags) {
-      if (flags['unmanaged'] === true) return { op: 'discover', input: flags['limit'] === undefined ? {} : { limit: flags['limit'] } };
+      if (flags['unmanaged'] === true) return { op: 'lane.discover', input: flags['limit'] === undefined ? {} : { limit: flags['limit'] } };
       if (flags['limit'] !== undefined) throw new DispatchError('usage', '--limit applies with --unmanaged');
-      return { op: 'roster', input };
+      return { op: 'lane.list', input };
     },
   },
-  transcript: {
-    options: [new Option('--follow', 'collect live messages instead (op watch)'), new Option('--timeout <seconds>', 'with --follow: stop after this long').argParser(Number)],
+  'lane.tail': {
+    options: [new Option('--follow', 'collect live messages instead (op lane.watch)'), new Option('--timeout <seconds>', 'with --follow: stop after this long').argParser(Number)],
     route(input, flags) {
-      if (flags['follow'] === true) return { op: 'watch', input: { ...input, ...(flags['timeout'] === undefined ? {} : { timeout: flags['timeout'] }) } };
+      if (flags['follow'] === true) return { op: 'lane.watch', input: { ...input, ...(flags['timeout'] === undefined ? {} : { timeout: flags['timeout'] }) } };
       if (flags['timeout'] !== undefined) throw new DispatchError('usage', '--timeout applies with --follow');
-      return { op: 'transcript', input };
+      return { op: 'lane.tail', input };
     },
   },
 };
@@ -146,17 +146,18 @@ export function deriveOpCommands(root: Command, manifest: OpManifest, invoke: In
   }
 }
 
-/** Maps a command as typed (e.g. "lane get", "lane list --unmanaged") or an op name to its op. */
+/** Maps a command as typed (e.g. "lane get", "lane list --unmanaged"), an op name ("lane.get") or an old op name ("show") to its op. */
 export function opForCommand(manifest: OpManifest, text: string): OpManifestEntry | undefined {
   const opList = manifest.ops;
   const words = text.trim().split(/\s+/).filter(Boolean);
   const flags = words.filter((w) => w.startsWith('--'));
   const path = words.filter((w) => !w.startsWith('--'));
-  if (flags.includes('--unmanaged') && path.join(' ') === 'lane list') return opList.find((o) => o.name === 'discover');
-  if (flags.includes('--follow') && path.join(' ') === 'lane tail') return opList.find((o) => o.name === 'watch');
+  if (flags.includes('--unmanaged') && path.join(' ') === 'lane list') return opList.find((o) => o.name === 'lane.discover');
+  if (flags.includes('--follow') && path.join(' ') === 'lane tail') return opList.find((o) => o.name === 'lane.watch');
   const joined = path.join(' ');
   return (
     opList.find((op) => op.cli && [op.cli.command, ...(op.cli.aliases ?? [])].some((w) => w.join(' ') === joined)) ??
-    opList.find((op) => op.name === path.join('-') || op.name === joined)
+    opList.find((op) => op.name === path.join('.')) ??
+    (Object.hasOwn(manifest.aliases, joined) ? opList.find((op) => op.name === manifest.aliases[joined]) : undefined)
   );
 }

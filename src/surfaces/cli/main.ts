@@ -29,7 +29,7 @@ const invoke: InvokeOp = async (op, input, options) => {
   const client = await daemonClient();
   const result = await client.call(op, input, { cwd: process.cwd() });
   const laneHandles = async (): Promise<Map<string, string>> => {
-    const { lanes } = await client.call<{ lanes: Array<{ id: string; handle: string }> }>('roster', { include_archived: true });
+    const { lanes } = await client.call<{ lanes: Array<{ id: string; handle: string }> }>('lane.list', { include_archived: true });
     return new Map(lanes.map((lane) => [lane.id, lane.handle]));
   };
   printResult(wantsJson(options.json) ? result : await withHandles(result, laneHandles), options.json);

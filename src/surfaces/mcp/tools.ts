@@ -1,5 +1,5 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { inputJsonSchema, opList, outputJsonSchema, type Intent, type OpContract, type OpGroup } from '../../contracts/index.js';
+import { inputJsonSchema, opAliases, opList, outputJsonSchema, type Intent, type OpContract, type OpGroup } from '../../contracts/index.js';
 import { DispatchError } from '../../shared/errors.js';
 
 /**
@@ -54,8 +54,10 @@ const INTENTS: readonly Intent[] = ['read', 'write', 'destroy'];
 
 /** One op as an action of a grouped tool. */
 export interface ToolAction {
-  /** The `op` value on the tool: the op name with '-' replaced by '_'. */
+  /** The `op` value on the tool: the op name itself, e.g. `goal.status`. */
   action: string;
+  /** Old spellings still accepted for `op`: the op's old names, as is and as earlier MCP actions wrote them (`goal_get`). */
+  aliases: readonly string[];
   op: OpContract;
 }
 
@@ -73,9 +75,10 @@ export function toolName(group: OpGroup, intent: Intent): string {
   return `dispatch_${group}_${intent}`;
 }
 
-/** The `op` discriminator value of an op on its MCP tool. */
-export function actionName(opName: string): string {
-  return opName.replace(/-/g, '_');
+/** The old `op` values of an op: each old name, and the spelling earlier MCP actions gave it ('-' as '_'). */
+export function actionAliases(opName: string, aliases: Readonly<Record<string, string>> = opAliases): string[] {
+  const old = Object.keys(aliases).filter((alias) => aliases[alias] === opName);
+  return [...new Set(old.flatMap((alias) => [alias, alias.replace(/-/g, '_')]))];
 }
 
 function isObject(value: unknown): value is JsonSchema {
@@ -174,7 +177,7 @@ function unionProperties(branches: ReadonlyArray<{ action: string; properties: J
 
 function deriveTool(group: OpGroup, intent: Intent, groupOps: readonly OpContract[]): DerivedTool {
   const name = toolName(group, intent);
-  const actions = groupOps.map((op) => ({ action: actionName(op.name), op }));
+  const actions: ToolAction[] = groupOps.map((op) => ({ action: op.name, aliases: actionAliases(op.name), op }));
   const inputDefs: Record<string, JsonSchema> = {};
   const outputDefs: Record<string, JsonSchema> = {};
 
@@ -259,10 +262,14 @@ export function deriveTools(registry: readonly OpContract[] = opList): DerivedTo
   for (const op of registry) {
     if (seenOps.has(op.name)) throw derivationError(`op ${op.name} is registered twice`);
     seenOps.add(op.name);
-    const action = actionName(op.name);
-    const clash = seenActions.get(action);
-    if (clash !== undefined) throw derivationError(`ops ${clash} and ${op.name} both map to action ${action}`);
-    seenActions.set(action, op.name);
+  }
+  // An old spelling that names two ops, or shadows an op's own name, would route a call to the wrong op.
+  for (const op of registry) {
+    for (const action of [op.name, ...actionAliases(op.name)]) {
+      const clash = seenActions.get(action);
+      if (clash !== undefined) throw derivationError(`ops ${clash} and ${op.name} both answer to action ${action}`);
+      seenActions.set(action, op.name);
+    }
   }
 
   const tools: DerivedTool[] = [];
@@ -292,7 +299,7 @@ export function registryToolList(): readonly DerivedTool[] {
 
 /** A tool call resolved to the op it runs. */
 export interface RoutedCall {
-  /** The registry op name, e.g. `goal-get`. */
+  /** The registry op name, e.g. `goal.status` (also when the call used an old alias). */
   op: string;
   /** The tool arguments without the `op` discriminator, forwarded to the daemon as-is. */
   input: Record<string, unknown>;
@@ -311,10 +318,11 @@ export function routeToolCall(name: string, args: unknown, tools: readonly Deriv
   if (typeof action !== 'string' || action.length === 0) {
     throw new DispatchError('validation', `${name}: missing string 'op'; expected one of ${actions.join(', ')}`, { data: { tool: name, actions } });
   }
-  const match = tool.actions.find((a) => a.action === action);
+  const answers = (a: ToolAction): boolean => a.action === action || a.aliases.includes(action);
+  const match = tool.actions.find(answers);
   if (match) return { op: match.op.name, input };
   // Point a caller who picked the wrong tool at the right one instead of only saying "unknown".
-  const elsewhere = tools.find((t) => t.actions.some((a) => a.action === action));
+  const elsewhere = tools.find((t) => t.actions.some(answers));
   const hint = elsewhere ? `; '${action}' belongs to ${elsewhere.tool.name}` : `; expected one of ${actions.join(', ')}`;
   throw new DispatchError('validation', `unknown dispatch MCP action ${name}/${action}${hint}`, {
     data: { tool: name, op: action, actions, ...(elsewhere ? { tool_for_op: elsewhere.tool.name } : {}) },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { triggerViewOf } from '../../../src/core/handlers/triggers.js';
+import { triggerViewOf } from '../../../src/core/handlers/trigger/shared.js';
 import { renderHuman } from '../../../src/surfaces/cli/render.js';
 import { makeTrigger } from '../../core/triggers/fixtures.js';
 

@@ -46,11 +46,11 @@ function opEnum(tool: Tool): string[] {
 describe('createMcpServer over the SDK in-memory transport', () => {
   let client: Client;
   const fake = fakeCall(async (op) => {
-    if (op === 'trigger-rm') return { id: 't1', removed: true };
-    if (op === 'goal-get') return { lane: 'thread-1', goal: null };
-    if (op === 'status') return { not: 'a status' };
-    if (op === 'show') throw new DispatchError('not_found', "no lane matches '@nope'", { data: { lane: '@nope', code: 'shadowed' } });
-    if (op === 'roster') throw new Error('boom');
+    if (op === 'trigger.rm') return { id: 't1', removed: true };
+    if (op === 'goal.status') return { lane: 'thread-1', goal: null };
+    if (op === 'daemon.status') return { not: 'a status' };
+    if (op === 'lane.get') throw new DispatchError('not_found', "no lane matches '@nope'", { data: { lane: '@nope', code: 'shadowed' } });
+    if (op === 'lane.list') throw new Error('boom');
     return {};
   });
 
@@ -119,32 +119,32 @@ describe('createMcpServer over the SDK in-memory transport', () => {
 
   it('routes a call to the op with the op key removed and returns structured content', async () => {
     await client.listTools();
-    const result = (await client.callTool({ name: 'dispatch_trigger_destroy', arguments: { op: 'trigger_rm', id: 't1' } })) as CallToolResult;
-    expect(fake.calls).toEqual([{ op: 'trigger-rm', input: { id: 't1' } }]);
+    const result = (await client.callTool({ name: 'dispatch_trigger_destroy', arguments: { op: 'trigger.rm', id: 't1' } })) as CallToolResult;
+    expect(fake.calls).toEqual([{ op: 'trigger.rm', input: { id: 't1' } }]);
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent).toEqual({ id: 't1', removed: true });
     expect(result.content).toEqual([{ type: 'text', text: JSON.stringify({ id: 't1', removed: true }) }]);
 
-    const goal = (await client.callTool({ name: 'dispatch_lane_read', arguments: { op: 'goal_get', lane: '@a' } })) as CallToolResult;
-    expect(fake.calls.at(-1)).toEqual({ op: 'goal-get', input: { lane: '@a' } });
+    const goal = (await client.callTool({ name: 'dispatch_lane_read', arguments: { op: 'goal.status', lane: '@a' } })) as CallToolResult;
+    expect(fake.calls.at(-1)).toEqual({ op: 'goal.status', input: { lane: '@a' } });
     expect(goal.structuredContent).toEqual({ lane: 'thread-1', goal: null });
   });
 
   it('has its outputSchema enforced by the SDK client', async () => {
     await client.listTools();
     // The fake's status answer matches neither status nor log output, so a validating client must refuse it.
-    await expect(client.callTool({ name: 'dispatch_daemon_read', arguments: { op: 'status' } })).rejects.toThrow(/structured content does not match/i);
+    await expect(client.callTool({ name: 'dispatch_daemon_read', arguments: { op: 'daemon.status' } })).rejects.toThrow(/structured content does not match/i);
   });
 
   it('turns a DispatchError into an isError result carrying the code, exit code, rpc code and data', async () => {
-    const result = (await client.callTool({ name: 'dispatch_lane_read', arguments: { op: 'show', lane: '@nope' } })) as CallToolResult;
+    const result = (await client.callTool({ name: 'dispatch_lane_read', arguments: { op: 'lane.get', lane: '@nope' } })) as CallToolResult;
     expect(result.isError).toBe(true);
     expect(result.content).toEqual([{ type: 'text', text: "no lane matches '@nope'" }]);
     expect(result._meta).toEqual({ lane: '@nope', code: 'not_found', exitCode: 4, rpcCode: -32004, retryable: false });
   });
 
   it('reports other failures as internal errors', async () => {
-    const result = (await client.callTool({ name: 'dispatch_lane_read', arguments: { op: 'roster' } })) as CallToolResult;
+    const result = (await client.callTool({ name: 'dispatch_lane_read', arguments: { op: 'lane.list' } })) as CallToolResult;
     expect(result.isError).toBe(true);
     expect(result._meta).toMatchObject({ code: 'internal', exitCode: 1 });
   });
@@ -153,7 +153,7 @@ describe('createMcpServer over the SDK in-memory transport', () => {
     const unknown = (await client.callTool({ name: 'dispatch_lane_read', arguments: { op: 'explode', lane: '@a' } })) as CallToolResult;
     expect(unknown.isError).toBe(true);
     expect(unknown._meta).toMatchObject({ code: 'validation', exitCode: 2, rpcCode: -32602, tool: 'dispatch_lane_read', op: 'explode' });
-    const misplaced = (await client.callTool({ name: 'dispatch_lane_read', arguments: { op: 'trigger_rm', id: 't1' } })) as CallToolResult;
+    const misplaced = (await client.callTool({ name: 'dispatch_lane_read', arguments: { op: 'trigger.rm', id: 't1' } })) as CallToolResult;
     expect(misplaced._meta).toMatchObject({ code: 'validation', tool_for_op: 'dispatch_trigger_destroy' });
     const missing = (await client.callTool({ name: 'dispatch_lane_read', arguments: {} })) as CallToolResult;
     expect(missing._meta).toMatchObject({ code: 'validation', exitCode: 2 });
@@ -244,7 +244,7 @@ describe('runMcpStdio', () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name)).toContain('dispatch_daemon_read');
     // No daemon and no auto-start: the call fails as a tool error, not a protocol error.
-    const result = (await client.callTool({ name: 'dispatch_daemon_read', arguments: { op: 'status' } })) as CallToolResult;
+    const result = (await client.callTool({ name: 'dispatch_daemon_read', arguments: { op: 'daemon.status' } })) as CallToolResult;
     expect(result.isError).toBe(true);
     expect(result._meta).toMatchObject({ code: 'daemon_unreachable', exitCode: 8, retryable: true });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineOp, opList, ops, type OpContract, type OpGroup } from '../../../src/contracts/index.js';
 import { DispatchError } from '../../../src/shared/errors.js';
-import { actionName, deriveTools, registryToolList, routeToolCall, type DerivedTool } from '../../../src/surfaces/mcp/tools.js';
+import { actionAliases, deriveTools, registryToolList, routeToolCall, type DerivedTool } from '../../../src/surfaces/mcp/tools.js';
 import { createAjv2020, describeErrors } from './ajv.js';
 
 const tools = deriveTools();
@@ -87,13 +87,13 @@ describe('deriveTools', () => {
   });
 
   it('throws at derivation when an op would not be routed', () => {
-    const stray = { ...ops['goal-get'], name: 'mystery', group: 'nowhere' as OpGroup } as OpContract;
+    const stray = { ...ops['goal.status'], name: 'mystery', group: 'nowhere' as OpGroup } as OpContract;
     expect(() => deriveTools([...opList, stray])).toThrow(/not routed by any tool: mystery \(nowhere\/read\)/);
   });
 
   it('throws at derivation on clashing action names or a field named op', () => {
-    const twin = { ...ops['goal-get'], name: 'goal_get' } as OpContract;
-    expect(() => deriveTools([...opList, twin])).toThrow(/both map to action goal_get/);
+    const twin = { ...ops['goal.status'], name: 'goal_get' } as OpContract;
+    expect(() => deriveTools([...opList, twin])).toThrow(/both answer to action goal_get/);
     const shadow = defineOp({
       name: 'shadow',
       summary: 'Has a field named op.',
@@ -111,7 +111,7 @@ describe('deriveTools', () => {
 
   it('merges fields shared by several actions without narrowing what any of them accepts', () => {
     const write = toolFor('dispatch_lane_write').tool.inputSchema as { properties: Record<string, { description?: string; anyOf?: unknown[] }> };
-    expect(write.properties['name']?.description).toMatch(/open: .*\| new: /);
+    expect(write.properties['name']?.description).toMatch(/lane\.open: .*\| new: /);
     const read = toolFor('dispatch_lane_read').tool.inputSchema as { properties: Record<string, { anyOf?: Array<{ maximum?: number }> }> };
     const limit = read.properties['limit'];
     expect(limit?.anyOf?.map((v) => v.maximum).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual([1000, 5000, 10000]);
@@ -169,7 +169,7 @@ describe('tool JSON Schemas (ajv 2020-12, strict)', () => {
     } });
     const part = z.object({ id: z.string() }).meta({ id: 'Part' });
     const recursive = defineOp({
-      name: 'tree-probe',
+      name: 'tree.probe',
       summary: 'Probe recursion.',
       group: 'lane',
       intent: 'read',
@@ -184,9 +184,9 @@ describe('tool JSON Schemas (ajv 2020-12, strict)', () => {
     const input = tool?.tool.inputSchema ?? {};
     expect(JSON.stringify(input)).toContain('$ref');
     const validate = ajv.compile(input);
-    expect(validate({ op: 'tree_probe', root: { label: 'a', kids: [{ label: 'b', kids: [] }] }, parts: [{ id: 'p' }] }), describeErrors(validate)).toBe(true);
-    expect(validate({ op: 'tree_probe', root: { label: 'a', kids: [{ label: 7 }] } })).toBe(false);
-    expect(validate({ op: 'tree_probe', root: { label: 'a', kids: [{ label: 'b', extra: 1 }] } })).toBe(false);
+    expect(validate({ op: 'tree.probe', root: { label: 'a', kids: [{ label: 'b', kids: [] }] }, parts: [{ id: 'p' }] }), describeErrors(validate)).toBe(true);
+    expect(validate({ op: 'tree.probe', root: { label: 'a', kids: [{ label: 7 }] } })).toBe(false);
+    expect(validate({ op: 'tree.probe', root: { label: 'a', kids: [{ label: 'b', extra: 1 }] } })).toBe(false);
     const validateOut = ajv.compile(tool?.tool.outputSchema ?? {});
     expect(validateOut({ first: { id: 'x' } })).toBe(true);
     expect(validateOut({ first: { id: 1 } })).toBe(false);
@@ -195,8 +195,8 @@ describe('tool JSON Schemas (ajv 2020-12, strict)', () => {
 
 describe('routeToolCall', () => {
   it('returns the op name and the arguments without op', () => {
-    expect(routeToolCall('dispatch_lane_read', { op: 'goal_get', lane: '@a' })).toEqual({ op: 'goal-get', input: { lane: '@a' } });
-    expect(routeToolCall('dispatch_daemon_read', { op: 'status' })).toEqual({ op: 'status', input: {} });
+    expect(routeToolCall('dispatch_lane_read', { op: 'goal.status', lane: '@a' })).toEqual({ op: 'goal.status', input: { lane: '@a' } });
+    expect(routeToolCall('dispatch_daemon_read', { op: 'daemon.status' })).toEqual({ op: 'daemon.status', input: {} });
     expect(registryToolList()).toBe(registryToolList());
   });
 
@@ -205,24 +205,33 @@ describe('routeToolCall', () => {
       const error = routeError(() => routeToolCall('dispatch_daemon_read', args));
       expect(error.code).toBe('validation');
       expect(error.message).toMatch(/missing string 'op'/);
-      expect(error.data?.['actions']).toEqual(['status', 'log']);
+      expect(error.data?.['actions']).toEqual(['daemon.status', 'daemon.log']);
     }
     const unknown = routeError(() => routeToolCall('dispatch_daemon_read', { op: 'explode' }));
     expect(unknown.code).toBe('validation');
-    expect(unknown.message).toMatch(/unknown dispatch MCP action dispatch_daemon_read\/explode; expected one of status, log/);
+    expect(unknown.message).toMatch(/unknown dispatch MCP action dispatch_daemon_read\/explode; expected one of daemon\.status, daemon\.log/);
     expect(routeError(() => routeToolCall('dispatch_daemon_read', ['op'])).code).toBe('validation');
   });
 
   it('points at the right tool when an op is sent to another one', () => {
-    const error = routeError(() => routeToolCall('dispatch_lane_read', { op: 'trigger_add', name: 'x' }));
+    const error = routeError(() => routeToolCall('dispatch_lane_read', { op: 'trigger.add', name: 'x' }));
     expect(error.code).toBe('validation');
-    expect(error.message).toContain("'trigger_add' belongs to dispatch_trigger_write");
+    expect(error.message).toContain("'trigger.add' belongs to dispatch_trigger_write");
     expect(error.data?.['tool_for_op']).toBe('dispatch_trigger_write');
   });
 
-  it('refuses op names in their registry spelling and unknown tools', () => {
-    expect(routeError(() => routeToolCall('dispatch_lane_read', { op: 'goal-get', lane: '@a' })).code).toBe('validation');
-    expect(routeError(() => routeToolCall('dispatch_nope', { op: 'status' })).code).toBe('validation');
-    expect(actionName('trigger-pause')).toBe('trigger_pause');
+  it('routes the old op names, as they were and as earlier MCP actions spelled them, to the renamed op', () => {
+    expect(routeToolCall('dispatch_lane_read', { op: 'goal_get', lane: '@a' })).toEqual({ op: 'goal.status', input: { lane: '@a' } });
+    expect(routeToolCall('dispatch_lane_read', { op: 'goal-get', lane: '@a' })).toEqual({ op: 'goal.status', input: { lane: '@a' } });
+    expect(routeToolCall('dispatch_lane_read', { op: 'show', lane: '@a' })).toEqual({ op: 'lane.get', input: { lane: '@a' } });
+    expect(routeToolCall('dispatch_daemon_read', { op: 'status' })).toEqual({ op: 'daemon.status', input: {} });
+    expect(actionAliases('trigger.pause')).toEqual(['trigger-pause', 'trigger_pause']);
+    expect(actionAliases('send')).toEqual([]);
+    // An old name still reaches only its own tool.
+    expect(routeError(() => routeToolCall('dispatch_lane_read', { op: 'trigger_add', name: 'x' })).data?.['tool_for_op']).toBe('dispatch_trigger_write');
+  });
+
+  it('refuses unknown tools', () => {
+    expect(routeError(() => routeToolCall('dispatch_nope', { op: 'daemon.status' })).code).toBe('validation');
   });
 });

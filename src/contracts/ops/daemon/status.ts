@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { defineOp } from '../../defineOp.js';
+
+export const daemonStatusOp = defineOp({
+  name: 'daemon.status',
+  summary: 'Show daemon health: app-server state, pid, codex version, uptime, lane and trigger counts.',
+  group: 'daemon',
+  intent: 'read',
+  idempotent: true,
+  input: z.strictObject({}),
+  output: z.object({
+    daemon: z.object({
+      pid: z.number(),
+      version: z.string(),
+      uptime_seconds: z.number(),
+      home: z.string(),
+      socket: z.string(),
+      mode: z.enum(['simulated', 'real']).describe('How this home runs codex (recorded on its first start; auto-start keeps it).'),
+      codex_home: z.string().describe('The codex home the lanes\' threads live in.'),
+    }),
+    app_server: z.object({
+      state: z.enum(['starting', 'running', 'restarting', 'failed', 'stopped']),
+      pid: z.number().nullable(),
+      codex_version: z.string().nullable(),
+      codex_binary: z.string().nullable(),
+      uptime_seconds: z.number().nullable(),
+      restarts: z.number(),
+      last_exit: z.string().nullable(),
+      account: z
+        .object({ logged_in: z.boolean(), type: z.string().nullable(), requires_openai_auth: z.boolean() })
+        .nullable()
+        .describe('codex `account/read` at the last app-server start; logged_in false means real turns cannot reach the provider.'),
+    }),
+    lanes: z.object({ total: z.number(), idle: z.number(), busy: z.number(), waiting_approval: z.number(), error: z.number(), archived: z.number() }),
+    triggers: z.object({ total: z.number(), enabled: z.number() }),
+    deliveries: z.object({ queued: z.number(), submitting: z.number(), ambiguous: z.number(), accepted: z.number() }).describe('Receipts not yet settled.'),
+  }),
+  errors: [],
+  examples: [{ name: 'status', input: {}, output: {} }],
+  cli: { command: ['daemon', 'status'] },
+});

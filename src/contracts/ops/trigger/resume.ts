@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { defineOp } from '../../defineOp.js';
+import { triggerId, triggerView } from '../../schemas.js';
+
+export const triggerResumeOp = defineOp({
+  name: 'trigger.resume',
+  summary: 'Resume a paused trigger.',
+  group: 'trigger',
+  intent: 'write',
+  idempotent: true,
+  input: z.strictObject({ id: triggerId }),
+  output: triggerView,
+  errors: ['not_found'],
+  examples: [{ name: 'unknown trigger', input: { id: 'nope' }, error: 'not_found' }],
+  cli: { command: ['trigger', 'resume'], positionals: ['id'] },
+});

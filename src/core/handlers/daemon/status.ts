@@ -1,0 +1,50 @@
+import type { Handler } from '../types.js';
+
+const secondsSince = (iso: string | null, now: Date): number | null => (iso ? Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 1000)) : null);
+
+export const handleDaemonStatus: Handler<'daemon.status'> = async (_input, ctx) => {
+  const now = ctx.clock.now();
+  const lanes = ctx.store.lanes.list({ includeArchived: true });
+  const count = (status: string): number => lanes.filter((l) => l.status === status).length;
+  const triggers = ctx.store.triggers.list();
+  const app = ctx.appServer.info();
+  return {
+    daemon: {
+      pid: ctx.daemon.pid,
+      version: ctx.daemon.version,
+      uptime_seconds: Math.round((now.getTime() - ctx.daemon.startedAt.getTime()) / 1000),
+      home: ctx.daemon.home,
+      socket: ctx.daemon.socket,
+      mode: ctx.daemon.mode,
+      codex_home: ctx.daemon.codexHome,
+    },
+    app_server: {
+      state: app.state,
+      pid: app.pid,
+      codex_version: app.codexVersion,
+      codex_binary: app.codexBinary,
+      uptime_seconds: app.state === 'running' ? secondsSince(app.startedAt, now) : null,
+      restarts: app.restarts,
+      last_exit: app.lastExit,
+      account: app.account && {
+        // No account while the provider requires OpenAI auth: no turn can reach the provider.
+        logged_in: app.account.type !== null || !app.account.requiresOpenaiAuth,
+        type: app.account.type,
+        requires_openai_auth: app.account.requiresOpenaiAuth,
+      },
+    },
+    lanes: {
+      total: lanes.length - count('archived'),
+      idle: count('idle'),
+      busy: count('busy'),
+      waiting_approval: count('waiting_approval'),
+      error: count('error'),
+      archived: count('archived'),
+    },
+    triggers: { total: triggers.length, enabled: triggers.filter((t) => t.enabled).length },
+    deliveries: (() => {
+      const counts = ctx.store.deliveries.countByState();
+      return { queued: counts.queued ?? 0, submitting: counts.submitting ?? 0, ambiguous: counts.ambiguous ?? 0, accepted: counts.accepted ?? 0 };
+    })(),
+  };
+};

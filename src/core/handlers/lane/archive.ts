@@ -1,0 +1,22 @@
+import { laneRefOf, requireIdle, requireOwned, resolveLane } from '../../lanes.js';
+import type { Handler } from '../types.js';
+import { isNoRollout } from './shared.js';
+
+export const handleLaneArchive: Handler<'lane.archive'> = async (input, ctx) => {
+  const lane = resolveLane(ctx.store, input.lane);
+  requireOwned(lane, 'archive');
+  if (lane.status === 'archived') return laneRefOf(lane);
+  requireIdle(lane, 'archive');
+  try {
+    await ctx.appServer.archive(lane.id);
+  } catch (error) {
+    // A thread that never ran a turn has no rollout to archive; the lane is archived locally.
+    if (!isNoRollout(error)) throw error;
+  }
+  const updated = ctx.store.transaction(() => {
+    const next = ctx.store.lanes.update(lane.id, { status: 'archived', activeTurnId: null });
+    ctx.store.audit.record({ op: 'archive', lane: lane.id });
+    return next;
+  });
+  return laneRefOf(updated);
+};

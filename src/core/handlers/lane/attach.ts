@@ -1,0 +1,29 @@
+import { laneRefOf, toHandle } from '../../lanes.js';
+import type { Handler } from '../types.js';
+import { DEFAULT_SETTINGS, renameLane, requireFreeHandle } from './shared.js';
+
+export const handleLaneAttach: Handler<'lane.attach'> = async (input, ctx) => {
+  const existing = ctx.store.lanes.find(input.thread);
+  // Attaching again is idempotent; a new --name is what the user wants the lane called, so it
+  // renames (as `lane rename` would) rather than answering with the old handle.
+  if (existing) return laneRefOf(input.name === undefined ? existing : await renameLane(ctx, existing, toHandle(input.name)));
+  // Metadata only: thread/resume would load the thread and compete with its other writer.
+  const thread = await ctx.appServer.readThread(input.thread);
+  let handle = toHandle(input.name ?? thread.name ?? thread.id.slice(0, 8));
+  if (!input.name && ctx.store.lanes.findByHandle(handle).length > 0) handle = toHandle(`${handle.slice(1)}-${thread.id.slice(0, 8)}`);
+  requireFreeHandle(ctx, handle);
+  const lane = ctx.store.transaction(() => {
+    const created = ctx.store.lanes.insert({
+      id: thread.id,
+      handle,
+      source: 'attached',
+      cwd: thread.cwd,
+      status: thread.status === 'active' ? 'busy' : 'idle',
+      settings: DEFAULT_SETTINGS,
+      ephemeral: thread.ephemeral,
+    });
+    ctx.store.audit.record({ op: 'attach', lane: created.id, detail: handle });
+    return created;
+  });
+  return laneRefOf(lane);
+};

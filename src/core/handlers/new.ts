@@ -1,0 +1,42 @@
+import { deliver } from '../deliveries.js';
+import { laneRefOf } from '../lanes.js';
+import { resolveNewLane } from '../newConfig.js';
+import { nameThread, requireFreeHandle } from './lane/shared.js';
+import { subscribe, subscriberOf } from './subscribe.js';
+import type { Handler } from './types.js';
+
+export const handleNew: Handler<'new'> = async (input, ctx) => {
+  const resolved = await resolveNewLane(input, { callerCwd: ctx.callerCwd });
+  requireFreeHandle(ctx, resolved.handle);
+  // Checked before the thread starts, so a bad --subscribe never leaves a lane behind.
+  if (input.subscribe !== undefined) subscriberOf(ctx, input.subscribe);
+  const { threadId, cwd } = await ctx.appServer.startThread({
+    cwd: resolved.cwd,
+    settings: resolved.settings,
+    ephemeral: resolved.ephemeral,
+    ...(resolved.baseInstructions ? { baseInstructions: resolved.baseInstructions } : {}),
+    ...(resolved.developerInstructions ? { developerInstructions: resolved.developerInstructions } : {}),
+  });
+  let lane = ctx.store.transaction(() => {
+    const created = ctx.store.lanes.insert({
+      id: threadId,
+      handle: resolved.handle,
+      source: 'own',
+      cwd,
+      status: 'idle',
+      settings: resolved.settings,
+      ephemeral: resolved.ephemeral,
+    });
+    ctx.store.audit.record({ op: 'new', lane: created.id, detail: resolved.displayName });
+    return created;
+  });
+  await nameThread(ctx, lane, resolved.displayName);
+  const subscription = input.subscribe === undefined ? null : subscribe(ctx, lane, { when: input.subscribe_when, to: input.subscribe, once: false }).id;
+  let turnId: string | null = null;
+  if (resolved.text !== undefined && resolved.send) {
+    const { delivery } = await deliver(ctx, { lane, mode: 'send', text: resolved.text, source: 'op' });
+    turnId = delivery.turnId;
+    lane = ctx.store.lanes.find(lane.id) ?? lane;
+  }
+  return { ...laneRefOf(lane), display_name: resolved.displayName, message_accepted: turnId !== null, turn_id: turnId, subscription };
+};
