@@ -76,6 +76,9 @@ describe('old op names', () => {
     expect(skewed?.error?.data?.code).toBe('version_skew');
     const triggers = await h.ok<{ triggers: Array<{ name: string }> }>(['trigger', 'list']);
     expect(triggers.triggers.map((t) => t.name)).toContain('old-name');
+    // The audit log names the op that ran, whichever name the caller used.
+    const log = await h.ok<{ actions: Array<{ op: string; detail: string | null }> }>(['daemon', 'log', '--limit', '20']);
+    expect(log.actions.find((a) => a.detail === 'old-name')?.op).toBe('trigger.add');
   });
 
   it('are accepted over MCP, as old op names and as the action spellings earlier tools listed', async () => {

@@ -28,6 +28,6 @@ export const handleGoalSet: Handler<'goal.set'> = async (input, ctx) => {
     ...(input.status === undefined ? {} : { status: input.status }),
     ...(input.token_budget === undefined ? {} : { tokenBudget: input.token_budget }),
   });
-  ctx.store.audit.record({ op: 'goal-set', lane: lane.id, detail: input.objective ?? input.status ?? `budget ${input.token_budget}` });
+  ctx.store.audit.record({ op: 'goal.set', lane: lane.id, detail: input.objective ?? input.status ?? `budget ${input.token_budget}` });
   return { lane: lane.id, goal: goalView(goal), note: continuationNote(lane, goal) };
 };

@@ -15,7 +15,7 @@ export const handleLaneArchive: Handler<'lane.archive'> = async (input, ctx) => 
   }
   const updated = ctx.store.transaction(() => {
     const next = ctx.store.lanes.update(lane.id, { status: 'archived', activeTurnId: null });
-    ctx.store.audit.record({ op: 'archive', lane: lane.id });
+    ctx.store.audit.record({ op: 'lane.archive', lane: lane.id });
     return next;
   });
   return laneRefOf(updated);

@@ -22,7 +22,7 @@ export const handleLaneAttach: Handler<'lane.attach'> = async (input, ctx) => {
       settings: DEFAULT_SETTINGS,
       ephemeral: thread.ephemeral,
     });
-    ctx.store.audit.record({ op: 'attach', lane: created.id, detail: handle });
+    ctx.store.audit.record({ op: 'lane.attach', lane: created.id, detail: handle });
     return created;
   });
   return laneRefOf(lane);

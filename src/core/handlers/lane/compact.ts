@@ -7,6 +7,6 @@ export const handleLaneCompact: Handler<'lane.compact'> = async (input, ctx) => 
   requireNotArchived(lane, 'compact');
   requireIdle(lane, 'compact');
   await ctx.appServer.compact(lane.id);
-  ctx.store.audit.record({ op: 'compact', lane: lane.id });
+  ctx.store.audit.record({ op: 'lane.compact', lane: lane.id });
   return { lane: lane.id, handle: lane.handle, op: 'compact', accepted: true, turn_id: null, detail: null };
 };

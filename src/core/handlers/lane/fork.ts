@@ -21,7 +21,7 @@ export const handleLaneFork: Handler<'lane.fork'> = async (input, ctx) => {
       settings: { ...source.settings, ...overrides },
       ephemeral: input.ephemeral,
     });
-    ctx.store.audit.record({ op: 'fork', lane: created.id, detail: `from ${source.id}` });
+    ctx.store.audit.record({ op: 'lane.fork', lane: created.id, detail: `from ${source.id}` });
     return created;
   });
   await nameThread(ctx, lane, handle.slice(1));

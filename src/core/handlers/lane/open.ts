@@ -10,7 +10,7 @@ export const handleLaneOpen: Handler<'lane.open'> = async (input, ctx) => {
   const { threadId, cwd: threadCwd } = await ctx.appServer.startThread({ cwd, settings: DEFAULT_SETTINGS, ephemeral: false });
   const lane = ctx.store.transaction(() => {
     const created = ctx.store.lanes.insert({ id: threadId, handle, source: 'own', cwd: threadCwd, status: 'idle', settings: DEFAULT_SETTINGS, ephemeral: false });
-    ctx.store.audit.record({ op: 'open', lane: created.id, detail: handle });
+    ctx.store.audit.record({ op: 'lane.open', lane: created.id, detail: handle });
     return created;
   });
   await nameThread(ctx, lane, handle.slice(1));

@@ -17,7 +17,7 @@ export const handleLaneRestore: Handler<'lane.restore'> = async (input, ctx) => 
   }
   const updated = ctx.store.transaction(() => {
     const next = ctx.store.lanes.update(lane.id, { status: 'idle' });
-    ctx.store.audit.record({ op: 'restore', lane: lane.id });
+    ctx.store.audit.record({ op: 'lane.restore', lane: lane.id });
     return next;
   });
   return laneRefOf(updated);

@@ -23,7 +23,7 @@ export const handleLaneRollback: Handler<'lane.rollback'> = async (input, ctx) =
       latestTurn: last ? { id: last.id, status: last.status, error: last.error, at: ctx.clock.now().toISOString() } : null,
       lastAgentMessage: last ? ([...last.items].reverse().find((i) => i.type === 'agentMessage')?.text ?? null) : null,
     });
-    ctx.store.audit.record({ op: 'rollback', lane: lane.id, detail: `${input.turns} turn(s)` });
+    ctx.store.audit.record({ op: 'lane.rollback', lane: lane.id, detail: `${input.turns} turn(s)` });
     return next;
   });
   return { ...laneRefOf(updated), dropped_turns: input.turns, remaining_turns: remaining.length };

@@ -34,7 +34,7 @@ export async function renameLane(ctx: OpContext, lane: Lane, handle: string): Pr
   requireFreeHandle(ctx, handle, lane.id);
   const renamed = ctx.store.transaction(() => {
     const updated = ctx.store.lanes.update(lane.id, { handle });
-    ctx.store.audit.record({ op: 'lane-rename', lane: lane.id, detail: `${lane.handle} → ${handle}` });
+    ctx.store.audit.record({ op: 'lane.rename', lane: lane.id, detail: `${lane.handle} → ${handle}` });
     return updated;
   });
   if (lane.source === 'own') await nameThread(ctx, renamed, handle.slice(1));

@@ -5,7 +5,7 @@ import type { Handler } from '../types.js';
 export const handleQueueCancel: Handler<'queue.cancel'> = async (input, ctx) => {
   const delivery = getDelivery(ctx, input.receipt);
   await reconcile(ctx, delivery, 'cancel');
-  ctx.store.audit.record({ op: 'queue-cancel', lane: delivery.lane, detail: `receipt ${delivery.id}` });
+  ctx.store.audit.record({ op: 'queue.cancel', lane: delivery.lane, detail: `receipt ${delivery.id}` });
   await ctx.drainQueue(delivery.lane);
   return deliveryViewOf(getDelivery(ctx, delivery.id));
 };

@@ -44,7 +44,7 @@ export const handleTriggerAdd: Handler<'trigger.add'> = async (input, ctx) => {
       guard: { idleOnly: input.idle_only, minIntervalSeconds: input.min_interval ?? null, dedupe: input.dedupe, once: input.once },
       enabled: true,
     });
-    ctx.store.audit.record({ op: 'trigger-add', lane: watched.id, triggerId: created.id, detail: input.name });
+    ctx.store.audit.record({ op: 'trigger.add', lane: watched.id, triggerId: created.id, detail: input.name });
     return created;
   });
   return triggerViewOf(trigger, handleLookup(ctx));

@@ -63,7 +63,7 @@ export function setEnabled(ctx: OpContext, id: string, enabled: boolean) {
   getTrigger(ctx, id);
   const updated = ctx.store.transaction(() => {
     const next = ctx.store.triggers.setEnabled(id, enabled);
-    ctx.store.audit.record({ op: enabled ? 'trigger-resume' : 'trigger-pause', triggerId: id });
+    ctx.store.audit.record({ op: enabled ? 'trigger.resume' : 'trigger.pause', triggerId: id });
     return next;
   });
   if (!updated) throw new DispatchError('not_found', `no trigger '${id}'`);
