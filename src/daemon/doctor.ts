@@ -4,12 +4,12 @@ import { readCodexVersion, resolveCodexBinary, type CodexBinary } from '../codex
 import { DispatchError } from '../shared/errors.js';
 import { DISPATCH_VERSION } from '../shared/version.js';
 import { openStore } from '../store/index.js';
-import { DaemonClient } from './client.js';
-import { homeProblems } from './homeSecurity.js';
+import { DaemonClient } from '../client/client.js';
+import { homeProblems } from '../control/homeSecurity.js';
 import { loadPeerCredentials } from './peerCredentials.js';
 import { describeProviderKeys, readProviderKeys } from './providerKeys.js';
-import { codexHomeFor, describeMode, readHomeMode } from './mode.js';
-import type { DispatchPaths } from './paths.js';
+import { codexHomeFor, describeMode, readHomeMode } from '../control/homeMode.js';
+import type { DispatchPaths } from '../control/paths.js';
 
 /** ok: fine; warn: worth knowing, does not block; fail: blocks real use (doctor then says ok: false and exits non-zero). */
 export type DoctorStatus = 'ok' | 'warn' | 'fail';

@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import { DispatchError, toDispatchError } from '../shared/errors.js';
 import { DISPATCH_VERSION } from '../shared/version.js';
-import { resolvePaths } from './paths.js';
+import { resolvePaths } from '../control/paths.js';
 import { runDaemon } from './runtime.js';
-import { START_FAILURE_PREFIX } from './spawnDaemon.js';
+import { START_FAILURE_PREFIX } from '../control/protocol.js';
 
 const program = new Command('dispatchd')
   .description('The dispatch daemon: owns one codex app-server, the lane registry and the control socket')

@@ -4,13 +4,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DispatchError, isErrorCode } from '../shared/errors.js';
 import { openPrivateFile } from '../shared/privateFiles.js';
-import type { DaemonMode } from './mode.js';
+import type { DaemonMode } from '../control/homeMode.js';
+import { START_FAILURE_PREFIX } from '../control/protocol.js';
 
-/** bin/dispatchd.js, found from this file in dist/daemon/ or src/daemon/ alike. */
+/** bin/dispatchd.js, found from this file in dist/client/ or src/client/ alike. */
 const DAEMON_ENTRY = fileURLToPath(new URL('../../bin/dispatchd.js', import.meta.url));
-
-/** Starts the line a failing `dispatchd run` writes to stderr: its typed error as JSON. */
-export const START_FAILURE_PREFIX = 'dispatchd-start-failure: ';
 
 export interface SpawnedDaemon {
   child: ChildProcess;

@@ -8,11 +8,11 @@ import { DispatchError, isErrorCode } from '../shared/errors.js';
 import { processAlive } from '../shared/processAlive.js';
 import { DAEMON_STARTUP_MARGIN_MS, initializeTimeoutMs } from '../shared/startup.js';
 import { DISPATCH_VERSION } from '../shared/version.js';
-import type { DispatchPaths } from './paths.js';
-import { CONTROL_PROTOCOL_VERSION, localOpHashes, type HelloResult } from './protocol.js';
-import type { DaemonMode } from './mode.js';
-import { spawnDaemonProcess } from './spawnDaemon.js';
-import { assertSafeHome, preparePrivateHome } from './homeSecurity.js';
+import type { DispatchPaths } from '../control/paths.js';
+import { CONTROL_PROTOCOL_VERSION, localOpHashes, type HelloResult } from '../control/protocol.js';
+import type { DaemonMode } from '../control/homeMode.js';
+import { spawnDaemonProcess } from './dispatchdProcess.js';
+import { assertSafeHome, preparePrivateHome } from '../control/homeSecurity.js';
 
 export interface CallOptions {
   signal?: AbortSignal;
