@@ -5,23 +5,67 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { LAYERS, PACKAGES } from './layers.js';
 
-/**
- * One config per layer (and per file exempt from a package rule) built from layers.js, so every
- * src/ file gets exactly one set of import rules. Static imports go through
- * no-restricted-imports; dynamic import() through no-restricted-syntax, which also refuses a
- * computed import() the rules could not see, and exit codes not taken from the error table.
- */
+const ROOT = import.meta.dirname;
 const LAYER_NAMES = Object.keys(LAYERS);
-const pathExists = (file) => existsSync(path.join(import.meta.dirname, file));
+
 /** An exemption names a file that exists, and every directory of src/ is a layer: no rule goes stale unnoticed. */
 const existing = (...files) => {
-  for (const file of files) if (!pathExists(file)) throw new Error(`the lint config names ${file}, which does not exist`);
+  for (const file of files) if (!existsSync(path.join(ROOT, file))) throw new Error(`the lint config names ${file}, which does not exist`);
   return files;
 };
 existing(...Object.values(PACKAGES).flat());
-const unlisted = readdirSync(path.join(import.meta.dirname, 'src')).filter((dir) => !LAYER_NAMES.includes(dir));
+const unlisted = readdirSync(path.join(ROOT, 'src')).filter((dir) => !LAYER_NAMES.includes(dir));
 if (unlisted.length > 0) throw new Error(`src/${unlisted.join(', src/')} is in no layer of layers.js`);
-const reSource = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replaceAll('/', '\\x2F');
+
+const allowedList = (layer) => {
+  const { imports, types = [] } = LAYERS[layer];
+  return [...imports.map((i) => `${i}/`), ...types.map((t) => `types of ${t}/`)].join(', ') || 'no other layer';
+};
+
+/** The package a bare specifier names (`@scope/name/sub` → `@scope/name`; `child_process` → `node:child_process`). */
+function packageOf(specifier) {
+  const parts = specifier.split('/');
+  const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+  return name && PACKAGES[`node:${name}`] ? `node:${name}` : name;
+}
+
+/**
+ * layers/imports: resolves every import, re-export and dynamic import() of a src/ file to the
+ * layer it lands in and refuses what layers.js does not allow (README "Layers point inward").
+ * A computed import() is refused too: neither this rule nor the module-graph test could see it.
+ */
+const layerImports = {
+  meta: { type: 'problem', schema: [] },
+  create(context) {
+    const file = path.relative(ROOT, context.filename);
+    const [top, layer] = file.split(path.sep);
+    if (top !== 'src' || !(layer in LAYERS)) return {};
+    const { imports, types = [] } = LAYERS[layer];
+    const check = (node, source, typeOnly) => {
+      if (source?.type !== 'Literal' || typeof source.value !== 'string') {
+        context.report({ node, message: 'import() takes a literal path, so the layer rules and the module-graph test see it.' });
+        return;
+      }
+      const specifier = source.value;
+      if (!specifier.startsWith('.')) {
+        const allowed = PACKAGES[packageOf(specifier)];
+        if (allowed && !allowed.some((prefix) => file.startsWith(prefix))) context.report({ node, message: `Only ${allowed.join(', ')} may load ${packageOf(specifier)}.` });
+        return;
+      }
+      const [targetTop, target] = path.relative(ROOT, path.resolve(path.dirname(context.filename), specifier)).split(path.sep);
+      if (targetTop !== 'src') return context.report({ node, message: `src/ imports only src/ and packages, not ${specifier}.` });
+      if (target === layer || imports.includes(target) || (typeOnly && types.includes(target))) return;
+      context.report({ node, message: `${layer}/ may import ${allowedList(layer)}, not ${target}/ (layers.js, README "Layers point inward").` });
+    };
+    return {
+      // `import { type X }` still loads the module (verbatimModuleSyntax); only `import type` does not.
+      ImportDeclaration: (node) => check(node, node.source, node.importKind === 'type'),
+      ExportNamedDeclaration: (node) => node.source && check(node, node.source, node.exportKind === 'type'),
+      ExportAllDeclaration: (node) => check(node, node.source, node.exportKind === 'type'),
+      ImportExpression: (node) => check(node, node.source, false),
+    };
+  },
+};
 
 /** Exit codes come from src/shared/errors.ts: a literal one (other than 0) bypasses the table. */
 const EXIT_CODE_SELECTORS = [
@@ -31,39 +75,6 @@ const EXIT_CODE_SELECTORS = [
   "BinaryExpression[left.property.name=/^exit(Code)?$/][right.raw=/^[1-9][0-9]*$/]",
   "ConditionalExpression[test.left.property.name='exitCode'][alternate.raw=/^[1-9][0-9]*$/]",
 ].map((selector) => ({ selector, message: 'Take exit codes from ERROR_TABLE (src/shared/errors.ts).' }));
-
-function layerRules(layer, file) {
-  const { imports, types = [] } = LAYERS[layer];
-  const where = file ?? `src/${layer}/`;
-  const others = LAYER_NAMES.filter((other) => other !== layer && !imports.includes(other));
-  const message = (other) => `${layer}/ may import ${[...imports.map((i) => `${i}/`), ...types.map((t) => `types of ${t}/`)].join(', ') || 'no other layer'}, not ${other}/ (layers.js, README "Layers point inward").`;
-  const packages = Object.entries(PACKAGES).filter(([, allowed]) => !allowed.some((prefix) => where.startsWith(prefix)));
-  const packageMessage = (name) => `Only ${PACKAGES[name].join(', ')} may load ${name}.`;
-  return {
-    '@typescript-eslint/no-restricted-imports': [
-      'error',
-      {
-        patterns: [
-          ...others.map((other) => ({ group: [`**/${other}/**`], message: message(other), ...(types.includes(other) ? { allowTypeImports: true } : {}) })),
-          ...packages.map(([name]) => ({ group: [name, `${name}/*`, ...(name.startsWith('node:') ? [name.slice(5)] : [])], message: packageMessage(name) })),
-        ],
-      },
-    ],
-    'no-restricted-syntax': [
-      'error',
-      { selector: "ImportExpression:not([source.type='Literal'])", message: 'import() takes a literal path, so the layer rules and the module-graph test see it.' },
-      ...others.map((other) => ({ selector: `ImportExpression[source.value=/(^|\\x2F)${other}\\x2F/]`, message: message(other) })),
-      ...packages.map(([name]) => ({ selector: `ImportExpression[source.value=/^${reSource(name)}($|\\x2F)/]`, message: packageMessage(name) })),
-      ...EXIT_CODE_SELECTORS,
-    ],
-  };
-}
-
-const exemptFiles = (layer) => Object.values(PACKAGES).flat().filter((file) => file.startsWith(`src/${layer}/`) && file.endsWith('.ts'));
-const layerConfigs = LAYER_NAMES.flatMap((layer) => [
-  { files: [`src/${layer}/**/*.ts`], ignores: exemptFiles(layer), rules: layerRules(layer) },
-  ...exemptFiles(layer).map((file) => ({ files: [file], rules: layerRules(layer, file) })),
-]);
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'src/protocol/generated/**', 'coverage/**'] },
@@ -88,5 +99,9 @@ export default tseslint.config(
     ignores: ['src/surfaces/**', ...existing('src/daemon/main.ts')],
     rules: { 'no-console': 'error' },
   },
-  ...layerConfigs,
+  {
+    files: ['src/**/*.ts'],
+    plugins: { layers: { rules: { imports: layerImports } } },
+    rules: { 'layers/imports': 'error', 'no-restricted-syntax': ['error', ...EXIT_CODE_SELECTORS] },
+  },
 );
