@@ -1,21 +1,80 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { LAYERS, PACKAGES } from './layers.js';
 
-/** Imports each layer may not make: layers point inward (surfaces → contracts → core → ports). */
-const restrict = (files, paths, patterns, message) => ({
-  files,
-  rules: {
-    'no-restricted-imports': [
-      'error',
-      {
-        paths: paths.map((name) => ({ name, message })),
-        // An import below the importing file's own folder stays in its layer (e.g. contracts/ops/daemon/).
-        patterns: patterns.map((group) => ({ group: [group, '!./**', './**/../**'], message })),
-      },
-    ],
+const ROOT = import.meta.dirname;
+const LAYER_NAMES = Object.keys(LAYERS);
+
+/** An exemption names a file that exists, and every directory of src/ is a layer: no rule goes stale unnoticed. */
+const existing = (...files) => {
+  for (const file of files) if (!existsSync(path.join(ROOT, file))) throw new Error(`the lint config names ${file}, which does not exist`);
+  return files;
+};
+existing(...Object.values(PACKAGES).flat());
+const unlisted = readdirSync(path.join(ROOT, 'src')).filter((dir) => !LAYER_NAMES.includes(dir));
+if (unlisted.length > 0) throw new Error(`src/${unlisted.join(', src/')} is in no layer of layers.js`);
+
+const allowedList = (layer) => {
+  const { imports, types = [] } = LAYERS[layer];
+  return [...imports.map((i) => `${i}/`), ...types.map((t) => `types of ${t}/`)].join(', ') || 'no other layer';
+};
+
+/** The package a bare specifier names (`@scope/name/sub` → `@scope/name`; `child_process` → `node:child_process`). */
+function packageOf(specifier) {
+  const parts = specifier.split('/');
+  const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+  return name && PACKAGES[`node:${name}`] ? `node:${name}` : name;
+}
+
+/**
+ * layers/imports: resolves every import, re-export and dynamic import() of a src/ file to the
+ * layer it lands in and refuses what layers.js does not allow (README "Layers point inward").
+ * A computed import() is refused too: neither this rule nor the module-graph test could see it.
+ */
+const layerImports = {
+  meta: { type: 'problem', schema: [] },
+  create(context) {
+    const file = path.relative(ROOT, context.filename);
+    const [top, layer] = file.split(path.sep);
+    if (top !== 'src' || !(layer in LAYERS)) return {};
+    const { imports, types = [] } = LAYERS[layer];
+    const check = (node, source, typeOnly) => {
+      if (source?.type !== 'Literal' || typeof source.value !== 'string') {
+        context.report({ node, message: 'import() takes a literal path, so the layer rules and the module-graph test see it.' });
+        return;
+      }
+      const specifier = source.value;
+      if (!specifier.startsWith('.')) {
+        const allowed = PACKAGES[packageOf(specifier)];
+        if (allowed && !allowed.some((prefix) => file.startsWith(prefix))) context.report({ node, message: `Only ${allowed.join(', ')} may load ${packageOf(specifier)}.` });
+        return;
+      }
+      const [targetTop, target] = path.relative(ROOT, path.resolve(path.dirname(context.filename), specifier)).split(path.sep);
+      if (targetTop !== 'src') return context.report({ node, message: `src/ imports only src/ and packages, not ${specifier}.` });
+      if (target === layer || imports.includes(target) || (typeOnly && types.includes(target))) return;
+      context.report({ node, message: `${layer}/ may import ${allowedList(layer)}, not ${target}/ (layers.js, README "Layers point inward").` });
+    };
+    return {
+      // `import { type X }` still loads the module (verbatimModuleSyntax); only `import type` does not.
+      ImportDeclaration: (node) => check(node, node.source, node.importKind === 'type'),
+      ExportNamedDeclaration: (node) => node.source && check(node, node.source, node.exportKind === 'type'),
+      ExportAllDeclaration: (node) => check(node, node.source, node.exportKind === 'type'),
+      ImportExpression: (node) => check(node, node.source, false),
+    };
   },
-});
+};
+
+/** Exit codes come from src/shared/errors.ts: a literal one (other than 0) bypasses the table. */
+const EXIT_CODE_SELECTORS = [
+  "AssignmentExpression[left.property.name='exitCode'][right.raw=/^[1-9][0-9]*$/]",
+  "CallExpression[callee.object.name='process'][callee.property.name='exit'] > Literal[raw=/^[1-9][0-9]*$/]",
+  "BinaryExpression[left.name=/^exit(Code)?$/][right.raw=/^[1-9][0-9]*$/]",
+  "BinaryExpression[left.property.name=/^exit(Code)?$/][right.raw=/^[1-9][0-9]*$/]",
+  "ConditionalExpression[test.left.property.name='exitCode'][alternate.raw=/^[1-9][0-9]*$/]",
+].map((selector) => ({ selector, message: 'Take exit codes from ERROR_TABLE (src/shared/errors.ts).' }));
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'src/protocol/generated/**', 'coverage/**'] },
@@ -23,7 +82,7 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js', '*.ts', 'bin/*.js'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'vitest.config.ts', 'bin/*.js', 'test/helpers/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
       '@typescript-eslint/consistent-type-imports': 'error',
@@ -34,56 +93,15 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
-  { files: ['*.js', 'bin/*.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['*.js', 'bin/*.js', 'test/helpers/*.mjs'], ...tseslint.configs.disableTypeChecked },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/surfaces/**', 'src/daemon/main.ts', 'src/simulator/cli.ts'],
+    ignores: ['src/surfaces/**', ...existing('src/daemon/main.ts')],
     rules: { 'no-console': 'error' },
   },
   {
     files: ['src/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            { name: 'node:child_process', message: 'Only src/codex/ spawns processes.' },
-            { name: 'better-sqlite3', message: 'Only src/store/ touches SQLite.' },
-          ],
-        },
-      ],
-    },
+    plugins: { layers: { rules: { imports: layerImports } } },
+    rules: { 'layers/imports': 'error', 'no-restricted-syntax': ['error', ...EXIT_CODE_SELECTORS] },
   },
-  {
-    files: ['src/codex/**/*.ts', 'src/daemon/spawnDaemon.ts'],
-    rules: { 'no-restricted-imports': 'off' },
-  },
-  {
-    files: ['src/store/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'node:child_process', message: 'Only src/codex/ spawns processes.' }] }] },
-  },
-  restrict(
-    ['src/core/**/*.ts'],
-    ['node:child_process', 'better-sqlite3', 'commander', '@modelcontextprotocol/sdk'],
-    ['**/store/**', '**/codex/**', '**/daemon/**', '**/surfaces/**', '**/protocol/**'],
-    'core/ depends only on its ports and shared/.',
-  ),
-  restrict(
-    ['src/contracts/**/*.ts'],
-    ['node:child_process', 'better-sqlite3', 'commander'],
-    ['**/store/**', '**/codex/**', '**/daemon/**', '**/surfaces/**', '**/core/**'],
-    'contracts/ are pure data: zod and shared/ only.',
-  ),
-  restrict(
-    ['src/jsonrpc/**/*.ts'],
-    ['node:child_process', 'better-sqlite3'],
-    ['**/codex/**', '**/protocol/**', '**/core/**', '**/store/**'],
-    'jsonrpc/ is codex-agnostic.',
-  ),
-  restrict(
-    ['src/surfaces/**/*.ts'],
-    ['node:child_process', 'better-sqlite3'],
-    ['**/store/**', '**/codex/**', '**/core/**'],
-    'surfaces/ reach the daemon through contracts/ and the daemon client only.',
-  ),
 );

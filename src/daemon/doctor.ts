@@ -4,31 +4,13 @@ import { readCodexVersion, resolveCodexBinary, type CodexBinary } from '../codex
 import { DispatchError } from '../shared/errors.js';
 import { DISPATCH_VERSION } from '../shared/version.js';
 import { openStore } from '../store/index.js';
-import { DaemonClient } from './client.js';
-import { homeProblems } from './homeSecurity.js';
+import { DaemonClient } from '../client/client.js';
+import { homeProblems } from '../control/homeSecurity.js';
 import { loadPeerCredentials } from './peerCredentials.js';
 import { describeProviderKeys, readProviderKeys } from './providerKeys.js';
-import { codexHomeFor, describeMode, readHomeMode } from './mode.js';
-import type { DispatchPaths } from './paths.js';
-
-/** ok: fine; warn: worth knowing, does not block; fail: blocks real use (doctor then says ok: false and exits non-zero). */
-export type DoctorStatus = 'ok' | 'warn' | 'fail';
-
-export interface DoctorCheck {
-  name: string;
-  status: DoctorStatus;
-  /** Kept for older readers: false only when status is `fail`. */
-  ok: boolean;
-  detail: string;
-  /** What to do about a warn or fail. */
-  fix?: string;
-}
-
-export interface DoctorReport {
-  ok: boolean;
-  version: string;
-  checks: DoctorCheck[];
-}
+import { codexHomeFor, describeMode, readHomeMode } from '../control/homeMode.js';
+import type { DoctorCheck, DoctorReport } from '../control/doctorReport.js';
+import type { DispatchPaths } from '../control/paths.js';
 
 /** Thrown by a check that found something worth a warning but not a failure. */
 class DoctorWarning extends Error {
@@ -48,7 +30,10 @@ class DoctorFailure extends Error {
   }
 }
 
-/** Diagnoses a dispatch home without needing the daemon to be healthy (or running). */
+/**
+ * Diagnoses a dispatch home without needing the daemon to be healthy (or running). Runs in a
+ * `dispatchd doctor` process: it opens the registry and asks codex, which the CLI process never loads.
+ */
 export async function runDoctor(paths: DispatchPaths, env: NodeJS.ProcessEnv = process.env): Promise<DoctorReport> {
   const checks: DoctorCheck[] = [];
   const check = async (name: string, run: () => Promise<string> | string): Promise<void> => {
@@ -144,11 +129,4 @@ export async function runDoctor(paths: DispatchPaths, env: NodeJS.ProcessEnv = p
     }
   });
   return { ok: checks.every((c) => c.status !== 'fail'), version: DISPATCH_VERSION, checks };
-}
-
-/** The report for a terminal: one line per check, fix hints in full (never cut to a table cell). */
-export function renderDoctor(report: DoctorReport): string {
-  const mark: Record<DoctorStatus, string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' };
-  const lines = report.checks.flatMap((c) => [`${mark[c.status]} ${c.name}: ${c.detail}`, ...(c.fix ? [`     fix: ${c.fix}`] : [])]);
-  return [...lines, report.ok ? `dispatch ${report.version}: ok` : `dispatch ${report.version}: NOT ok (a check above blocks real use)`].join('\n');
 }

@@ -1,9 +1,10 @@
 import { Command } from 'commander';
 import { DispatchError, toDispatchError } from '../shared/errors.js';
 import { DISPATCH_VERSION } from '../shared/version.js';
-import { resolvePaths } from './paths.js';
+import { resolvePaths } from '../control/paths.js';
+import { runDoctor } from './doctor.js';
 import { runDaemon } from './runtime.js';
-import { START_FAILURE_PREFIX } from './spawnDaemon.js';
+import { START_FAILURE_PREFIX } from '../control/protocol.js';
 
 const program = new Command('dispatchd')
   .description('The dispatch daemon: owns one codex app-server, the lane registry and the control socket')
@@ -27,8 +28,16 @@ program
       const e = toDispatchError(error);
       // One machine-readable line the starting `dispatch up` reads back (see startDaemon), after the human one.
       process.stderr.write(`dispatchd: ${e.message}\n${START_FAILURE_PREFIX}${JSON.stringify(e.toJSON())}\n`);
-      process.exit(e instanceof DispatchError ? e.exitCode : 1);
+      process.exit(e.exitCode);
     }
+  });
+
+program
+  .command('doctor')
+  .description('Check the home, codex and the registry; prints the report as JSON (`dispatch doctor` renders it).')
+  .action(async () => {
+    const report = await runDoctor(resolvePaths());
+    process.stdout.write(`${JSON.stringify(report)}\n`);
   });
 
 await program.parseAsync(process.argv);

@@ -20,10 +20,11 @@ import { openStore } from '../store/index.js';
 import { startAutomation } from './automation.js';
 import { executeOp } from './executor.js';
 import { LaneFeedHub } from './laneFeed.js';
-import { preparePrivateHome } from './homeSecurity.js';
+import { preparePrivateHome } from '../control/homeSecurity.js';
 import { acquireLock } from './lock.js';
-import { resolveStartMode, writeHomeMode, type DaemonMode } from './mode.js';
-import type { DispatchPaths } from './paths.js';
+import type { DaemonMode } from '../control/homeMode.js';
+import { resolveStartMode, writeHomeMode } from './mode.js';
+import type { DispatchPaths } from '../control/paths.js';
 import { ControlServer } from './server.js';
 import { startSimulation, type Simulation } from './simulation.js';
 

@@ -7,8 +7,8 @@ import { JsonRpcConnection, type Disposable } from '../jsonrpc/connection.js';
 import { StreamTransport } from '../jsonrpc/streamTransport.js';
 import { DispatchError } from '../shared/errors.js';
 import { loadPeerCredentials, peerCredentials } from './peerCredentials.js';
-import type { HomeMode } from './mode.js';
-import { CONTROL_PROTOCOL_VERSION, localOpHashes, localOpName, type CallParams, type HelloParams, type HelloResult } from './protocol.js';
+import type { HomeMode } from '../control/homeMode.js';
+import { CONTROL_PROTOCOL_VERSION, localOpHashes, localOpName, type CallParams, type HelloParams, type HelloResult } from '../control/protocol.js';
 
 export interface ControlHandlers {
   version: string;

@@ -24,6 +24,7 @@ export const ERROR_TABLE = {
   cancelled: { exit: 130, rpc: -32800, retryable: false, summary: 'the operation was cancelled' },
   ambiguous: { exit: 14, rpc: -32016, retryable: false, summary: 'the lane selector matches more than one lane; use a full handle or the id' },
   unsafe_home: { exit: 15, rpc: -32017, retryable: false, summary: 'the dispatch home (or a directory or file in it) is not owned by you or is writable by others' },
+  check_failed: { exit: 1, rpc: -32018, retryable: false, summary: 'a doctor check that blocks real use failed (the report says which and how to fix it)' },
 } as const satisfies Record<string, { exit: number; rpc: number; retryable: boolean; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;

@@ -2,9 +2,10 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { renderDoctor, runDoctor } from '../../src/daemon/doctor.js';
+import { runDoctor } from '../../src/daemon/doctor.js';
+import { renderDoctor } from '../../src/surfaces/cli/doctorView.js';
 import { writeHomeMode } from '../../src/daemon/mode.js';
-import { resolvePaths } from '../../src/daemon/paths.js';
+import { resolvePaths } from '../../src/control/paths.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dsp-doc-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,8 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readHomeMode, resolveStartMode, writeHomeMode } from '../../src/daemon/mode.js';
-import { resolvePaths } from '../../src/daemon/paths.js';
+import { readHomeMode } from '../../src/control/homeMode.js';
+import { resolveStartMode, writeHomeMode } from '../../src/daemon/mode.js';
+import { resolvePaths } from '../../src/control/paths.js';
 import { DispatchError } from '../../src/shared/errors.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dsp-mode-'));

@@ -4,8 +4,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ensureDaemon, stopDaemon } from '../../src/daemon/client.js';
-import { resolvePaths } from '../../src/daemon/paths.js';
+import { ensureDaemon, stopDaemon } from '../../src/client/client.js';
+import { resolvePaths } from '../../src/control/paths.js';
 import { DispatchError } from '../../src/shared/errors.js';
 
 /** A stand-in for an older dispatchd: answers hello with another version, obeys shutdown. */

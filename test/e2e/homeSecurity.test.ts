@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_TABLE } from '../../src/shared/errors.js';
-import { CONTROL_PROTOCOL_VERSION } from '../../src/daemon/protocol.js';
+import { CONTROL_PROTOCOL_VERSION } from '../../src/control/protocol.js';
 import { runCli, startDispatchHarness, waitForLane, type CliResult, type DispatchHarness } from '../helpers/dispatchHarness.js';
 
 const NOBODY = 65534;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LaneEvent } from '../../src/core/laneEvents.js';
-import { DaemonClient } from '../../src/daemon/client.js';
+import { DaemonClient } from '../../src/client/client.js';
 import { LATEST_SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { startDispatchHarness, type DispatchHarness } from '../helpers/dispatchHarness.js';
 import { PINNED_CODEX_VERSION } from '../helpers/pinnedCodex.js';

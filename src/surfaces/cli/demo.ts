@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startDaemon, stopDaemon, type DaemonClient } from '../../daemon/client.js';
-import { resolvePaths } from '../../daemon/paths.js';
+import { startDaemon, stopDaemon, type DaemonClient } from '../../client/client.js';
+import { resolvePaths } from '../../control/paths.js';
 import { dim } from './render.js';
 
 type Lane = { id: string; handle: string; status: string; latest_turn: { status: string } | null; last_agent_message: string | null };

@@ -1,5 +1,5 @@
-import type { LaneEvent } from '../../daemon/protocol.js';
-import type { DaemonClient } from '../../daemon/client.js';
+import type { LaneEvent } from '../../control/protocol.js';
+import type { DaemonClient } from '../../client/client.js';
 import { dim } from './render.js';
 
 type Write = (text: string) => void;

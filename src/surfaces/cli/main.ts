@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { createInterface } from 'node:readline/promises';
-import { DispatchError, toDispatchError } from '../../shared/errors.js';
+import { DispatchError, ERROR_TABLE, toDispatchError } from '../../shared/errors.js';
 import { DISPATCH_VERSION } from '../../shared/version.js';
 import { loadManifest } from '../../contracts/manifest.js';
 import { closeDaemonClient, daemonClient } from './daemonConnection.js';
@@ -66,7 +66,7 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
       // commander already printed its message; usage errors exit 2 like every validation error.
-      return error.exitCode === 0 ? 0 : 2;
+      return error.exitCode === 0 ? 0 : ERROR_TABLE.usage.exit;
     }
     return reportError(error, json);
   } finally {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { OpManifest } from '../../contracts/manifest.js';
-import { resolvePaths } from '../../daemon/paths.js';
-import { DispatchError } from '../../shared/errors.js';
+import { resolvePaths } from '../../control/paths.js';
+import { DispatchError, ERROR_TABLE } from '../../shared/errors.js';
 import { findCommand, processCommandSchema } from './commandTree.js';
 import { opForCommand } from './derive.js';
 import { printResult, wantsJson } from './output.js';
@@ -16,7 +16,7 @@ export function addProcessCommands(program: Command, manifest: OpManifest): void
     .option('--json', 'print JSON')
     .action(async (options: { simulate?: boolean; real?: boolean; json?: boolean }) => {
       if (options.simulate && options.real) throw new DispatchError('usage', '--simulate and --real exclude each other');
-      const { bringUp } = await import('../../daemon/up.js');
+      const { bringUp } = await import('../../client/up.js');
       const result = await bringUp(resolvePaths(), options.simulate ? 'simulated' : options.real ? 'real' : undefined);
       printResult(result, options.json ?? false);
       for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
@@ -27,7 +27,7 @@ export function addProcessCommands(program: Command, manifest: OpManifest): void
     .description('Stop the daemon and its codex app-server.')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const { stopDaemon } = await import('../../daemon/client.js');
+      const { stopDaemon } = await import('../../client/client.js');
       const result = await stopDaemon(resolvePaths());
       printResult({ status: result.stopped ? 'stopped' : 'not_running', pid: result.pid }, options.json ?? false);
     });
@@ -81,11 +81,11 @@ export function addProcessCommands(program: Command, manifest: OpManifest): void
     .description('Check the codex binary and version, the home\'s mode, codex login, the daemon socket and pidfile, and the registry; exits 1 when a check fails.')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const { renderDoctor, runDoctor } = await import('../../daemon/doctor.js');
-      const report = await runDoctor(resolvePaths());
+      const [{ runDoctorProcess }, { renderDoctor }] = await Promise.all([import('../../client/dispatchdProcess.js'), import('./doctorView.js')]);
+      const report = await runDoctorProcess(process.env);
       if (wantsJson(options.json ?? false)) printResult(report, true);
       else process.stdout.write(`${renderDoctor(report)}\n`);
-      if (!report.ok) process.exitCode = 1;
+      if (!report.ok) process.exitCode = ERROR_TABLE.check_failed.exit;
     });
 
   program

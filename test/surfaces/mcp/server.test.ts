@@ -9,7 +9,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode as McpErrorCode, McpError, type CallToolResult, type JSONRPCMessage, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { opList } from '../../../src/contracts/index.js';
-import { resolvePaths } from '../../../src/daemon/paths.js';
+import { resolvePaths } from '../../../src/control/paths.js';
 import { DispatchError } from '../../../src/shared/errors.js';
 import { DISPATCH_VERSION } from '../../../src/shared/version.js';
 import { createMcpServer, runMcpStdio } from '../../../src/surfaces/mcp/server.js';

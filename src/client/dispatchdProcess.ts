@@ -1,16 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DispatchError, isErrorCode } from '../shared/errors.js';
 import { openPrivateFile } from '../shared/privateFiles.js';
-import type { DaemonMode } from './mode.js';
+import type { DoctorReport } from '../control/doctorReport.js';
+import type { DaemonMode } from '../control/homeMode.js';
+import { START_FAILURE_PREFIX } from '../control/protocol.js';
 
-/** bin/dispatchd.js, found from this file in dist/daemon/ or src/daemon/ alike. */
+/** bin/dispatchd.js, found from this file in dist/client/ or src/client/ alike. */
 const DAEMON_ENTRY = fileURLToPath(new URL('../../bin/dispatchd.js', import.meta.url));
-
-/** Starts the line a failing `dispatchd run` writes to stderr: its typed error as JSON. */
-export const START_FAILURE_PREFIX = 'dispatchd-start-failure: ';
 
 export interface SpawnedDaemon {
   child: ChildProcess;
@@ -22,7 +21,7 @@ export interface SpawnedDaemon {
 
 /**
  * Starts `dispatchd run` detached from the caller (new session, no stdin), stdout and stderr
- * appended to the daemon log. The one process dispatch spawns outside codex/: itself.
+ * appended to the daemon log. dispatch spawns no process outside codex/ but dispatchd itself.
  */
 export function spawnDaemonProcess(options: { logFile: string; mode?: DaemonMode; env: NodeJS.ProcessEnv }): SpawnedDaemon {
   mkdirSync(path.dirname(options.logFile), { recursive: true, mode: 0o700 });
@@ -50,6 +49,24 @@ export function spawnDaemonProcess(options: { logFile: string; mode?: DaemonMode
   } finally {
     closeSync(out);
   }
+}
+
+/**
+ * Runs `dispatchd doctor` with the caller's environment and returns its report: the checks open
+ * the registry and ask codex, which the CLI process never loads.
+ */
+export function runDoctorProcess(env: NodeJS.ProcessEnv): Promise<DoctorReport> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [DAEMON_ENTRY, 'doctor'], { env, maxBuffer: 4 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const failed = (cause: unknown): void => reject(new DispatchError('internal', `dispatchd doctor failed: ${stderr.trim() || (cause as Error).message}`, { cause }));
+      if (error) return failed(error);
+      try {
+        resolve(JSON.parse(stdout) as DoctorReport);
+      } catch (cause) {
+        failed(cause);
+      }
+    });
+  });
 }
 
 function readSince(file: string, offset: number): string {

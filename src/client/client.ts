@@ -4,15 +4,15 @@ import type { LaneEvent } from '../core/laneEvents.js';
 import { JsonRpcConnection, type Disposable } from '../jsonrpc/connection.js';
 import { RpcError } from '../jsonrpc/rpcError.js';
 import { StreamTransport } from '../jsonrpc/streamTransport.js';
-import { DispatchError, isErrorCode } from '../shared/errors.js';
+import { DispatchError, ERROR_TABLE, isErrorCode } from '../shared/errors.js';
 import { processAlive } from '../shared/processAlive.js';
 import { DAEMON_STARTUP_MARGIN_MS, initializeTimeoutMs } from '../shared/startup.js';
 import { DISPATCH_VERSION } from '../shared/version.js';
-import type { DispatchPaths } from './paths.js';
-import { CONTROL_PROTOCOL_VERSION, localOpHashes, type HelloResult } from './protocol.js';
-import type { DaemonMode } from './mode.js';
-import { spawnDaemonProcess } from './spawnDaemon.js';
-import { assertSafeHome, preparePrivateHome } from './homeSecurity.js';
+import type { DispatchPaths } from '../control/paths.js';
+import { CONTROL_PROTOCOL_VERSION, localOpHashes, type HelloResult } from '../control/protocol.js';
+import type { DaemonMode } from '../control/homeMode.js';
+import { spawnDaemonProcess } from './dispatchdProcess.js';
+import { assertSafeHome, preparePrivateHome } from '../control/homeSecurity.js';
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -164,7 +164,7 @@ export async function startDaemon(paths: DispatchPaths, options: EnsureOptions =
     if (exitCode !== null) {
       const reported = daemon.startFailure();
       if (reported) throw reported;
-      if (exitCode === 13) throw new DispatchError('already_running', 'another dispatchd owns this home');
+      if (exitCode === ERROR_TABLE.already_running.exit) throw new DispatchError('already_running', 'another dispatchd owns this home');
       const tail = daemon.logTail(3);
       throw new DispatchError('daemon_unreachable', `dispatchd exited during startup (code ${exitCode})${tail ? `:\n${tail}` : ''}`);
     }

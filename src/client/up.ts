@@ -1,7 +1,7 @@
 import { DispatchError } from '../shared/errors.js';
 import { DaemonClient, startDaemon } from './client.js';
-import { describeMode, upCommand, type DaemonMode, type HomeMode } from './mode.js';
-import type { DispatchPaths } from './paths.js';
+import { describeMode, upCommand, type DaemonMode, type HomeMode } from '../control/homeMode.js';
+import type { DispatchPaths } from '../control/paths.js';
 
 export interface UpResult {
   status: 'started' | 'already_running';

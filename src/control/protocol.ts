@@ -1,5 +1,5 @@
 import { loadManifest } from '../contracts/manifest.js';
-import type { HomeMode } from './mode.js';
+import type { HomeMode } from './homeMode.js';
 
 /**
  * The control protocol between `dispatch` (CLI, MCP) and `dispatchd`: JSONL over a Unix socket,
@@ -12,6 +12,9 @@ import type { HomeMode } from './mode.js';
  *   shutdown    {}                                           → {} and the daemon stops
  */
 export const CONTROL_PROTOCOL_VERSION = 1;
+
+/** Starts the line a failing `dispatchd run` writes to stderr: its typed error as JSON (read back by client/dispatchdProcess.ts). */
+export const START_FAILURE_PREFIX = 'dispatchd-start-failure: ';
 
 export interface HelloParams {
   protocol: number;

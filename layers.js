@@ -1,0 +1,29 @@
+// @ts-check
+/**
+ * The layer rules of src/, in one place: eslint.config.js enforces them and test/layers.test.ts
+ * checks that README.md's "Layers point inward" table says the same.
+ */
+
+/** Every layer (a directory of src/) and the other layers it may import. Type-only imports are listed apart. */
+export const LAYERS = {
+  shared: { imports: [] },
+  protocol: { imports: [] },
+  jsonrpc: { imports: ['shared'] },
+  contracts: { imports: ['shared'] },
+  core: { imports: ['contracts', 'shared'] },
+  store: { imports: ['core', 'shared'] },
+  codex: { imports: ['core', 'jsonrpc', 'protocol', 'shared'] },
+  simulator: { imports: ['shared'] },
+  control: { imports: ['contracts', 'shared'], types: ['core'] },
+  client: { imports: ['control', 'contracts', 'jsonrpc', 'shared'], types: ['core'] },
+  daemon: { imports: ['client', 'codex', 'contracts', 'control', 'core', 'jsonrpc', 'shared', 'simulator', 'store'] },
+  surfaces: { imports: ['client', 'contracts', 'control', 'shared'] },
+};
+
+/** Packages only some layers (or single files, by path) may load. */
+export const PACKAGES = {
+  'better-sqlite3': ['src/store/'],
+  'node:child_process': ['src/codex/', 'src/client/dispatchdProcess.ts'],
+  commander: ['src/surfaces/', 'src/daemon/main.ts'],
+  '@modelcontextprotocol/sdk': ['src/surfaces/'],
+};
