@@ -18,13 +18,13 @@ describe('control protocol push and doctor', () => {
   it('streams a lane\'s events to a subscribed client, in wire order', async () => {
     const client = await DaemonClient.connect(path.join(h.home, 'dispatchd.sock'));
     const events: LaneEvent[] = [];
-    const done = new Promise<void>((resolve) => {
-      void client.subscribe('streamed', (event) => {
-        events.push(event);
-        if (event.type === 'turnCompleted') resolve();
-      });
+    let turnCompleted = (): void => undefined;
+    const done = new Promise<void>((resolve) => (turnCompleted = resolve));
+    // subscribe resolves once the daemon has registered the subscription, so the send below cannot outrun it.
+    await client.subscribe('streamed', (event) => {
+      events.push(event);
+      if (event.type === 'turnCompleted') turnCompleted();
     });
-    await new Promise((r) => setTimeout(r, 50));
     await client.call('send', { lane: 'streamed', text: '@sim reply pushed to you' });
     await done;
     const types = events.map((e) => e.type);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
+import { pollUntil, startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
 
 type InboxItem = { id: number; lane: string; event: string; text: string; read_at: string | null; acked_at: string | null };
 
@@ -27,11 +27,7 @@ describe('subscriptions and inbox', () => {
     expect(sub.action).toBe('inbox');
     await h.ok(['send', 'worker', '@sim fail disk full']);
     await waitForLane(h, 'worker', (l) => l['status'] === 'error');
-    let items: InboxItem[] = [];
-    for (let i = 0; i < 50 && items.length === 0; i++) {
-      items = (await h.ok<{ items: InboxItem[] }>(['inbox', 'list'])).items;
-      if (items.length === 0) await new Promise((r) => setTimeout(r, 100));
-    }
+    const items = await pollUntil(async () => (await h.ok<{ items: InboxItem[] }>(['inbox', 'list'])).items, (list) => list.length > 0, 'the failure reaching the inbox');
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ event: 'turn_failed', read_at: null });
     expect(items[0]?.text).toContain('@worker failed a turn');
