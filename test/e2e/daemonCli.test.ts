@@ -74,25 +74,27 @@ describe('dispatch CLI against a running daemon', () => {
   });
 
   it('forks, rolls back, archives and restores', async () => {
-    const fork = await h.ok<Lane & { forked_from: string }>(['lane', 'fork', 'alpha', '--name', 'alpha-copy']);
-    expect(fork.handle).toBe('@alpha-copy');
-    const alpha = await h.ok<Lane>(['lane', 'get', 'alpha']);
-    expect(fork.forked_from).toBe(alpha.id);
-    const forkTail = await h.ok<{ items: Item[] }>(['lane', 'tail', 'alpha-copy']);
+    await h.ok(['new', '--name', 'origin', '--prefix', '', '--text', '@sim reply Hello from the simulated model.']);
+    await waitForLane(h, 'origin');
+    const fork = await h.ok<Lane & { forked_from: string }>(['lane', 'fork', 'origin', '--name', 'origin-copy']);
+    expect(fork.handle).toBe('@origin-copy');
+    const origin = await h.ok<Lane>(['lane', 'get', 'origin']);
+    expect(fork.forked_from).toBe(origin.id);
+    const forkTail = await h.ok<{ items: Item[] }>(['lane', 'tail', 'origin-copy']);
     expect(forkTail.items.some((i) => i.text === 'Hello from the simulated model.')).toBe(true);
 
-    await h.ok(['send', 'alpha', '@sim reply second turn']);
-    await waitForLane(h, 'alpha');
-    const rolled = await h.ok<{ dropped_turns: number; remaining_turns: number }>(['lane', 'rollback', 'alpha', '--turns', '1', '--yes']);
+    await h.ok(['send', 'origin', '@sim reply second turn']);
+    await waitForLane(h, 'origin');
+    const rolled = await h.ok<{ dropped_turns: number; remaining_turns: number }>(['lane', 'rollback', 'origin', '--turns', '1', '--yes']);
     expect(rolled).toMatchObject({ dropped_turns: 1, remaining_turns: 1 });
-    const after = await h.ok<{ items: Item[] }>(['lane', 'tail', 'alpha']);
+    const after = await h.ok<{ items: Item[] }>(['lane', 'tail', 'origin']);
     expect(after.items.map((i) => i.text)).not.toContain('second turn');
 
-    const archived = await h.ok<Lane>(['lane', 'archive', 'alpha-copy', '--yes']);
+    const archived = await h.ok<Lane>(['lane', 'archive', 'origin-copy', '--yes']);
     expect(archived.status).toBe('archived');
     const list = await h.ok<{ lanes: Lane[] }>(['lane', 'list']);
-    expect(list.lanes.map((l) => l.handle)).not.toContain('@alpha-copy');
-    const restored = await h.ok<Lane>(['lane', 'restore', 'alpha-copy']);
+    expect(list.lanes.map((l) => l.handle)).not.toContain('@origin-copy');
+    const restored = await h.ok<Lane>(['lane', 'restore', 'origin-copy']);
     expect(restored.status).toBe('idle');
   });
 

@@ -59,15 +59,17 @@ describe('goals and "done"', () => {
   }, 60_000);
 
   it('without a goal, done fires for the turn that finishes the lane', async () => {
-    const before = (await h.ok<{ items: InboxItem[] }>(['inbox', 'list', '--all', '--limit', '1000'])).items.filter((i) => i.event === 'lane_done').length;
-    await h.ok(['goal', 'clear', 'worker', '--yes']);
-    await h.ok(['send', 'worker', '@sim reply shipped']);
-    const after = await pollUntil(
-      async () => (await h.ok<{ items: InboxItem[] }>(['inbox', 'list', '--all', '--limit', '1000'])).items.filter((i) => i.event === 'lane_done'),
-      (list) => list.length > before,
+    await h.ok(['new', '--name', 'shipper', '--prefix', '', '--no-send']);
+    const done = await h.ok<{ id: string }>(['subscribe', 'shipper', '--when', 'done']);
+    await h.ok(['send', 'shipper', '@sim reply shipped']);
+    await waitForLane(h, 'shipper');
+    const entries = await pollUntil(
+      async () => (await h.ok<{ items: InboxItem[] }>(['inbox', 'list', '--all', '--limit', '1000'])).items.filter((i) => i.trigger_id === done.id),
+      (list) => list.length > 0,
       'a lane_done entry',
     );
-    expect(after).toHaveLength(before + 1);
-    expect(after.at(-1)?.text).toContain('shipped');
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ event: 'lane_done' });
+    expect(entries[0]?.text).toContain('shipped');
   }, 60_000);
 });
