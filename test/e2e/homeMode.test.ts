@@ -125,6 +125,7 @@ describe('real mode without a codex login', () => {
   afterAll(async () => h?.close());
 
   it('up says codex is not logged in and how to fix it; doctor fails with the fix', async () => {
+    await h.run(['down']);
     const up = await h.run(['up', '--real', '--json']);
     expect(up.code).toBe(0);
     const shown = up.json as Up;
