@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,10 +12,9 @@ import { DispatchError } from '../../src/shared/errors.js';
 import { openStore } from '../../src/store/index.js';
 import { FakeAppServer } from '../helpers/fakeAppServer.js';
 
-/** A fresh registry holding one owned idle lane, @alpha, and a handler context around it. */
-async function contextWithAlpha(): Promise<OpContext> {
-  const store = openStore({ path: ':memory:' });
-  const appServer = new FakeAppServer();
+/** A fresh registry (in memory unless `registry` names a file) holding one owned idle lane, @alpha, and a handler context around it. */
+async function contextWithAlpha(registry = ':memory:', appServer = new FakeAppServer()): Promise<OpContext> {
+  const store = openStore({ path: registry });
   const cwd = mkdtempSync(path.join(os.tmpdir(), 'dispatch-examples-'));
   const ctx: OpContext = {
     store,
@@ -62,11 +62,34 @@ describe('op examples', () => {
     }
   });
 
-  it('every op declares a summary, an intent and a route or a documented MCP-only reason', () => {
-    for (const op of opList) {
-      expect(op.summary.length, op.name).toBeGreaterThan(10);
-      expect(['read', 'write', 'destroy']).toContain(op.intent);
-    }
+  it('every op declares a summary and a route or a documented MCP-only reason', () => {
+    for (const op of opList) expect(op.summary.length, op.name).toBeGreaterThan(10);
     expect(opList.filter((op) => op.cli === null).map((op) => op.name)).toEqual(['lane.open']);
+  });
+
+  // MCP tells clients a read op is safe to call on their own (readOnlyHint): it must change nothing.
+  it('every read op, on each of its examples, leaves the registry and the app-server as they were', async () => {
+    const registry = path.join(mkdtempSync(path.join(os.tmpdir(), 'dispatch-read-')), 'registry.db');
+    const appServer = new FakeAppServer();
+    const ctx = await contextWithAlpha(registry, appServer);
+    const reader = new Database(registry, { readonly: true });
+    const tables = (reader.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((t) => t.name);
+    const snapshot = (): Record<string, unknown[]> => Object.fromEntries(tables.map((t) => [t, reader.prepare(`SELECT * FROM "${t}" ORDER BY rowid`).all()]));
+    const reads = opList.filter((op) => op.intent === 'read');
+    expect(reads.length).toBeGreaterThan(5);
+    try {
+      for (const op of reads) {
+        for (const example of op.examples) {
+          const before = snapshot();
+          const appServerCalls = appServer.calls.length;
+          await executeOp(op.name, example.input, ctx).catch(() => undefined);
+          expect(snapshot(), `${op.name}: ${example.name} changed the registry`).toEqual(before);
+          expect(appServer.calls.slice(appServerCalls).map((c) => c.method), `${op.name}: ${example.name} asked the app-server to change something`).toEqual([]);
+        }
+      }
+    } finally {
+      reader.close();
+      ctx.store.close();
+    }
   });
 });

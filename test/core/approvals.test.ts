@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ApprovalBroker, decideByPolicy, innerCommand } from '../../src/core/approvals.js';
 import { silentLogger } from '../../src/core/context.js';
 import { DEFAULT_APPROVAL_ROUTING, type ApprovalRouting, type RequestPrompt } from '../../src/core/model.js';
@@ -35,16 +35,44 @@ describe('approval routing', () => {
     expect(decideByPolicy({ ...routing, mode: 'deny' }, { kind: 'fileChange', paths: ['/w/src/a.ts'] })).toEqual({ decision: 'decline', by: 'policy deny' });
   });
 
-  it('answers exactly once when a person and the timeout race', async () => {
-    const { store, broker } = setup({ ...DEFAULT_APPROVAL_ROUTING, timeoutSeconds: 0.05 });
-    const decision = broker.decide(ask());
-    const [row] = store.requests.list({ states: ['pending'] });
-    await new Promise((r) => setTimeout(r, 100));
-    expect(await decision).toBe('decline');
-    expect(() => broker.respond(row?.id ?? 0, 'accept')).toThrow(DispatchError);
-    expect(store.requests.find(row?.id ?? 0)).toMatchObject({ state: 'expired', decision: 'decline', decidedBy: 'timeout' });
-    expect(store.audit.recent({ limit: 10 }).filter((a) => a.op === 'approval')).toHaveLength(1);
-  });
+  // Both land in the same tick of the clock, in either order: exactly one of them settles the request.
+  for (const personFirst of [true, false]) {
+    it(`answers exactly once when a person and the timeout come due at the same moment (${personFirst ? 'person' : 'timer'} first)`, async () => {
+      vi.useFakeTimers();
+      try {
+        const { store, broker } = setup({ ...DEFAULT_APPROVAL_ROUTING, timeoutSeconds: 0.05 });
+        let person: 'accepted' | 'conflict' | undefined;
+        const answer = (): void => {
+          const [row] = store.requests.list({ states: ['pending', 'answered', 'expired'] });
+          try {
+            broker.respond(row?.id ?? 0, 'accept');
+            person = 'accepted';
+          } catch (error) {
+            expect(error).toMatchObject({ code: 'conflict' });
+            person = 'conflict';
+          }
+        };
+        // Timers due at the same instant run in the order they were set.
+        if (personFirst) setTimeout(answer, 50);
+        const decision = broker.decide(ask());
+        if (!personFirst) setTimeout(answer, 50);
+        await vi.advanceTimersByTimeAsync(50);
+        const [row] = store.requests.list({ states: ['pending', 'answered', 'expired'] });
+        if (personFirst) {
+          expect(person).toBe('accepted');
+          expect(await decision).toBe('accept');
+          expect(row).toMatchObject({ state: 'answered', decision: 'accept', decidedBy: 'person' });
+        } else {
+          expect(person).toBe('conflict');
+          expect(await decision).toBe('decline');
+          expect(row).toMatchObject({ state: 'expired', decision: 'decline', decidedBy: 'timeout' });
+        }
+        expect(store.audit.recent({ limit: 10 }).filter((a) => a.op === 'approval')).toHaveLength(1);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+  }
 
   it('a person answers before the timeout; a second answer is a conflict', async () => {
     const { store, broker } = setup();

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
+import { pollUntil, startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
 
 type Request = { id: number; state: string; summary: string; decision: string | null; decided_by: string | null; kind: string };
 
@@ -18,7 +18,8 @@ describe('approvals', () => {
     await h.ok(['new', '--name', 'careful', ...asking]);
     await h.ok(['send', 'careful', '@sim shell echo yes > approved.txt\n@sim reply ran it']);
     await waitForLane(h, 'careful', (l) => l['status'] === 'waiting_approval');
-    const pending = await h.ok<{ requests: Request[] }>(['request', 'list', '--lane', 'careful']);
+    // codex marks the thread waiting slightly before it sends the request itself: poll the list.
+    const pending = await pollUntil(() => h.ok<{ requests: Request[] }>(['request', 'list', '--lane', 'careful']), (list) => list.requests.length > 0, 'the approval request being listed');
     expect(pending.requests).toHaveLength(1);
     const [request] = pending.requests;
     expect(request).toMatchObject({ kind: 'command', state: 'pending', summary: 'echo yes > approved.txt' });

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDispatchHarness, type DispatchHarness } from '../helpers/dispatchHarness.js';
+import { startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
 
 type Lane = { id: string; handle: string; source: string; status: string };
 
@@ -12,7 +12,7 @@ describe('attach', () => {
   beforeAll(async () => {
     h = await startDispatchHarness();
     threadId = (await h.ok<Lane>(['new', '--name', 'elsewhere', '--prefix', '', '--text', '@sim reply from before'])).id;
-    await new Promise((r) => setTimeout(r, 1500));
+    await waitForLane(h, 'elsewhere');
     await h.run(['down']);
     for (const f of ['registry.db', 'registry.db-wal', 'registry.db-shm']) rmSync(path.join(h.home, f), { force: true });
     const up = await h.run(['up', '--simulate']);

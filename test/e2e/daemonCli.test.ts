@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DISPATCHD_BIN, startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
+import { DISPATCHD_BIN, pollUntil, startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
 
 type Lane = { id: string; handle: string; status: string; latest_turn: { id: string; status: string; error: { message: string } | null } | null; last_agent_message: string | null };
 type Item = { type: string; text: string | null };
@@ -74,25 +74,27 @@ describe('dispatch CLI against a running daemon', () => {
   });
 
   it('forks, rolls back, archives and restores', async () => {
-    const fork = await h.ok<Lane & { forked_from: string }>(['lane', 'fork', 'alpha', '--name', 'alpha-copy']);
-    expect(fork.handle).toBe('@alpha-copy');
-    const alpha = await h.ok<Lane>(['lane', 'get', 'alpha']);
-    expect(fork.forked_from).toBe(alpha.id);
-    const forkTail = await h.ok<{ items: Item[] }>(['lane', 'tail', 'alpha-copy']);
+    await h.ok(['new', '--name', 'origin', '--prefix', '', '--text', '@sim reply Hello from the simulated model.']);
+    await waitForLane(h, 'origin');
+    const fork = await h.ok<Lane & { forked_from: string }>(['lane', 'fork', 'origin', '--name', 'origin-copy']);
+    expect(fork.handle).toBe('@origin-copy');
+    const origin = await h.ok<Lane>(['lane', 'get', 'origin']);
+    expect(fork.forked_from).toBe(origin.id);
+    const forkTail = await h.ok<{ items: Item[] }>(['lane', 'tail', 'origin-copy']);
     expect(forkTail.items.some((i) => i.text === 'Hello from the simulated model.')).toBe(true);
 
-    await h.ok(['send', 'alpha', '@sim reply second turn']);
-    await waitForLane(h, 'alpha');
-    const rolled = await h.ok<{ dropped_turns: number; remaining_turns: number }>(['lane', 'rollback', 'alpha', '--turns', '1', '--yes']);
+    await h.ok(['send', 'origin', '@sim reply second turn']);
+    await waitForLane(h, 'origin');
+    const rolled = await h.ok<{ dropped_turns: number; remaining_turns: number }>(['lane', 'rollback', 'origin', '--turns', '1', '--yes']);
     expect(rolled).toMatchObject({ dropped_turns: 1, remaining_turns: 1 });
-    const after = await h.ok<{ items: Item[] }>(['lane', 'tail', 'alpha']);
+    const after = await h.ok<{ items: Item[] }>(['lane', 'tail', 'origin']);
     expect(after.items.map((i) => i.text)).not.toContain('second turn');
 
-    const archived = await h.ok<Lane>(['lane', 'archive', 'alpha-copy', '--yes']);
+    const archived = await h.ok<Lane>(['lane', 'archive', 'origin-copy', '--yes']);
     expect(archived.status).toBe('archived');
     const list = await h.ok<{ lanes: Lane[] }>(['lane', 'list']);
-    expect(list.lanes.map((l) => l.handle)).not.toContain('@alpha-copy');
-    const restored = await h.ok<Lane>(['lane', 'restore', 'alpha-copy']);
+    expect(list.lanes.map((l) => l.handle)).not.toContain('@origin-copy');
+    const restored = await h.ok<Lane>(['lane', 'restore', 'origin-copy']);
     expect(restored.status).toBe('idle');
   });
 
@@ -156,11 +158,12 @@ describe('dispatch CLI against a running daemon', () => {
     const failed = (await waitForLane(h, 'delta', (l) => l['status'] === 'error')) as Lane;
     expect(failed.latest_turn?.status).toBe('failed');
     expect(failed.latest_turn?.error?.message).toMatch(/exited during the turn/);
-    let status = before;
-    for (let i = 0; i < 100 && (status.app_server.pid === before.app_server.pid || status.app_server.pid === null); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      status = await h.ok(['daemon', 'status']);
-    }
+    const status = await pollUntil(
+      () => h.ok<{ app_server: { pid: number | null; restarts: number } }>(['daemon', 'status']),
+      (s) => s.app_server.pid !== null && s.app_server.pid !== before.app_server.pid,
+      'the app-server restarting',
+      10_000,
+    );
     expect(status.app_server.restarts).toBe(before.app_server.restarts + 1);
     expect(status.app_server.pid).not.toBe(before.app_server.pid);
     await h.ok(['send', 'delta', '@sim reply alive again']);
@@ -169,7 +172,8 @@ describe('dispatch CLI against a running daemon', () => {
     expect(recovered.last_agent_message).toBe('alive again');
   });
 
-  it('writes its log file and keeps its socket private', () => {
+  // The socket's mode (0600) is checked, with the other files of the home, in homeSecurity.test.ts.
+  it('writes its log file', () => {
     expect(existsSync(path.join(h.home, 'dispatchd.log'))).toBe(true);
     expect(readFileSync(path.join(h.home, 'dispatchd.log'), 'utf8')).toContain('daemon.started');
   });

@@ -3,7 +3,14 @@ import { pollUntil, readRequestLog, startDispatchHarness, waitForLane, type Disp
 
 type Receipt = { receipt: number; state: string; turn_id: string | null; text: string };
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const isGone = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+};
 
 // The delivery ledger across a daemon crash, with the real app-server and the simulated provider.
 describe('delivery ledger', () => {
@@ -46,7 +53,7 @@ describe('delivery ledger', () => {
     expect([m2.state, m3.state]).toEqual(['queued', 'queued']);
     const status = await h.ok<{ daemon: { pid: number } }>(['daemon', 'status']);
     process.kill(status.daemon.pid, 'SIGKILL');
-    await sleep(300);
+    await pollUntil(async () => isGone(status.daemon.pid), (gone) => gone, 'the killed daemon exiting', 10_000);
 
     const up = await h.run(['up', '--simulate'], { env: { ...h.env, DISPATCH_FAILPOINT: '' } });
     expect(up.code, up.stderr).toBe(0);
@@ -59,7 +66,8 @@ describe('delivery ledger', () => {
     // Other lanes keep going while this one is held.
     await h.ok(['send', 'bystander', '@sim reply unaffected', '--queue']);
     await waitForLane(h, 'bystander', (l) => l['last_agent_message'] === 'unaffected');
-    await sleep(500);
+    // The daemon has run a whole turn since its restart and the worker's queue still waits behind the ambiguous receipt.
+    expect((await h.ok<{ deliveries: Receipt[] }>(['queue', 'list', '--lane', 'worker'])).deliveries.map((d) => d.state)).toEqual(['ambiguous', 'queued', 'queued']);
     expect(timesSent('@sim reply second')).toBe(0);
     expect(timesSent('@sim reply first')).toBe(1);
 

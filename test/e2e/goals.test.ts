@@ -10,11 +10,11 @@ describe('goals and "done"', () => {
   let h: DispatchHarness;
   beforeAll(async () => {
     h = await startDispatchHarness();
-    await h.ok(['new', '--name', 'worker', '--prefix', '', '--no-send']);
   }, 60_000);
   afterAll(async () => h?.close());
 
   it('a goal stops on its token budget; a --when done subscription fires once, turn_completed once per turn', async () => {
+    await h.ok(['new', '--name', 'worker', '--prefix', '', '--no-send']);
     const done = await h.ok<{ id: string; when: string }>(['subscribe', 'worker', '--when', 'done']);
     const each = await h.ok<{ id: string }>(['trigger', 'add', '--name', 'each-turn', '--lane', 'worker', '--when', 'turn_completed', '--action', 'inbox', '--text', 'turn of {{handle}}']);
 
@@ -46,28 +46,30 @@ describe('goals and "done"', () => {
   }, 60_000);
 
   it('goal set says codex keeps working by itself, and until when', async () => {
-    await h.ok(['goal', 'clear', 'worker', '--yes']);
-    const paused = await h.ok<GoalView>(['goal', 'set', 'worker', 'keep going', '--status', 'paused']);
+    await h.ok(['new', '--name', 'steady', '--prefix', '', '--no-send']);
+    const paused = await h.ok<GoalView>(['goal', 'set', 'steady', 'keep going', '--status', 'paused']);
     expect(paused.goal?.status).toBe('paused');
     expect(paused.note).toBeNull();
-    const budgeted = await h.ok<GoalView>(['goal', 'set', 'worker', '--status', 'active', '--token-budget', '1']);
+    const budgeted = await h.ok<GoalView>(['goal', 'set', 'steady', '--status', 'active', '--token-budget', '1']);
     expect(budgeted.note).toContain('codex now keeps working on this goal by itself, turn after turn');
     expect(budgeted.note).toContain('has used its budget of 1 tokens');
-    expect(budgeted.note).toContain('dispatch goal set @worker --status paused');
-    await pollUntil(() => h.ok<GoalView>(['goal', 'status', 'worker']), (g) => g.goal?.status === 'budgetLimited', 'the 1-token goal stopping');
-    await waitForLane(h, 'worker', (l) => l['status'] === 'idle');
+    expect(budgeted.note).toContain('dispatch goal set @steady --status paused');
+    await pollUntil(() => h.ok<GoalView>(['goal', 'status', 'steady']), (g) => g.goal?.status === 'budgetLimited', 'the 1-token goal stopping');
+    await waitForLane(h, 'steady', (l) => l['status'] === 'idle');
   }, 60_000);
 
   it('without a goal, done fires for the turn that finishes the lane', async () => {
-    const before = (await h.ok<{ items: InboxItem[] }>(['inbox', 'list', '--all', '--limit', '1000'])).items.filter((i) => i.event === 'lane_done').length;
-    await h.ok(['goal', 'clear', 'worker', '--yes']);
-    await h.ok(['send', 'worker', '@sim reply shipped']);
-    const after = await pollUntil(
-      async () => (await h.ok<{ items: InboxItem[] }>(['inbox', 'list', '--all', '--limit', '1000'])).items.filter((i) => i.event === 'lane_done'),
-      (list) => list.length > before,
+    await h.ok(['new', '--name', 'shipper', '--prefix', '', '--no-send']);
+    const done = await h.ok<{ id: string }>(['subscribe', 'shipper', '--when', 'done']);
+    await h.ok(['send', 'shipper', '@sim reply shipped']);
+    await waitForLane(h, 'shipper');
+    const entries = await pollUntil(
+      async () => (await h.ok<{ items: InboxItem[] }>(['inbox', 'list', '--all', '--limit', '1000'])).items.filter((i) => i.trigger_id === done.id),
+      (list) => list.length > 0,
       'a lane_done entry',
     );
-    expect(after).toHaveLength(before + 1);
-    expect(after.at(-1)?.text).toContain('shipped');
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ event: 'lane_done' });
+    expect(entries[0]?.text).toContain('shipped');
   }, 60_000);
 });

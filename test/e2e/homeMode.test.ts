@@ -45,6 +45,7 @@ describe('a dispatch home keeps its mode', () => {
   }, 120_000);
 
   it('a daemon auto-started by an MCP call comes back simulated too', async () => {
+    await h.ok(['new', '--name', 'mcp-kept', '--prefix', '', '--no-send']);
     await h.ok(['down']);
     const client = new Client({ name: 'dispatch-test', version: '0' });
     await client.connect(new StdioClientTransport({ command: process.execPath, args: [DISPATCH_BIN, 'mcp'], env: h.env as Record<string, string>, cwd: h.workspace, stderr: 'pipe' }));
@@ -52,9 +53,9 @@ describe('a dispatch home keeps its mode', () => {
       const status = await client.callTool({ name: 'dispatch_daemon_read', arguments: { op: 'daemon.status' } });
       expect(status.isError).toBeFalsy();
       expect((status.structuredContent as Status).daemon.mode).toBe('simulated');
-      const sent = await client.callTool({ name: 'dispatch_lane_write', arguments: { op: 'send', lane: 'keeper', text: '@sim reply over MCP' } });
+      const sent = await client.callTool({ name: 'dispatch_lane_write', arguments: { op: 'send', lane: 'mcp-kept', text: '@sim reply over MCP' } });
       expect(sent.isError).toBeFalsy();
-      await waitForLane(h, 'keeper', (l) => l['status'] === 'idle' && l['last_agent_message'] === 'over MCP');
+      await waitForLane(h, 'mcp-kept', (l) => l['status'] === 'idle' && l['last_agent_message'] === 'over MCP');
     } finally {
       await client.close();
     }
@@ -87,10 +88,12 @@ describe('a dispatch home keeps its mode', () => {
   });
 
   it('switching a home that has lanes is refused at start, and the recorded mode still starts', async () => {
+    await h.ok(['new', '--name', 'stays-simulated', '--prefix', '', '--no-send']);
+    const lanes = (await h.ok<{ lanes: unknown[] }>(['lane', 'list'])).lanes.length;
     await h.ok(['down']);
     const refused = await h.run(['up', '--real', '--json']);
     expect(refused.code).toBe(10);
-    expect(errorOf(refused).message).toMatch(/has 1 lane\(s\).*cannot resume in real mode/);
+    expect(errorOf(refused).message).toMatch(new RegExp(`has ${lanes} lane\\(s\\).*cannot resume in real mode`));
     expect(await h.ok<Up>(['up', '--json'])).toMatchObject({ status: 'started', mode: 'simulated' });
   }, 60_000);
 });
@@ -122,6 +125,7 @@ describe('real mode without a codex login', () => {
   afterAll(async () => h?.close());
 
   it('up says codex is not logged in and how to fix it; doctor fails with the fix', async () => {
+    await h.run(['down']);
     const up = await h.run(['up', '--real', '--json']);
     expect(up.code).toBe(0);
     const shown = up.json as Up;
@@ -142,6 +146,7 @@ describe('real mode without a codex login', () => {
   }, 90_000);
 
   it('a turn that cannot reach its provider shows why in lane get instead of a bare busy', async () => {
+    expect((await h.run(['up', '--real', '--json'])).code).toBe(0);
     await h.ok(['new', '--name', 'stuck', '--prefix', '', '--text', 'hello']);
     const lane = (await waitForLane(h, 'stuck', (l) => (l as Lane).latest_turn?.error != null, 60_000)) as Lane;
     expect(lane.status).toBe('busy');

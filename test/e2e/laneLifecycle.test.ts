@@ -46,10 +46,11 @@ describe('lane lifecycle', () => {
   });
 
   it('renames an already registered thread attached again with a new --name', async () => {
+    await h.ok(['new', '--name', 'taken', '--prefix', '', '--no-send']);
     const lane = await h.ok<{ id: string }>(['new', '--name', 'before', '--prefix', '', '--no-send']);
     expect(await h.ok(['lane', 'attach', lane.id])).toMatchObject({ id: lane.id, handle: '@before' });
     expect(await h.ok(['lane', 'attach', lane.id, '--name', 'after'])).toMatchObject({ id: lane.id, handle: '@after' });
     expect(await h.ok(['lane', 'get', 'after'])).toMatchObject({ id: lane.id });
-    expect((await h.run(['lane', 'attach', lane.id, '--name', 'phoenix'])).code).toBe(10);
+    expect((await h.run(['lane', 'attach', lane.id, '--name', 'taken'])).code).toBe(10);
   });
 });

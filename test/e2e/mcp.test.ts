@@ -2,7 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { opList } from '../../src/contracts/index.js';
-import { DISPATCH_BIN, startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
+import { DISPATCH_BIN, pollUntil, startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
 
 // A real MCP client (the SDK's) drives `dispatch mcp` as a process, which forwards to the daemon.
 describe('dispatch mcp', () => {
@@ -47,9 +47,14 @@ describe('dispatch mcp', () => {
 
   it('shows the agent\'s question to an MCP client and takes its answer', { timeout: 60_000 }, async () => {
     await client.callTool({ name: 'dispatch_lane_write', arguments: { op: 'new', name: 'mcp-asks', prefix: '', text: '@sim ask Ship it? | yes | no\n@sim reply {{last_tool_output}}' } });
-    await waitForLane(h, 'mcp-asks', (l) => l['status'] === 'waiting_approval');
-    const listed = await client.callTool({ name: 'dispatch_request_read', arguments: { op: 'request.list', lane: 'mcp-asks' } });
-    const [request] = (listed.structuredContent as { requests: Array<{ id: number; prompt: { questions: Array<{ id: string; options: Array<{ label: string }> }> } }> }).requests;
+    type Listed = { requests: Array<{ id: number; prompt: { questions: Array<{ id: string; options: Array<{ label: string }> }> } }> };
+    // codex marks the thread waiting slightly before it sends the request itself: poll the list.
+    const listed = await pollUntil(
+      async () => (await client.callTool({ name: 'dispatch_request_read', arguments: { op: 'request.list', lane: 'mcp-asks' } })).structuredContent as Listed,
+      (list) => list.requests.length > 0,
+      'the question being listed',
+    );
+    const [request] = listed.requests;
     expect(request?.prompt.questions[0]?.options.map((o) => o.label)).toEqual(['yes', 'no']);
     const answered = await client.callTool({ name: 'dispatch_request_write', arguments: { op: 'request.respond', id: request?.id, answer: ['yes'] } });
     expect(answered.isError).toBeFalsy();

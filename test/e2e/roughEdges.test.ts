@@ -55,6 +55,8 @@ describe('rough edges', () => {
   });
 
   it('queue list --all --limit N shows the newest N receipts, oldest first', async () => {
+    await h.ok(['send', 'worker', '@sim reply another receipt']);
+    await waitForLane(h, 'worker');
     const all = (await h.ok<{ deliveries: Array<{ receipt: number }> }>(['queue', 'list', '--all'])).deliveries.map((d) => d.receipt);
     expect(all.length).toBeGreaterThanOrEqual(2);
     const limited = (await h.ok<{ deliveries: Array<{ receipt: number }> }>(['queue', 'list', '--all', '--limit', '1'])).deliveries.map((d) => d.receipt);

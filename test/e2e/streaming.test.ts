@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LaneEvent } from '../../src/core/laneEvents.js';
 import { DaemonClient } from '../../src/client/client.js';
 import { LATEST_SCHEMA_VERSION } from '../../src/store/migrations.js';
-import { startDispatchHarness, type DispatchHarness } from '../helpers/dispatchHarness.js';
+import { DISPATCH_BIN, pollUntil, startDispatchHarness, type DispatchHarness } from '../helpers/dispatchHarness.js';
 import { PINNED_CODEX_VERSION } from '../helpers/pinnedCodex.js';
 
 // The control protocol pushes live lane events to subscribers on the same connection as calls.
@@ -18,13 +19,13 @@ describe('control protocol push and doctor', () => {
   it('streams a lane\'s events to a subscribed client, in wire order', async () => {
     const client = await DaemonClient.connect(path.join(h.home, 'dispatchd.sock'));
     const events: LaneEvent[] = [];
-    const done = new Promise<void>((resolve) => {
-      void client.subscribe('streamed', (event) => {
-        events.push(event);
-        if (event.type === 'turnCompleted') resolve();
-      });
+    let turnCompleted = (): void => undefined;
+    const done = new Promise<void>((resolve) => (turnCompleted = resolve));
+    // subscribe resolves once the daemon has registered the subscription, so the send below cannot outrun it.
+    await client.subscribe('streamed', (event) => {
+      events.push(event);
+      if (event.type === 'turnCompleted') turnCompleted();
     });
-    await new Promise((r) => setTimeout(r, 50));
     await client.call('send', { lane: 'streamed', text: '@sim reply pushed to you' });
     await done;
     const types = events.map((e) => e.type);
@@ -37,12 +38,27 @@ describe('control protocol push and doctor', () => {
   });
 
   it('lane follow streams the events as JSON lines and stops when the turn ends', async () => {
-    const following = h.run(['lane', 'follow', 'streamed', '--until-idle', '--timeout', '30', '--json']);
-    await new Promise((r) => setTimeout(r, 700));
-    await h.ok(['send', 'streamed', '@sim reply followed live']);
-    const result = await following;
-    expect(result.code, result.stderr).toBe(0);
-    const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as LaneEvent);
+    await h.ok(['new', '--name', 'followed', '--prefix', '', '--no-send']);
+    const follow = spawn(process.execPath, [DISPATCH_BIN, 'lane', 'follow', 'followed', '--until-idle', '--timeout', '30', '--json'], { env: h.env, cwd: h.workspace });
+    let stdout = '';
+    let stderr = '';
+    follow.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    follow.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => follow.on('exit', resolve));
+    // follow prints nothing until its subscription sees an event: a paused goal is one that starts no turn.
+    await pollUntil(
+      async () => {
+        await h.ok(['goal', 'set', 'followed', 'be followed', '--status', 'paused']);
+        return stdout;
+      },
+      (out) => out.includes('"goalUpdated"'),
+      'lane follow subscribing',
+      15_000,
+    );
+    await h.ok(['goal', 'clear', 'followed', '--yes']);
+    await h.ok(['send', 'followed', '@sim reply followed live']);
+    expect(await exited, stderr).toBe(0);
+    const events = stdout.trim().split('\n').map((line) => JSON.parse(line) as LaneEvent);
     expect(events.at(-1)).toMatchObject({ type: 'turnCompleted', outcome: 'completed', lastAgentMessage: 'followed live' });
     expect(events.filter((e) => e.type === 'agentMessageDelta').map((e) => (e.type === 'agentMessageDelta' ? e.delta : '')).join('')).toBe('followed live');
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
+import { pollUntil, startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
 
 type InboxItem = { id: number; lane: string; event: string; text: string; read_at: string | null; acked_at: string | null };
 
@@ -23,18 +23,15 @@ describe('subscriptions and inbox', () => {
   });
 
   it('puts the news in the inbox; read marks it, ack removes it', async () => {
-    const sub = await h.ok<{ id: string; action: string }>(['subscribe', 'worker', '--when', 'failed']);
+    await h.ok(['new', '--name', 'builder', '--prefix', '', '--no-send']);
+    const sub = await h.ok<{ id: string; action: string }>(['subscribe', 'builder', '--when', 'failed']);
     expect(sub.action).toBe('inbox');
-    await h.ok(['send', 'worker', '@sim fail disk full']);
-    await waitForLane(h, 'worker', (l) => l['status'] === 'error');
-    let items: InboxItem[] = [];
-    for (let i = 0; i < 50 && items.length === 0; i++) {
-      items = (await h.ok<{ items: InboxItem[] }>(['inbox', 'list'])).items;
-      if (items.length === 0) await new Promise((r) => setTimeout(r, 100));
-    }
+    await h.ok(['send', 'builder', '@sim fail disk full']);
+    await waitForLane(h, 'builder', (l) => l['status'] === 'error');
+    const items = await pollUntil(async () => (await h.ok<{ items: InboxItem[] }>(['inbox', 'list'])).items, (list) => list.length > 0, 'the failure reaching the inbox');
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ event: 'turn_failed', read_at: null });
-    expect(items[0]?.text).toContain('@worker failed a turn');
+    expect(items[0]?.text).toContain('@builder failed a turn');
     const read = await h.ok<InboxItem>(['inbox', 'read', String(items[0]?.id)]);
     expect(read.read_at).not.toBeNull();
     expect((await h.ok<{ items: InboxItem[] }>(['inbox', 'list'])).items).toHaveLength(1);

@@ -1,5 +1,5 @@
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { JsonRpcConnection } from '../../src/jsonrpc/connection.js';
 import type { ConnectionOptions } from '../../src/jsonrpc/connection.js';
 import { MemoryTransport } from '../../src/jsonrpc/memoryTransport.js';
@@ -355,8 +355,15 @@ describe('JsonRpcConnection', () => {
     const { conn, send } = await withRawPeer({ requestTimeoutMs: 20 });
     await dispatchErrorOf(conn.request('a'), 'timeout');
     let settled = false;
-    const forever = conn.request('b', undefined, { timeoutMs: 0 }).finally(() => (settled = true));
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    // A faked clock moves past the 20 ms default at once, instead of the test sleeping through it.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let forever: Promise<unknown>;
+    try {
+      forever = conn.request('b', undefined, { timeoutMs: 0 }).finally(() => (settled = true));
+      await vi.advanceTimersByTimeAsync(60_000);
+    } finally {
+      vi.useRealTimers();
+    }
     expect(settled).toBe(false);
     expect(conn.pendingCount).toBe(1);
     await send({ id: 2, result: 'eventually' });
