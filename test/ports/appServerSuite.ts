@@ -133,8 +133,10 @@ export function runAppServerSuite(open: () => Promise<AppServerSubject>): void {
     await expect(app.interruptTurn(threadId, turnId)).rejects.toMatchObject({ code: 'app_server' });
   });
 
-  it('resumes and lists a persisted thread once it has a turn; names it', async () => {
+  it('lists a persisted thread only once it has a turn, resumes and names it', async () => {
     const threadId = await newThread();
+    // codex lists a thread only once it has a user message.
+    expect((await app.listThreads({ limit: 100 })).threads.map((t) => t.id)).not.toContain(threadId);
     await runTurn(threadId, '@sim reply listed');
     expect(await app.resumeThread(threadId)).toMatchObject({ id: threadId, cwd: subject.workspace });
     const { threads } = await app.listThreads({ limit: 100 });
