@@ -161,7 +161,9 @@ export class FakeAppServer implements AppServer, LaneFeed {
     return { threads: listed.slice(0, options.limit).map((t) => this.summary(t)), nextCursor: null };
   }
   async listTurns(threadId: string, options: { limit?: number } = {}) {
-    const turns = this.thread(threadId, 'thread/turns/list').turns.map((turn) => ({ ...turn, items: [...turn.items] }));
+    const thread = this.thread(threadId, 'thread/turns/list');
+    if (thread.ephemeral) throw new DispatchError('app_server', 'thread/turns/list: ephemeral threads do not support thread/turns/list', { data: { rpcCode: -32600 } });
+    const turns = thread.turns.map((turn) => ({ ...turn, items: [...turn.items] }));
     return options.limit === undefined ? turns : turns.slice(-options.limit);
   }
   async startTurn(threadId: string, options: { text: string; clientUserMessageId?: string }) {

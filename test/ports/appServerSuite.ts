@@ -133,6 +133,18 @@ export function runAppServerSuite(open: () => Promise<AppServerSubject>): void {
     await expect(app.interruptTurn(threadId, turnId)).rejects.toMatchObject({ code: 'app_server' });
   });
 
+  it('keeps a hanging turn running (thread active) until it is interrupted', async () => {
+    const threadId = await newThread();
+    const started = nextEvent((e) => e.type === 'turnStarted' && e.laneId === threadId);
+    const done = nextEvent(completedOn(threadId));
+    const { turnId } = await app.startTurn(threadId, { text: '@sim hang', cwd: subject.workspace, settings: SETTINGS });
+    await started;
+    expect((await app.readThread(threadId)).status).toBe('active');
+    await app.interruptTurn(threadId, turnId);
+    expect(await done).toMatchObject({ turnId, outcome: 'interrupted' });
+    expect((await app.listTurns(threadId)).map((t) => ({ id: t.id, status: t.status }))).toEqual([{ id: turnId, status: 'interrupted' }]);
+  });
+
   it('lists a persisted thread only once it has a turn, resumes and names it', async () => {
     const threadId = await newThread();
     // codex lists a thread only once it has a user message.
@@ -143,6 +155,12 @@ export function runAppServerSuite(open: () => Promise<AppServerSubject>): void {
     expect(threads.find((t) => t.id === threadId)).toMatchObject({ id: threadId, preview: '@sim reply listed' });
     await app.setName(threadId, 'named lane');
     expect((await app.readThread(threadId)).name).toBe('named lane');
+  });
+
+  it('has no persisted turns to list for an ephemeral thread (app_server error)', async () => {
+    const threadId = await newThread(true);
+    await runTurn(threadId, '@sim reply gone with the process');
+    await expect(app.listTurns(threadId)).rejects.toMatchObject({ code: 'app_server' });
   });
 
   it('answers every call on an unknown thread with an app_server error', async () => {
