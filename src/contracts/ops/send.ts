@@ -32,7 +32,7 @@ export const sendOp = defineOp({
     duplicate: z.boolean().describe('The idempotency key matched an earlier identical request; nothing was sent again.'),
     pending: z.number().nullable().describe('Queued deliveries still waiting on the lane (queue mode).'),
   }),
-  errors: ['not_found', 'authority', 'lane_busy', 'validation', 'approval_required', 'conflict', 'app_server'],
+  errors: ['not_found', 'ambiguous', 'authority', 'lane_busy', 'validation', 'approval_required', 'conflict', 'app_server'],
   examples: [
     { name: 'unknown lane', input: { lane: '@nope', text: 'hi' }, error: 'not_found' },
     { name: 'steer with no running turn', input: { lane: '@alpha', text: 'hi', mode: 'steer' }, error: 'validation' },
