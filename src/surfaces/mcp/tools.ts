@@ -85,6 +85,11 @@ function isObject(value: unknown): value is JsonSchema {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The codes an op declares, so a client knows which failures to handle (the code is in the error result's `_meta`). */
+function errorsNote(op: OpContract): string {
+  return op.errors.length === 0 ? '' : ` Errors: ${op.errors.join(', ')}.`;
+}
+
 function derivationError(message: string): DispatchError {
   return new DispatchError('internal', `MCP tool derivation: ${message}`);
 }
@@ -228,7 +233,7 @@ function deriveTool(group: OpGroup, intent: Intent, groupOps: readonly OpContrac
   const summary = GROUP_SUMMARIES[group][intent];
   const description = [
     `${summary} Set \`op\` to one of the actions below and pass that op's arguments alongside it:`,
-    ...actions.map(({ action, op }) => `- ${action}: ${op.summary}`),
+    ...actions.map(({ action, op }) => `- ${action}: ${op.summary}${errorsNote(op)}`),
   ].join('\n');
 
   return {
