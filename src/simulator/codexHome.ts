@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DispatchError } from '../shared/errors.js';
+import { isRecord } from '../shared/records.js';
 
 /** The environment variable codex reads the simulated provider's (meaningless) API key from. */
 export const SIMULATED_API_KEY_ENV = 'DISPATCH_SIM_API_KEY';
@@ -201,8 +202,4 @@ function checkProviderUrl(url: string): void {
 /** TOML basic strings share JSON's escapes, so JSON.stringify yields a valid TOML string. */
 function toml(value: string): string {
   return JSON.stringify(value);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
