@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { defineOp } from '../defineOp.js';
-import { DELIVERY_STATES, actionAck, laneSelector, messageText } from '../schemas.js';
-
-export const SEND_MODES = ['send', 'steer', 'queue', 'interject', 'context'] as const;
+import { DELIVERY_STATES, SEND_MODES, actionAck, laneSelector, messageText } from '../schemas.js';
 
 export const sendOp = defineOp({
   name: 'send',
