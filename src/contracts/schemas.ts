@@ -20,6 +20,11 @@ export const messageText = z
 export const LANE_STATES = ['idle', 'busy', 'waiting_approval', 'error', 'archived', 'unknown'] as const;
 export const LANE_SOURCES = ['own', 'attached'] as const;
 export const laneState = z.enum(LANE_STATES);
+
+/** A lane in one of these states has a turn in flight: running, or paused inside it on an approval. */
+export function isRunningLaneState(state: string): boolean {
+  return state === 'busy' || state === 'waiting_approval';
+}
 export const laneSource = z.enum(LANE_SOURCES);
 
 export const sandboxMode = z.enum(SANDBOX_MODES).describe('Sandbox for the lane\'s commands.');

@@ -1,3 +1,4 @@
+import { isRunningLaneState } from '../contracts/schemas.js';
 import { DispatchError } from '../shared/errors.js';
 import type { Lane, TurnSettings } from './model.js';
 import type { Store } from './ports.js';
@@ -67,7 +68,7 @@ export function requireIdle(lane: Lane, action: string): void {
 }
 
 export function requireActiveTurn(lane: Lane, action: string): string {
-  if (!lane.activeTurnId || (lane.status !== 'busy' && lane.status !== 'waiting_approval')) {
+  if (!lane.activeTurnId || !isRunningLaneState(lane.status)) {
     throw new DispatchError('validation', `lane ${lane.handle} has no running turn to ${action}`);
   }
   return lane.activeTurnId;
