@@ -46,6 +46,9 @@ export interface TurnSettings {
   outputSchema?: unknown;
 }
 
+/** What a lane runs with when nothing (input, config, preset) says otherwise. */
+export const DEFAULT_TURN_SETTINGS: TurnSettings = { sandbox: 'read-only', approvalPolicy: 'never' };
+
 export interface LatestTurn {
   id: string;
   status: (typeof TURN_STATUSES)[number];
