@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { APPROVAL_POLICIES, APPROVALS_REVIEWERS, PERSONALITIES, REASONING_SUMMARIES, SANDBOX_MODES } from '../shared/codexSettings.js';
 import { MAX_TEXT_CHARS, textChars, textTooLongMessage } from './limits.js';
 
 /** Schemas shared by several op contracts. Field names are snake_case on every surface. */
@@ -16,18 +17,27 @@ export const messageText = z
   })
   .meta({ maxLength: MAX_TEXT_CHARS });
 
-export const laneState = z.enum(['idle', 'busy', 'waiting_approval', 'error', 'archived', 'unknown']);
-export const laneSource = z.enum(['own', 'attached']);
+export const LANE_STATES = ['idle', 'busy', 'waiting_approval', 'error', 'archived', 'unknown'] as const;
+export const LANE_SOURCES = ['own', 'attached'] as const;
+export const laneState = z.enum(LANE_STATES);
 
-export const sandboxMode = z.enum(['read-only', 'workspace-write', 'danger-full-access']).describe('Sandbox for the lane\'s commands.');
-export const approvalPolicy = z.enum(['never', 'untrusted', 'on-request', 'on-failure']).describe('When codex asks before running commands.');
-export const approvalsReviewer = z.enum(['user', 'auto_review', 'guardian_subagent']).describe('Who reviews approval requests.');
-export const reasoningSummary = z.enum(['auto', 'concise', 'detailed', 'none']).describe('Reasoning summary level.');
-export const personality = z.enum(['none', 'friendly', 'pragmatic']).describe('Agent personality.');
+/** A lane in one of these states has a turn in flight: running, or paused inside it on an approval. */
+export function isRunningLaneState(state: string): boolean {
+  return state === 'busy' || state === 'waiting_approval';
+}
+export const laneSource = z.enum(LANE_SOURCES);
+
+export const sandboxMode = z.enum(SANDBOX_MODES).describe('Sandbox for the lane\'s commands.');
+export const approvalPolicy = z.enum(APPROVAL_POLICIES).describe('When codex asks before running commands.');
+export const approvalsReviewer = z.enum(APPROVALS_REVIEWERS).describe('Who reviews approval requests.');
+export const reasoningSummary = z.enum(REASONING_SUMMARIES).describe('Reasoning summary level.');
+export const personality = z.enum(PERSONALITIES).describe('Agent personality.');
+
+export const TURN_STATUSES = ['inProgress', 'completed', 'interrupted', 'failed'] as const;
 
 export const latestTurn = z.object({
   id: z.string(),
-  status: z.enum(['inProgress', 'completed', 'interrupted', 'failed']),
+  status: z.enum(TURN_STATUSES),
   error: z.object({ message: z.string(), code: z.string().optional(), details: z.string().optional().describe('the underlying cause codex gives, e.g. why a retried provider call fails') }).nullable(),
   at: z.string(),
 });
@@ -137,13 +147,15 @@ export const triggerView = z.object({
 export const triggerId = z.string().min(1).describe('Trigger id.');
 
 export const DELIVERY_STATES = ['queued', 'submitting', 'accepted', 'completed', 'failed', 'ambiguous', 'cancelled'] as const;
+export const SEND_MODES = ['send', 'steer', 'queue', 'interject', 'context'] as const;
+export const REQUEST_STATES = ['pending', 'answered', 'expired', 'failed'] as const;
 
 export const receiptId = z.number().int().min(1).describe('Delivery receipt id.');
 
 export const deliveryView = z.object({
   receipt: z.number(),
   lane: z.string(),
-  mode: z.enum(['send', 'steer', 'queue', 'interject', 'context']),
+  mode: z.enum(SEND_MODES),
   source: z.string(),
   state: z.enum(DELIVERY_STATES),
   text: z.string(),
@@ -195,7 +207,7 @@ export const requestView = z.object({
   kind: z.string().describe('command, fileChange, permissions (approvals), userInput (the agent asks), elicitation (an MCP server asks).'),
   method: z.string(),
   summary: z.string().describe('What is asked: the command, the paths of a file change, the question and its options.'),
-  state: z.enum(['pending', 'answered', 'expired', 'failed']),
+  state: z.enum(REQUEST_STATES),
   decision: z.string().nullable(),
   decided_by: z.string().nullable(),
   created_at: z.string(),

@@ -1,3 +1,4 @@
+import { isRunningLaneState } from '../contracts/schemas.js';
 import { DispatchError } from '../shared/errors.js';
 import type { Lane, TurnSettings } from './model.js';
 import type { Store } from './ports.js';
@@ -67,7 +68,7 @@ export function requireIdle(lane: Lane, action: string): void {
 }
 
 export function requireActiveTurn(lane: Lane, action: string): string {
-  if (!lane.activeTurnId || (lane.status !== 'busy' && lane.status !== 'waiting_approval')) {
+  if (!lane.activeTurnId || !isRunningLaneState(lane.status)) {
     throw new DispatchError('validation', `lane ${lane.handle} has no running turn to ${action}`);
   }
   return lane.activeTurnId;
@@ -77,18 +78,27 @@ export function laneRefOf(lane: Lane) {
   return { id: lane.id, handle: lane.handle, source: lane.source, status: lane.status, cwd: lane.cwd };
 }
 
-export function settingsViewOf(settings: TurnSettings) {
-  return {
-    sandbox: settings.sandbox,
-    approval_policy: settings.approvalPolicy,
-    ...(settings.approvalsReviewer ? { approvals_reviewer: settings.approvalsReviewer } : {}),
-    ...(settings.model ? { model: settings.model } : {}),
-    ...(settings.modelProvider ? { model_provider: settings.modelProvider } : {}),
-    ...(settings.effort ? { effort: settings.effort } : {}),
-    ...(settings.summary ? { summary: settings.summary } : {}),
-    ...(settings.personality ? { personality: settings.personality } : {}),
-    ...(settings.serviceTier ? { service_tier: settings.serviceTier } : {}),
-  };
+/** Every TurnSettings field with its snake_case name on the surfaces: the one encoding both directions use. */
+const SETTING_NAMES = {
+  sandbox: 'sandbox',
+  approvalPolicy: 'approval_policy',
+  approvalsReviewer: 'approvals_reviewer',
+  model: 'model',
+  modelProvider: 'model_provider',
+  effort: 'effort',
+  summary: 'summary',
+  personality: 'personality',
+  serviceTier: 'service_tier',
+} as const satisfies Partial<Record<keyof TurnSettings, string>>;
+type SettingKey = keyof typeof SETTING_NAMES;
+const SETTING_KEYS = Object.keys(SETTING_NAMES) as SettingKey[];
+type SnakeSettings = { [K in SettingKey as (typeof SETTING_NAMES)[K]]?: TurnSettings[K] | undefined };
+
+/** TurnSettings → the snake_case view outputs carry (unset fields left out). */
+export function settingsViewOf(settings: TurnSettings): SnakeSettings & Pick<Required<SnakeSettings>, 'sandbox' | 'approval_policy'> {
+  const view: Record<string, unknown> = {};
+  for (const key of SETTING_KEYS) if (settings[key]) view[SETTING_NAMES[key]] = settings[key];
+  return view as SnakeSettings & Pick<Required<SnakeSettings>, 'sandbox' | 'approval_policy'>;
 }
 
 export function laneDetailOf(lane: Lane) {
@@ -112,26 +122,11 @@ export function clip(text: string, max = 120): string {
 }
 
 /** Snake-case settings from an op input → TurnSettings (only the keys given). */
-export function settingsFromInput(input: {
-  sandbox?: TurnSettings['sandbox'] | undefined;
-  approval_policy?: TurnSettings['approvalPolicy'] | undefined;
-  approvals_reviewer?: TurnSettings['approvalsReviewer'] | undefined;
-  model?: string | undefined;
-  model_provider?: string | undefined;
-  effort?: string | undefined;
-  summary?: TurnSettings['summary'] | undefined;
-  personality?: TurnSettings['personality'] | undefined;
-  service_tier?: string | undefined;
-}): Partial<TurnSettings> {
-  const out: Partial<TurnSettings> = {};
-  if (input.sandbox) out.sandbox = input.sandbox;
-  if (input.approval_policy) out.approvalPolicy = input.approval_policy;
-  if (input.approvals_reviewer) out.approvalsReviewer = input.approvals_reviewer;
-  if (input.model) out.model = input.model;
-  if (input.model_provider) out.modelProvider = input.model_provider;
-  if (input.effort) out.effort = input.effort;
-  if (input.summary) out.summary = input.summary;
-  if (input.personality) out.personality = input.personality;
-  if (input.service_tier) out.serviceTier = input.service_tier;
+export function settingsFromInput(input: SnakeSettings): Partial<TurnSettings> {
+  const out: Record<string, unknown> = {};
+  for (const key of SETTING_KEYS) {
+    const value = input[SETTING_NAMES[key]];
+    if (value) out[key] = value;
+  }
   return out;
 }

@@ -1,19 +1,14 @@
 /** The domain records dispatch keeps. Wire shapes never appear here; codex/ and store/ translate. */
 
-export type LaneSource = 'own' | 'attached';
+import { DELIVERY_STATES, REQUEST_STATES, type LANE_SOURCES, type LANE_STATES, type SEND_MODES, type TURN_STATUSES } from '../contracts/schemas.js';
+import type { APPROVALS_REVIEWERS, ApprovalPolicy, PERSONALITIES, REASONING_SUMMARIES, SandboxMode } from '../shared/codexSettings.js';
+
+export type LaneSource = (typeof LANE_SOURCES)[number];
 
 /** dispatch's own view of a lane, kept right by handlers and the reactor. */
-export type LaneState = 'idle' | 'busy' | 'waiting_approval' | 'error' | 'archived' | 'unknown';
+export type LaneState = (typeof LANE_STATES)[number];
 
-export const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
-export type SandboxMode = (typeof SANDBOX_MODES)[number];
-
-export const APPROVAL_POLICIES = ['never', 'untrusted', 'on-request', 'on-failure'] as const;
-export type ApprovalPolicy = (typeof APPROVAL_POLICIES)[number];
-
-export const APPROVALS_REVIEWERS = ['user', 'auto_review', 'guardian_subagent'] as const;
-export const REASONING_SUMMARIES = ['auto', 'concise', 'detailed', 'none'] as const;
-export const PERSONALITIES = ['none', 'friendly', 'pragmatic'] as const;
+export { APPROVAL_POLICIES, APPROVALS_REVIEWERS, PERSONALITIES, REASONING_SUMMARIES, SANDBOX_MODES, type ApprovalPolicy, type SandboxMode } from '../shared/codexSettings.js';
 
 export type ApprovalDecision = 'accept' | 'acceptForSession' | 'decline' | 'cancel';
 
@@ -51,9 +46,12 @@ export interface TurnSettings {
   outputSchema?: unknown;
 }
 
+/** What a lane runs with when nothing (input, config, preset) says otherwise. */
+export const DEFAULT_TURN_SETTINGS: TurnSettings = { sandbox: 'read-only', approvalPolicy: 'never' };
+
 export interface LatestTurn {
   id: string;
-  status: 'inProgress' | 'completed' | 'interrupted' | 'failed';
+  status: (typeof TURN_STATUSES)[number];
   error: { message: string; code?: string; details?: string } | null;
   at: string;
 }
@@ -131,10 +129,10 @@ export interface Trigger {
  * `completed` | `failed`. `ambiguous`: dispatch lost track while submitting (a crash); it is never
  * re-sent on its own and holds later queued work for its lane until reconciled or released.
  */
-export const DELIVERY_STATES = ['queued', 'submitting', 'accepted', 'completed', 'failed', 'ambiguous', 'cancelled'] as const;
+export { DELIVERY_STATES };
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
-export type DeliveryMode = 'send' | 'steer' | 'queue' | 'interject' | 'context';
+export type DeliveryMode = (typeof SEND_MODES)[number];
 
 export interface Delivery {
   id: number;
@@ -154,7 +152,7 @@ export interface Delivery {
   updatedAt: string;
 }
 
-export const REQUEST_STATES = ['pending', 'answered', 'expired', 'failed'] as const;
+export { REQUEST_STATES };
 export type RequestState = (typeof REQUEST_STATES)[number];
 
 /** A request codex sent dispatch (an approval, or another kind), answered exactly once. */

@@ -5,7 +5,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import { DispatchError } from '../shared/errors.js';
 import { settingsFromInput } from './lanes.js';
-import { APPROVAL_POLICIES, APPROVALS_REVIEWERS, DEFAULT_APPROVAL_ROUTING, PERSONALITIES, REASONING_SUMMARIES, SANDBOX_MODES, type ApprovalRule, type TurnSettings } from './model.js';
+import { APPROVAL_POLICIES, APPROVALS_REVIEWERS, DEFAULT_APPROVAL_ROUTING, DEFAULT_TURN_SETTINGS, PERSONALITIES, REASONING_SUMMARIES, SANDBOX_MODES, type ApprovalRule, type TurnSettings } from './model.js';
 
 /*
  * Resolves `new`'s settings: built-ins < `.dispatch/config.toml` [defaults] < presets (left to right)
@@ -241,7 +241,7 @@ export async function resolveNewLane(input: NewLaneInput, options: ResolveNewLan
   const configDir = configPath ? path.dirname(path.dirname(configPath)) : null;
   const presets = [...(input.preset ?? [])];
 
-  const merged: Settings = { cwd: start, ephemeral: false, prefix: DEFAULT_PREFIX, sandbox: 'read-only', approval_policy: 'never' };
+  const merged: Settings = { cwd: start, ephemeral: false, prefix: DEFAULT_PREFIX, sandbox: DEFAULT_TURN_SETTINGS.sandbox, approval_policy: DEFAULT_TURN_SETTINGS.approvalPolicy };
   const provenance = new Map<SettingKey, Provenance>();
   let rank = 0;
   const overlay = (layer: Settings, fromConfig: boolean): void => {
@@ -289,7 +289,7 @@ export async function resolveNewLane(input: NewLaneInput, options: ResolveNewLan
   const baseInstructions = await pick('base_instructions', 'base_file');
   const developerInstructions = await pick('developer_instructions', 'developer_file');
 
-  const settings: TurnSettings = { sandbox: 'read-only', approvalPolicy: 'never', ...settingsFromInput(merged) };
+  const settings: TurnSettings = { ...DEFAULT_TURN_SETTINGS, ...settingsFromInput(merged) };
   if (merged.output_schema !== undefined) settings.outputSchema = merged.output_schema;
   if (merged.approvals !== undefined || merged.approval_timeout !== undefined || merged.approval_rule !== undefined) {
     settings.approvals = {

@@ -1,3 +1,4 @@
+import { isRunningLaneState } from '../contracts/schemas.js';
 import type { Logger } from './context.js';
 import { drainNext, markInterruptedSubmissions, settleTurn, type DeliveryContext } from './deliveries.js';
 import type { AppServer, Clock, Store } from './ports.js';
@@ -11,7 +12,7 @@ export function recordLostTurns(store: Store, clock: Clock, reason: { message: s
   const at = clock.now().toISOString();
   let lost = 0;
   for (const lane of store.lanes.list()) {
-    if (lane.status !== 'busy' && lane.status !== 'waiting_approval') continue;
+    if (!isRunningLaneState(lane.status)) continue;
     const turnId = lane.activeTurnId ?? lane.latestTurn?.id ?? 'unknown';
     store.transaction(() => {
       store.lanes.update(lane.id, { status: 'error', activeTurnId: null, latestTurn: { id: turnId, status: 'failed', error: { message: reason.message, code: reason.code }, at } });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'smol-toml';
+import { isRecord } from '../shared/records.js';
 
 /** A model provider of the codex config that reads its API key from an environment variable. */
 export interface ProviderKey {
@@ -8,10 +9,6 @@ export interface ProviderKey {
   /** The variable's name; its value is never read out, only whether it is set. */
   envKey: string;
   set: boolean;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { CodexAppServer } from '../codex/appServerAdapter.js';
 import { createServerRequestResponder } from '../codex/serverRequests.js';
 import { AppServerSupervisor } from '../codex/supervisor.js';
+import { isRunningLaneState } from '../contracts/schemas.js';
 import { ApprovalBroker } from '../core/approvals.js';
 import { failpointFromEnv, type Logger, type OpContext } from '../core/context.js';
 import { resolveLane } from '../core/lanes.js';
@@ -185,7 +186,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const server = new ControlServer({
       version: DISPATCH_VERSION,
       mode,
-      busyLanes: () => store.lanes.list().filter((l) => l.status === 'busy' || l.status === 'waiting_approval').length,
+      busyLanes: () => store.lanes.list().filter((l) => isRunningLaneState(l.status)).length,
       resolveLane: (selector) => resolveLane(store, selector).id,
       onEvent: (listener) => feed.onEvent(listener),
       shutdown: () => void stop('shutdown requested'),

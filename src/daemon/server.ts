@@ -9,6 +9,7 @@ import { DispatchError } from '../shared/errors.js';
 import { loadPeerCredentials, peerCredentials } from './peerCredentials.js';
 import type { HomeMode } from '../control/homeMode.js';
 import { CONTROL_PROTOCOL_VERSION, localOpHashes, localOpName, type CallParams, type HelloParams, type HelloResult } from '../control/protocol.js';
+import { isRecord } from '../shared/records.js';
 
 export interface ControlHandlers {
   version: string;
@@ -20,10 +21,6 @@ export interface ControlHandlers {
   onEvent(listener: (event: LaneEvent) => void): Disposable;
   shutdown(): void;
   log(level: 'info' | 'warn', message: string, data?: Record<string, unknown>): void;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**
@@ -104,7 +101,7 @@ export class ControlServer {
     });
 
     connection.onRequest('hello', async (params): Promise<HelloResult> => {
-      if (!isObject(params) || typeof params['protocol'] !== 'number') throw new DispatchError('validation', 'hello needs {protocol, version, op_hashes}');
+      if (!isRecord(params) || typeof params['protocol'] !== 'number') throw new DispatchError('validation', 'hello needs {protocol, version, op_hashes}');
       const hello = params as unknown as HelloParams;
       if (hello.protocol !== CONTROL_PROTOCOL_VERSION) {
         throw new DispatchError('version_skew', `control protocol ${hello.protocol} is not supported (daemon speaks ${CONTROL_PROTOCOL_VERSION})`);
@@ -112,7 +109,7 @@ export class ControlServer {
       return { protocol: CONTROL_PROTOCOL_VERSION, version: this.handlers.version, pid: process.pid, op_hashes: await localOpHashes(), busy_lanes: this.handlers.busyLanes(), mode: this.handlers.mode };
     });
     connection.onRequest('call', async (params, context) => {
-      if (!isObject(params) || typeof params['op'] !== 'string' || typeof params['input_hash'] !== 'string' || typeof params['cwd'] !== 'string') {
+      if (!isRecord(params) || typeof params['op'] !== 'string' || typeof params['input_hash'] !== 'string' || typeof params['cwd'] !== 'string') {
         throw new DispatchError('validation', 'call needs {op, input, input_hash, cwd}');
       }
       const asked = params as unknown as CallParams;
@@ -130,7 +127,7 @@ export class ControlServer {
       return this.handlers.call(call, context.signal);
     });
     connection.onRequest('subscribe', (params) => {
-      const lane = isObject(params) && typeof params['lane'] === 'string' ? this.handlers.resolveLane(params['lane']) : undefined;
+      const lane = isRecord(params) && typeof params['lane'] === 'string' ? this.handlers.resolveLane(params['lane']) : undefined;
       const id = randomUUID();
       subscriptions.set(
         id,
@@ -142,7 +139,7 @@ export class ControlServer {
       return { subscription: id };
     });
     connection.onRequest('unsubscribe', (params) => {
-      const id = isObject(params) ? params['subscription'] : undefined;
+      const id = isRecord(params) ? params['subscription'] : undefined;
       if (typeof id === 'string') {
         subscriptions.get(id)?.dispose();
         subscriptions.delete(id);

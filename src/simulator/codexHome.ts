@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DispatchError } from '../shared/errors.js';
+import { APPROVAL_POLICIES, SANDBOX_MODES, type ApprovalPolicy, type SandboxMode } from '../shared/codexSettings.js';
+import { isRecord } from '../shared/records.js';
 
 /** The environment variable codex reads the simulated provider's (meaningless) API key from. */
 export const SIMULATED_API_KEY_ENV = 'DISPATCH_SIM_API_KEY';
@@ -13,10 +15,10 @@ export const SIMULATED_PROVIDER_ID = 'dispatch-sim';
 export const SIMULATED_MODEL = 'dispatch-sim';
 
 /** Approval policies config.toml accepts in codex 0.169 (`untrusted` is only valid per thread or turn). */
-export type SimulatedApprovalPolicy = 'never' | 'on-request' | 'on-failure';
+export type SimulatedApprovalPolicy = Exclude<ApprovalPolicy, 'untrusted'>;
 
 /** Sandbox modes of config.toml. */
-export type SimulatedSandboxMode = 'read-only' | 'workspace-write' | 'danger-full-access';
+export type SimulatedSandboxMode = SandboxMode;
 
 /** A codex model catalog file: `{ "models": [ModelInfo…] }`, the shape `codex debug models --bundled` prints. */
 export interface SimulatedModelCatalog {
@@ -48,8 +50,8 @@ export interface SimulatedCodexHome {
   modelCatalogPath: string;
 }
 
-const APPROVAL_POLICIES: readonly string[] = ['never', 'on-request', 'on-failure'];
-const SANDBOX_MODES: readonly string[] = ['read-only', 'workspace-write', 'danger-full-access'];
+const CONFIG_APPROVAL_POLICIES: readonly string[] = APPROVAL_POLICIES.filter((policy) => policy !== 'untrusted');
+const CONFIG_SANDBOX_MODES: readonly string[] = SANDBOX_MODES;
 
 /** The environment the app-server needs for the simulated provider (its API key variable). */
 export function simulatedProviderEnv(): Record<string, string> {
@@ -106,12 +108,12 @@ export async function writeSimulatedCodexHome(options: SimulatedCodexHomeOptions
     // codex 0.169 refuses to start with it in config.toml; it is still accepted per thread or turn.
     throw new DispatchError('validation', 'approval_policy "untrusted" is a fatal config error in codex 0.169; pass it per thread or turn instead');
   }
-  if (!APPROVAL_POLICIES.includes(approvalPolicy)) {
-    throw new DispatchError('validation', `approval policy must be one of ${APPROVAL_POLICIES.join(', ')}, not ${JSON.stringify(approvalPolicy)}`);
+  if (!CONFIG_APPROVAL_POLICIES.includes(approvalPolicy)) {
+    throw new DispatchError('validation', `approval policy must be one of ${CONFIG_APPROVAL_POLICIES.join(', ')}, not ${JSON.stringify(approvalPolicy)}`);
   }
   const sandboxMode: string = options.sandboxMode ?? 'danger-full-access';
-  if (!SANDBOX_MODES.includes(sandboxMode)) {
-    throw new DispatchError('validation', `sandbox mode must be one of ${SANDBOX_MODES.join(', ')}, not ${JSON.stringify(sandboxMode)}`);
+  if (!CONFIG_SANDBOX_MODES.includes(sandboxMode)) {
+    throw new DispatchError('validation', `sandbox mode must be one of ${CONFIG_SANDBOX_MODES.join(', ')}, not ${JSON.stringify(sandboxMode)}`);
   }
   const streamIdleTimeoutMs = options.streamIdleTimeoutMs ?? 60_000;
   if (!Number.isInteger(streamIdleTimeoutMs) || streamIdleTimeoutMs <= 0) {
@@ -201,8 +203,4 @@ function checkProviderUrl(url: string): void {
 /** TOML basic strings share JSON's escapes, so JSON.stringify yields a valid TOML string. */
 function toml(value: string): string {
   return JSON.stringify(value);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

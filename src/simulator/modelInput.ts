@@ -1,3 +1,5 @@
+import { isRecord } from '../shared/records.js';
+
 // What the simulator reads from the `input` array of a Responses request: the newest real user
 // message, the tool outputs since, and any client ids codex forwarded.
 
@@ -49,10 +51,6 @@ export function readModelInput(input: readonly unknown[]): ModelInputView {
     if (i > lastUserIndex) toolOutputs.push(view);
   });
   return { lastUserText, toolOutputs, lastToolOutput, clientUserMessageIds };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 const TEXT_PART_TYPES = new Set<unknown>(['input_text', 'output_text', 'text']);

@@ -5,6 +5,7 @@ import { DispatchError } from '../shared/errors.js';
 import { selectStep, validateRules, type ScriptSource, type SimRule, type SimStepKind } from './script.js';
 import { readModelInput } from './modelInput.js';
 import { estimateTokens, playStep, sendJson } from './responseStream.js';
+import { isRecord } from '../shared/records.js';
 
 /** Options of {@link startSimulatedProvider}. */
 export interface SimulatedProviderOptions {
@@ -261,10 +262,6 @@ function header(req: IncomingMessage, name: string): string | null {
 function stringField(record: Record<string, unknown>, key: string): string | null {
   const value = record[key];
   return typeof value === 'string' && value !== '' ? value : null;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isLoopback(host: string): boolean {

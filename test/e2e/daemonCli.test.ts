@@ -3,6 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findOp } from '../../src/contracts/index.js';
+import { ERROR_TABLE } from '../../src/shared/errors.js';
 import { DISPATCHD_BIN, pollUntil, startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
 
 type Lane = { id: string; handle: string; status: string; latest_turn: { id: string; status: string; error: { message: string } | null } | null; last_agent_message: string | null };
@@ -105,8 +107,11 @@ describe('dispatch CLI against a running daemon', () => {
     expect(badOption.code).toBe(2);
     const unknownFlag = await h.run(['lane', 'list', '--bogus']);
     expect(unknownFlag.code).toBe(2);
-    const schema = await h.ok<{ op: string; input: { properties: Record<string, unknown> } }>(['schema', 'lane', 'get']);
+    const schema = await h.ok<{ op: string; errors: Array<{ code: string; exit: number }>; input: { properties: Record<string, unknown> } }>(['schema', 'lane', 'get']);
     expect(schema.op).toBe('lane.get');
+    // The declared codes with their exit codes from the one error table, so a script knows what to expect.
+    expect(schema.errors).toEqual(findOp('lane.get')?.errors.map((code) => ({ code, exit: ERROR_TABLE[code].exit, summary: ERROR_TABLE[code].summary })));
+    expect(schema.errors).toContainEqual(expect.objectContaining({ code: 'not_found', exit: 4 }));
     expect(Object.keys(schema.input.properties)).toContain('lane');
   });
 

@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { defineOp } from '../defineOp.js';
-import { DELIVERY_STATES, actionAck, laneSelector, messageText } from '../schemas.js';
-
-export const SEND_MODES = ['send', 'steer', 'queue', 'interject', 'context'] as const;
+import { DELIVERY_STATES, SEND_MODES, actionAck, laneSelector, messageText } from '../schemas.js';
 
 export const sendOp = defineOp({
   name: 'send',
@@ -32,7 +30,7 @@ export const sendOp = defineOp({
     duplicate: z.boolean().describe('The idempotency key matched an earlier identical request; nothing was sent again.'),
     pending: z.number().nullable().describe('Queued deliveries still waiting on the lane (queue mode).'),
   }),
-  errors: ['not_found', 'authority', 'lane_busy', 'validation', 'approval_required', 'conflict', 'app_server'],
+  errors: ['not_found', 'ambiguous', 'authority', 'lane_busy', 'validation', 'approval_required', 'conflict', 'app_server'],
   examples: [
     { name: 'unknown lane', input: { lane: '@nope', text: 'hi' }, error: 'not_found' },
     { name: 'steer with no running turn', input: { lane: '@alpha', text: 'hi', mode: 'steer' }, error: 'validation' },

@@ -10,7 +10,7 @@ export const stopOp = defineOp({
   idempotent: true,
   input: z.strictObject({ lane: laneSelector }),
   output: actionAck,
-  errors: ['not_found', 'authority', 'validation', 'app_server'],
+  errors: ['not_found', 'ambiguous', 'authority', 'validation', 'app_server'],
   examples: [{ name: 'idle lane', input: { lane: '@alpha' }, error: 'validation' }],
   cli: { command: ['stop'], positionals: ['lane?'] },
 });

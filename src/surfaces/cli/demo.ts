@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startDaemon, stopDaemon, type DaemonClient } from '../../client/client.js';
+import { isRunningLaneState } from '../../contracts/schemas.js';
 import { resolvePaths } from '../../control/paths.js';
 import { dim } from './render.js';
 
@@ -13,7 +14,7 @@ async function waitUntilSettled(client: DaemonClient, lane: string, timeoutMs = 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const shown = await client.call<Lane>('lane.get', { lane });
-    if (shown.status !== 'busy' && shown.status !== 'waiting_approval') return shown;
+    if (!isRunningLaneState(shown.status)) return shown;
     if (Date.now() > deadline) throw new Error(`${lane} still ${shown.status} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -17,8 +17,18 @@ export type InvokeOp = (op: string, input: Record<string, unknown>, options: { j
  */
 interface Composition {
   options: Option[];
+  /** `--<flag>` turns the command into op `op` (0.1.0's spelling); `route` and `dispatch schema` both follow it. */
+  switchTo?: FlagSwitch;
   route(input: Record<string, unknown>, flags: Record<string, unknown>): { op: string; input: Record<string, unknown> };
 }
+
+interface FlagSwitch {
+  flag: string;
+  op: string;
+}
+
+const UNMANAGED: FlagSwitch = { flag: 'unmanaged', op: 'lane.discover' };
+const FOLLOW: FlagSwitch = { flag: 'follow', op: 'lane.watch' };
 
 const COMPOSITIONS: Record<string, Composition> = {
   send: {
@@ -40,17 +50,19 @@ const COMPOSITIONS: Record<string, Composition> = {
     },
   },
   'lane.list': {
+    switchTo: UNMANAGED,
     options: [new Option('--unmanaged', 'list codex threads you could attach instead (op lane.discover)'), new Option('--limit <n>', 'with --unmanaged: threads to list').argParser(Number)],
     route(input, flags) {
-      if (flags['unmanaged'] === true) return { op: 'lane.discover', input: flags['limit'] === undefined ? {} : { limit: flags['limit'] } };
+      if (flags[UNMANAGED.flag] === true) return { op: UNMANAGED.op, input: flags['limit'] === undefined ? {} : { limit: flags['limit'] } };
       if (flags['limit'] !== undefined) throw new DispatchError('usage', '--limit applies with --unmanaged');
       return { op: 'lane.list', input };
     },
   },
   'lane.tail': {
+    switchTo: FOLLOW,
     options: [new Option('--follow', 'collect live messages instead (op lane.watch)'), new Option('--timeout <seconds>', 'with --follow: stop after this long').argParser(Number)],
     route(input, flags) {
-      if (flags['follow'] === true) return { op: 'lane.watch', input: { ...input, ...(flags['timeout'] === undefined ? {} : { timeout: flags['timeout'] }) } };
+      if (flags[FOLLOW.flag] === true) return { op: FOLLOW.op, input: { ...input, ...(flags['timeout'] === undefined ? {} : { timeout: flags['timeout'] }) } };
       if (flags['timeout'] !== undefined) throw new DispatchError('usage', '--timeout applies with --follow');
       return { op: 'lane.tail', input };
     },
@@ -152,12 +164,11 @@ export function opForCommand(manifest: OpManifest, text: string): OpManifestEntr
   const words = text.trim().split(/\s+/).filter(Boolean);
   const flags = words.filter((w) => w.startsWith('--'));
   const path = words.filter((w) => !w.startsWith('--'));
-  if (flags.includes('--unmanaged') && path.join(' ') === 'lane list') return opList.find((o) => o.name === 'lane.discover');
-  if (flags.includes('--follow') && path.join(' ') === 'lane tail') return opList.find((o) => o.name === 'lane.watch');
   const joined = path.join(' ');
-  return (
+  const named =
     opList.find((op) => op.cli && [op.cli.command, ...(op.cli.aliases ?? [])].some((w) => w.join(' ') === joined)) ??
     opList.find((op) => op.name === path.join('.')) ??
-    (Object.hasOwn(manifest.aliases, joined) ? opList.find((op) => op.name === manifest.aliases[joined]) : undefined)
-  );
+    (Object.hasOwn(manifest.aliases, joined) ? opList.find((op) => op.name === manifest.aliases[joined]) : undefined);
+  const switched = named ? COMPOSITIONS[named.name]?.switchTo : undefined;
+  return switched && flags.includes(`--${switched.flag}`) ? opList.find((o) => o.name === switched.op) : named;
 }

@@ -56,7 +56,8 @@ export function addProcessCommands(program: Command, manifest: OpManifest): void
       const { findOp, inputJsonSchema, outputJsonSchema } = await import('../../contracts/index.js');
       const op = findOp(entry.name);
       if (!op) throw new DispatchError('internal', `op ${entry.name} is in the manifest but not in the registry`);
-      process.stdout.write(`${JSON.stringify({ command: text, op: op.name, summary: op.summary, intent: op.intent, input: inputJsonSchema(op), output: outputJsonSchema(op) }, null, 2)}\n`);
+      const errors = op.errors.map((code) => ({ code, exit: ERROR_TABLE[code].exit, summary: ERROR_TABLE[code].summary }));
+      process.stdout.write(`${JSON.stringify({ command: text, op: op.name, summary: op.summary, intent: op.intent, errors, input: inputJsonSchema(op), output: outputJsonSchema(op) }, null, 2)}\n`);
     });
 
   const laneGroup = program.commands.find((c) => c.name() === 'lane') ?? program.command('lane');

@@ -1,5 +1,7 @@
 /** Human output for a TTY: tables for lists, aligned key/value lines for records. JSON otherwise. */
 
+import { isRecord } from '../../shared/records.js';
+
 const useColor = (): boolean => Boolean(process.stdout.isTTY) && !process.env['NO_COLOR'] && process.env['TERM'] !== 'dumb';
 
 const paint = (code: number, text: string): string => (useColor() ? `\u001b[${code}m${text}\u001b[0m` : text);
@@ -60,8 +62,8 @@ function renderRecord(record: Record<string, unknown>, indent = ''): string {
         if (value.length === 0) return `${indent}${key.padEnd(width)}  ${dim('(none)')}`;
         if (value.every((v) => typeof v === 'object' && v !== null)) return `${indent}${key}:\n${renderTable(value as Array<Record<string, unknown>>)}`;
       }
-      if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length > 0 && indent === '') {
-        return `${indent}${key}:\n${renderRecord(value as Record<string, unknown>, '  ')}`;
+      if (isRecord(value) && Object.keys(value).length > 0 && indent === '') {
+        return `${indent}${key}:\n${renderRecord(value, '  ')}`;
       }
       const text = key === 'status' && typeof value === 'string' && STATUS_COLORS[value] ? paint(STATUS_COLORS[value], value) : cell(value);
       return `${indent}${key.padEnd(width)}  ${text}`;

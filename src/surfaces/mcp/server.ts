@@ -7,6 +7,7 @@ import { resolvePaths, type DispatchPaths } from '../../control/paths.js';
 import { DispatchError, ERROR_TABLE, toDispatchError } from '../../shared/errors.js';
 import { DISPATCH_VERSION } from '../../shared/version.js';
 import { registryToolList, routeToolCall, type DerivedTool } from './tools.js';
+import { isRecord } from '../../shared/records.js';
 
 /** Runs one op; the stdio server forwards to the daemon, tests pass a fake. */
 export type OpCaller = (op: string, input: Record<string, unknown>, options: { signal: AbortSignal }) => Promise<unknown>;
@@ -17,10 +18,6 @@ const INSTRUCTIONS = [
   'Tools are split by safety: *_read tools never change state, *_write tools do, *_destroy tools remove or roll back state.',
   'Lanes are addressed by @handle, thread id or a unique id prefix. Failed calls return isError with _meta.code set to the dispatch error code.',
 ].join(' ');
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** The MCP projection of a dispatch error: the table's code, exit code and rpc code, plus the error's data. */
 export function errorResult(error: DispatchError): CallToolResult {

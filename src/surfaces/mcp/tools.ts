@@ -1,6 +1,7 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { inputJsonSchema, opAliases, opList, outputJsonSchema, type Intent, type OpContract, type OpGroup } from '../../contracts/index.js';
 import { DispatchError } from '../../shared/errors.js';
+import { isRecord } from '../../shared/records.js';
 
 /**
  * The MCP tools of dispatch, derived from the op registry: one tool per (group, intent) pair, each
@@ -81,8 +82,9 @@ export function actionAliases(opName: string, aliases: Readonly<Record<string, s
   return [...new Set(old.flatMap((alias) => [alias, alias.replace(/-/g, '_')]))];
 }
 
-function isObject(value: unknown): value is JsonSchema {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** The codes an op declares, so a client knows which failures to handle (the code is in the error result's `_meta`). */
+function errorsNote(op: OpContract): string {
+  return op.errors.length === 0 ? '' : ` Errors: ${op.errors.join(', ')}.`;
 }
 
 function derivationError(message: string): DispatchError {
@@ -100,7 +102,7 @@ const unescapePointer = (token: string): string => token.replace(/~1/g, '/').rep
  * local reference is refused loudly instead of being left dangling.
  */
 function embed(schema: JsonSchema, prefix: string, defs: Record<string, JsonSchema>): JsonSchema {
-  const ownDefs = { ...(isObject(schema['definitions']) ? schema['definitions'] : {}), ...(isObject(schema['$defs']) ? schema['$defs'] : {}) };
+  const ownDefs = { ...(isRecord(schema['definitions']) ? schema['definitions'] : {}), ...(isRecord(schema['$defs']) ? schema['$defs'] : {}) };
   let rootReferenced = false;
 
   const rewriteRef = (ref: string): string => {
@@ -117,7 +119,7 @@ function embed(schema: JsonSchema, prefix: string, defs: Record<string, JsonSche
 
   const rewrite = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(rewrite);
-    if (!isObject(node)) return node;
+    if (!isRecord(node)) return node;
     const out: JsonSchema = {};
     for (const [key, value] of Object.entries(node)) out[key] = key === '$ref' && typeof value === 'string' ? rewriteRef(value) : rewrite(value);
     return out;
@@ -131,7 +133,7 @@ function embed(schema: JsonSchema, prefix: string, defs: Record<string, JsonSche
 }
 
 function withoutDescription(schema: unknown): unknown {
-  if (!isObject(schema)) return schema;
+  if (!isRecord(schema)) return schema;
   const { description: _description, ...rest } = schema;
   return rest;
 }
@@ -154,7 +156,7 @@ function unionProperties(branches: ReadonlyArray<{ action: string; properties: J
   const union: JsonSchema = {};
   for (const [field, uses] of byField) {
     const descriptions = uses.map(({ action, schema }) => {
-      const description = isObject(schema) ? schema['description'] : undefined;
+      const description = isRecord(schema) ? schema['description'] : undefined;
       return { action, description: typeof description === 'string' ? description : undefined };
     });
     const distinctDescriptions = new Set(descriptions.map((d) => d.description));
@@ -168,7 +170,7 @@ function unionProperties(branches: ReadonlyArray<{ action: string; properties: J
       variants.set(JSON.stringify(shape), shape);
     }
     const shapes = [...variants.values()];
-    const merged: JsonSchema = shapes.length === 1 && isObject(shapes[0]) ? { ...shapes[0] } : { anyOf: shapes };
+    const merged: JsonSchema = shapes.length === 1 && isRecord(shapes[0]) ? { ...shapes[0] } : { anyOf: shapes };
     if (description !== undefined) merged['description'] = description;
     union[field] = merged;
   }
@@ -184,7 +186,7 @@ function deriveTool(group: OpGroup, intent: Intent, groupOps: readonly OpContrac
   const branches = actions.map(({ action, op }) => {
     const input = embed(inputJsonSchema(op), `${action}_input`, inputDefs);
     if (input['type'] !== 'object') throw derivationError(`op ${op.name} has a non-object input schema`);
-    const properties = isObject(input['properties']) ? input['properties'] : {};
+    const properties = isRecord(input['properties']) ? input['properties'] : {};
     if (Object.hasOwn(properties, 'op')) throw derivationError(`op ${op.name} has an input field named 'op', which the tool uses to route`);
     const required = Array.isArray(input['required']) ? (input['required'] as unknown[]) : [];
     const branch: JsonSchema = {
@@ -228,7 +230,7 @@ function deriveTool(group: OpGroup, intent: Intent, groupOps: readonly OpContrac
   const summary = GROUP_SUMMARIES[group][intent];
   const description = [
     `${summary} Set \`op\` to one of the actions below and pass that op's arguments alongside it:`,
-    ...actions.map(({ action, op }) => `- ${action}: ${op.summary}`),
+    ...actions.map(({ action, op }) => `- ${action}: ${op.summary}${errorsNote(op)}`),
   ].join('\n');
 
   return {
@@ -313,7 +315,7 @@ export function routeToolCall(name: string, args: unknown, tools: readonly Deriv
   const tool = tools.find((t) => t.tool.name === name);
   if (!tool) throw new DispatchError('validation', `unknown dispatch MCP tool '${name}'`, { data: { tool: name, tools: tools.map((t) => t.tool.name) } });
   const actions = tool.actions.map((a) => a.action);
-  if (args !== undefined && !isObject(args)) throw new DispatchError('validation', `${name}: arguments must be an object`, { data: { tool: name, actions } });
+  if (args !== undefined && !isRecord(args)) throw new DispatchError('validation', `${name}: arguments must be an object`, { data: { tool: name, actions } });
   const { op: action, ...input } = args ?? {};
   if (typeof action !== 'string' || action.length === 0) {
     throw new DispatchError('validation', `${name}: missing string 'op'; expected one of ${actions.join(', ')}`, { data: { tool: name, actions } });

@@ -73,6 +73,19 @@ describe('deriveTools', () => {
     }
   });
 
+  it("names each action's declared error codes in the tool description", () => {
+    for (const { tool, actions } of tools) {
+      const lines = tool.description?.split('\n') ?? [];
+      for (const { action, op } of actions) {
+        const line = lines.find((l) => l.startsWith(`- ${action}: `)) ?? '';
+        if (op.errors.length > 0) expect(line, action).toContain(`Errors: ${op.errors.join(', ')}.`);
+        else expect(line, action).not.toContain('Errors:');
+      }
+    }
+    const write = tools.find((t) => t.tool.name === 'dispatch_lane_write');
+    expect(write?.tool.description).toMatch(/- send: .*Errors: .*lane_busy/);
+  });
+
   it('sets annotations from the intents and idempotency of the ops', () => {
     for (const { tool, intent, actions } of tools) {
       expect(tool.annotations).toMatchObject({

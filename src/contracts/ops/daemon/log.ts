@@ -25,7 +25,7 @@ export const daemonLogOp = defineOp({
       }),
     ),
   }),
-  errors: ['not_found'],
+  errors: ['not_found', 'ambiguous'],
   examples: [{ name: 'latest', input: { limit: 5 }, output: {} }],
   cli: { command: ['daemon', 'log'] },
 });

@@ -10,7 +10,7 @@ export const goalClearOp = defineOp({
   idempotent: true,
   input: z.strictObject({ lane: laneSelector }),
   output: goalOutput,
-  errors: ['not_found', 'authority', 'app_server'],
+  errors: ['not_found', 'ambiguous', 'authority', 'app_server'],
   examples: [{ name: 'unknown lane', input: { lane: '@nope' }, error: 'not_found' }],
   cli: { command: ['goal', 'clear'], positionals: ['lane'] },
 });

@@ -15,7 +15,7 @@ export const goalSetOp = defineOp({
     token_budget: z.number().int().min(1).optional().describe('Tokens the goal may use; codex stops continuing (status budgetLimited) once it has used them.'),
   }),
   output: goalOutput.extend({ note: z.string().nullable().describe('What codex will do now: while the goal is active it keeps starting turns on its own.') }),
-  errors: ['not_found', 'authority', 'validation', 'app_server'],
+  errors: ['not_found', 'ambiguous', 'authority', 'validation', 'app_server'],
   examples: [{ name: 'nothing to set', input: { lane: '@alpha' }, error: 'validation' }],
   cli: { command: ['goal', 'set'], positionals: ['lane', 'objective?'] },
 });

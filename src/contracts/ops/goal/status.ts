@@ -10,7 +10,7 @@ export const goalStatusOp = defineOp({
   idempotent: true,
   input: z.strictObject({ lane: laneSelector }),
   output: goalOutput,
-  errors: ['not_found', 'app_server'],
+  errors: ['not_found', 'ambiguous', 'app_server'],
   examples: [{ name: 'unknown lane', input: { lane: '@nope' }, error: 'not_found' }],
   cli: { command: ['goal', 'status'], positionals: ['lane'] },
 });

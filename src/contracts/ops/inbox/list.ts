@@ -14,7 +14,7 @@ export const inboxListOp = defineOp({
     limit: z.number().int().min(1).max(10000).default(50),
   }),
   output: z.object({ items: z.array(inboxItemView) }),
-  errors: ['not_found'],
+  errors: ['not_found', 'ambiguous'],
   examples: [{ name: 'empty', input: {}, output: { items: [] } }],
   cli: { command: ['inbox', 'list'] },
 });

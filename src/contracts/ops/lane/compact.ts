@@ -10,7 +10,7 @@ export const laneCompactOp = defineOp({
   idempotent: false,
   input: z.strictObject({ lane: laneSelector }),
   output: actionAck,
-  errors: ['not_found', 'authority', 'lane_busy', 'app_server'],
+  errors: ['not_found', 'ambiguous', 'authority', 'lane_busy', 'approval_required', 'app_server'],
   examples: [{ name: 'unknown lane', input: { lane: '@nope' }, error: 'not_found' }],
   cli: { command: ['lane', 'compact'], positionals: ['lane'] },
 });

@@ -16,7 +16,7 @@ export const laneForkOp = defineOp({
     ephemeral: z.boolean().default(false).describe('Do not persist the forked thread.'),
   }),
   output: laneRef.extend({ forked_from: z.string() }),
-  errors: ['not_found', 'authority', 'conflict', 'app_server'],
+  errors: ['not_found', 'ambiguous', 'authority', 'conflict', 'app_server'],
   examples: [{ name: 'unknown source', input: { lane: '@nope', name: 'copy' }, error: 'not_found' }],
   cli: { command: ['lane', 'fork'], positionals: ['lane'] },
 });

@@ -14,7 +14,7 @@ export const laneGetOp = defineOp({
     max_items: z.number().int().min(1).max(1000).default(20).describe('Transcript items to return.'),
   }),
   output: laneDetail.extend({ transcript: z.array(transcriptItem) }),
-  errors: ['not_found', 'app_server'],
+  errors: ['not_found', 'ambiguous', 'app_server'],
   examples: [{ name: 'show a lane', input: { lane: '@alpha' }, output: { handle: '@alpha', writable: true } }],
   cli: { command: ['lane', 'get'], positionals: ['lane'], aliases: [['lane', 'status']] },
 });

@@ -10,7 +10,7 @@ export const laneRollbackOp = defineOp({
   idempotent: false,
   input: z.strictObject({ lane: laneSelector, turns: z.number().int().min(1).default(1).describe('How many of the latest turns to drop.') }),
   output: laneRef.extend({ dropped_turns: z.number(), remaining_turns: z.number() }),
-  errors: ['not_found', 'authority', 'lane_busy', 'validation', 'app_server'],
+  errors: ['not_found', 'ambiguous', 'authority', 'lane_busy', 'approval_required', 'validation', 'app_server'],
   examples: [{ name: 'unknown lane', input: { lane: '@nope' }, error: 'not_found' }],
   cli: { command: ['lane', 'rollback'], positionals: ['lane'] },
 });

@@ -13,7 +13,7 @@ export const laneTailOp = defineOp({
     limit: z.number().int().min(1).max(5000).default(50).describe('Items to return.'),
   }),
   output: z.object({ lane: z.string(), handle: z.string(), items: z.array(transcriptItem) }),
-  errors: ['not_found', 'app_server'],
+  errors: ['not_found', 'ambiguous', 'app_server'],
   examples: [{ name: 'unknown lane', input: { lane: '@nope' }, error: 'not_found' }],
   cli: { command: ['lane', 'tail'], positionals: ['lane'] },
 });

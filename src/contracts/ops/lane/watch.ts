@@ -18,7 +18,7 @@ export const laneWatchOp = defineOp({
     events: z.array(z.object({ method: z.string(), params: z.unknown(), request_id: z.union([z.string(), z.number()]).nullable() })),
     timed_out: z.boolean(),
   }),
-  errors: ['not_found'],
+  errors: ['not_found', 'ambiguous'],
   examples: [{ name: 'zero timeout', input: { lane: '@alpha', timeout: 0 }, output: { events: [], timed_out: true } }],
   cli: { command: ['lane', 'watch'], positionals: ['lane'] },
 });

@@ -14,7 +14,7 @@ export const queueListOp = defineOp({
     limit: z.number().int().min(1).max(10000).default(100).describe('Receipts to return: the newest ones, listed oldest first.'),
   }),
   output: z.object({ deliveries: z.array(deliveryView) }),
-  errors: ['not_found'],
+  errors: ['not_found', 'ambiguous'],
   examples: [{ name: 'empty', input: {}, output: { deliveries: [] } }],
   cli: { command: ['queue', 'list'] },
 });

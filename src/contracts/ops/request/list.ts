@@ -14,7 +14,7 @@ export const requestListOp = defineOp({
     limit: z.number().int().min(1).max(10000).default(50),
   }),
   output: z.object({ requests: z.array(requestView) }),
-  errors: ['not_found'],
+  errors: ['not_found', 'ambiguous'],
   examples: [{ name: 'none pending', input: {}, output: { requests: [] } }],
   cli: { command: ['request', 'list'] },
 });

@@ -1,6 +1,7 @@
 import { laneRefOf, toHandle } from '../../lanes.js';
+import { DEFAULT_TURN_SETTINGS } from '../../model.js';
 import type { Handler } from '../types.js';
-import { DEFAULT_SETTINGS, renameLane, requireFreeHandle } from './shared.js';
+import { renameLane, requireFreeHandle } from './shared.js';
 
 export const handleLaneAttach: Handler<'lane.attach'> = async (input, ctx) => {
   const existing = ctx.store.lanes.find(input.thread);
@@ -19,7 +20,7 @@ export const handleLaneAttach: Handler<'lane.attach'> = async (input, ctx) => {
       source: 'attached',
       cwd: thread.cwd,
       status: thread.status === 'active' ? 'busy' : 'idle',
-      settings: DEFAULT_SETTINGS,
+      settings: DEFAULT_TURN_SETTINGS,
       ephemeral: thread.ephemeral,
     });
     ctx.store.audit.record({ op: 'lane.attach', lane: created.id, detail: handle });

@@ -1,15 +1,16 @@
 import path from 'node:path';
 import { laneRefOf, toHandle } from '../../lanes.js';
+import { DEFAULT_TURN_SETTINGS } from '../../model.js';
 import type { Handler } from '../types.js';
-import { DEFAULT_SETTINGS, nameThread, requireFreeHandle } from './shared.js';
+import { nameThread, requireFreeHandle } from './shared.js';
 
 export const handleLaneOpen: Handler<'lane.open'> = async (input, ctx) => {
   const handle = toHandle(input.name);
   requireFreeHandle(ctx, handle);
   const cwd = path.resolve(ctx.callerCwd, input.cwd ?? '.');
-  const { threadId, cwd: threadCwd } = await ctx.appServer.startThread({ cwd, settings: DEFAULT_SETTINGS, ephemeral: false });
+  const { threadId, cwd: threadCwd } = await ctx.appServer.startThread({ cwd, settings: DEFAULT_TURN_SETTINGS, ephemeral: false });
   const lane = ctx.store.transaction(() => {
-    const created = ctx.store.lanes.insert({ id: threadId, handle, source: 'own', cwd: threadCwd, status: 'idle', settings: DEFAULT_SETTINGS, ephemeral: false });
+    const created = ctx.store.lanes.insert({ id: threadId, handle, source: 'own', cwd: threadCwd, status: 'idle', settings: DEFAULT_TURN_SETTINGS, ephemeral: false });
     ctx.store.audit.record({ op: 'lane.open', lane: created.id, detail: handle });
     return created;
   });

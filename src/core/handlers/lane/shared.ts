@@ -1,9 +1,7 @@
 // What several lane handlers share.
 import { DispatchError } from '../../../shared/errors.js';
 import type { OpContext } from '../../context.js';
-import type { Lane, TurnSettings } from '../../model.js';
-
-export const DEFAULT_SETTINGS: TurnSettings = { sandbox: 'read-only', approvalPolicy: 'never' };
+import type { Lane } from '../../model.js';
 
 export function requireFreeHandle(ctx: OpContext, handle: string, except?: string): void {
   const taken = ctx.store.lanes.findByHandle(handle).filter((lane) => lane.id !== except);
