@@ -1,4 +1,5 @@
 import type { LaneEvent } from '../core/laneEvents.js';
+import type { AppServerFailure } from '../core/ports.js';
 import { JsonRpcConnection, type Disposable, type RequestHandler, type RequestOptions } from '../jsonrpc/connection.js';
 import type { NotificationMessage, RequestId } from '../jsonrpc/message.js';
 import { RPC_CODES, RpcError } from '../jsonrpc/rpcError.js';
@@ -206,7 +207,8 @@ export class CodexClient {
           }
           throw new DispatchError('overloaded', `codex app-server stayed overloaded for ${method} after ${attempt + 1} attempts`, { cause: error });
         }
-        throw new DispatchError('app_server', `${method}: ${error.message}`, { cause: error, data: { rpcCode: error.code, method } });
+        const failure = appServerFailureIn(error.message);
+        throw new DispatchError('app_server', `${method}: ${error.message}`, { cause: error, data: { rpcCode: error.code, method, ...(failure ? { failure } : {}) } });
       }
     }
   }
@@ -348,4 +350,13 @@ export class CodexClient {
   private emitError(error: Error): void {
     for (const listener of this.errorListeners) listener(error);
   }
+}
+
+/**
+ * The AppServerFailure a codex error message names. codex tells these apart by its words only (no
+ * distinct rpc code), so the words are matched here, in the adapter, and nowhere else.
+ */
+export function appServerFailureIn(message: string): AppServerFailure | undefined {
+  if (/no rollout found/i.test(message)) return 'no_rollout';
+  return undefined;
 }

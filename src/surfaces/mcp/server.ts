@@ -22,12 +22,19 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** What to do instead, in the tool's field names, from the structured data core raised. */
+function hintFor(error: DispatchError): string {
+  const modes = error.data?.['modes'];
+  if (error.code !== 'lane_busy' || !Array.isArray(modes) || modes.length === 0) return '';
+  return `; call again with mode set to one of ${modes.map(String).join(', ')}, or stop the turn`;
+}
+
 /** The MCP projection of a dispatch error: the table's code, exit code and rpc code, plus the error's data. */
 export function errorResult(error: DispatchError): CallToolResult {
   const entry = ERROR_TABLE[error.code];
   return {
     isError: true,
-    content: [{ type: 'text', text: error.message }],
+    content: [{ type: 'text', text: `${error.message}${hintFor(error)}` }],
     // The table's keys go last so error data can never shadow the code a client branches on.
     _meta: { ...(error.data ?? {}), code: error.code, exitCode: entry.exit, rpcCode: entry.rpc, retryable: entry.retryable },
   };

@@ -1,6 +1,7 @@
 // What several lane handlers share.
 import { DispatchError } from '../../../shared/errors.js';
 import type { OpContext } from '../../context.js';
+import { appServerFailureOf } from '../../ports.js';
 import type { Lane, TurnSettings } from '../../model.js';
 
 export const DEFAULT_SETTINGS: TurnSettings = { sandbox: 'read-only', approvalPolicy: 'never' };
@@ -42,5 +43,5 @@ export async function renameLane(ctx: OpContext, lane: Lane, handle: string): Pr
 }
 
 export function isNoRollout(error: unknown): boolean {
-  return error instanceof DispatchError && /no rollout found/i.test(error.message);
+  return appServerFailureOf(error) === 'no_rollout';
 }
