@@ -8,6 +8,11 @@ describe('CLI error hints', () => {
     expect(errorHint(busy)).toBe('; use --steer, --queue or --interject, or stop it');
   });
 
+  it('phrases the input fields core names as flags', () => {
+    expect(errorHint(new DispatchError('validation', 'interval trigger requires seconds', { data: { fields: ['seconds'] } }))).toBe(' (--seconds)');
+    expect(errorHint(new DispatchError('validation', 'x', { data: { fields: ['token_budget', 'cron'] } }))).toBe(' (--token-budget, --cron)');
+  });
+
   it('adds nothing when core names no alternative', () => {
     expect(errorHint(new DispatchError('lane_busy', 'busy', { data: { lane: 'l1' } }))).toBe('');
     expect(errorHint(new DispatchError('not_found', 'gone', { data: { modes: ['steer'] } }))).toBe('');
