@@ -34,7 +34,7 @@ describe('core boundary', () => {
     expect(offenders(/no rollout found|thread not found|no active turn/i)).toEqual([]);
   });
 
-  it('names none of the CLI send-mode or trigger flags', () => {
-    expect(offenders(/--(steer|queue|interject|context|seconds|cron|timezone)\b/)).toEqual([]);
+  it('names none of the CLI send-mode, trigger or answer flags', () => {
+    expect(offenders(/--(steer|queue|interject|context|seconds|cron|timezone|answer)\b/)).toEqual([]);
   });
 });
