@@ -8,7 +8,7 @@
 export const LAYERS = {
   shared: { imports: [] },
   protocol: { imports: [] },
-  jsonrpc: { imports: ['shared'] },
+  jsonrpc: { imports: [] },
   contracts: { imports: ['shared'] },
   core: { imports: ['contracts', 'shared'] },
   store: { imports: ['core', 'shared'] },

@@ -4,12 +4,12 @@ import type { LaneEvent } from '../core/laneEvents.js';
 import { JsonRpcConnection, type Disposable } from '../jsonrpc/connection.js';
 import { RpcError } from '../jsonrpc/rpcError.js';
 import { StreamTransport } from '../jsonrpc/streamTransport.js';
-import { DispatchError, ERROR_TABLE, isErrorCode } from '../shared/errors.js';
+import { DispatchError, ERROR_TABLE, isErrorCode, toDispatchError } from '../shared/errors.js';
 import { processAlive } from '../shared/processAlive.js';
 import { DAEMON_STARTUP_MARGIN_MS, initializeTimeoutMs } from '../shared/startup.js';
 import { DISPATCH_VERSION } from '../shared/version.js';
 import type { DispatchPaths } from '../control/paths.js';
-import { CONTROL_PROTOCOL_VERSION, localOpHashes, type HelloResult } from '../control/protocol.js';
+import { CONTROL_CANCEL_METHOD, CONTROL_PROTOCOL_VERSION, localOpHashes, type HelloResult } from '../control/protocol.js';
 import type { DaemonMode } from '../control/homeMode.js';
 import { spawnDaemonProcess } from './dispatchdProcess.js';
 import { assertSafeHome, preparePrivateHome } from '../control/homeSecurity.js';
@@ -21,9 +21,9 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
-/** Turns a control-protocol error back into the DispatchError the daemon raised. */
+/** Turns a control-protocol error back into the DispatchError the daemon raised; engine errors map by their code. */
 function fromWire(error: unknown): unknown {
-  if (!(error instanceof RpcError)) return error;
+  if (!(error instanceof RpcError)) return toDispatchError(error);
   const data = (error.data ?? {}) as Record<string, unknown>;
   const code = data['code'];
   const { code: _code, ...rest } = data;
@@ -65,7 +65,7 @@ export class DaemonClient {
         reject(new DispatchError('daemon_unreachable', `cannot reach dispatchd at ${socketPath} (${error.code ?? error.message})`, { cause: error }));
       });
     });
-    const connection = new JsonRpcConnection(new StreamTransport(socket, socket, { peerName: 'dispatchd' }), { requestTimeoutMs: 0, peerName: 'dispatchd' });
+    const connection = new JsonRpcConnection(new StreamTransport(socket, socket, { peerName: 'dispatchd' }), { requestTimeoutMs: 0, peerName: 'dispatchd', cancelMethod: CONTROL_CANCEL_METHOD });
     await connection.start();
     connection.onClose(() => socket.destroy());
     try {
@@ -117,7 +117,9 @@ export class DaemonClient {
   }
 
   async shutdown(): Promise<void> {
-    await this.connection.request('shutdown', {});
+    await this.connection.request('shutdown', {}).catch((e: unknown) => {
+      throw fromWire(e);
+    });
   }
 
   onClose(listener: () => void): Disposable {

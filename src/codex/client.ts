@@ -1,4 +1,5 @@
 import type { LaneEvent } from '../core/laneEvents.js';
+import type { AppServerFailure } from '../core/ports.js';
 import { JsonRpcConnection, type Disposable, type RequestHandler, type RequestOptions } from '../jsonrpc/connection.js';
 import type { NotificationMessage, RequestId } from '../jsonrpc/message.js';
 import { RPC_CODES, RpcError } from '../jsonrpc/rpcError.js';
@@ -16,7 +17,7 @@ import type {
   Turn,
   UserInput,
 } from '../protocol/index.js';
-import { DispatchError } from '../shared/errors.js';
+import { DispatchError, toDispatchError, wireErrorOf } from '../shared/errors.js';
 import { APP_SERVER_INITIALIZE_TIMEOUT_MS } from '../shared/startup.js';
 import { resolveCodexBinary, type CodexBinary } from './binary.js';
 import { projectNotification, projectServerRequest, threadIdOf } from './events.js';
@@ -118,9 +119,10 @@ export class CodexClient {
       requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
       maxInFlight: options.maxInFlight ?? 64,
       peerName: 'codex app-server',
+      errorToWire: wireErrorOf,
     });
     this.connection.onNotification((message) => this.handleNotification(message));
-    this.connection.onError((error) => this.emitError(error));
+    this.connection.onError((error) => this.emitError(toDispatchError(error)));
     this.connection.onRequestObserved((message) => this.observeServerRequest(message.method, message.id, message.params));
     this.connection.onUnhandledRequest((_params, context) => {
       throw new RpcError(context.method, { code: RPC_CODES.methodNotFound, message: `dispatch does not handle ${context.method}` });
@@ -130,7 +132,7 @@ export class CodexClient {
         void (async () => {
           // stdout EOF usually comes a few ms after the exit; give the exit status a moment to land.
           const exit = process ? await Promise.race([process.exited, sleep(500).then(() => process.exit)]) : undefined;
-          this.closeInfo = { reason, ...(exit ? { exit } : {}), stderrTail: process?.stderr.tail(30) ?? [] };
+          this.closeInfo = { reason: toDispatchError(reason), ...(exit ? { exit } : {}), stderrTail: process?.stderr.tail(30) ?? [] };
           for (const listener of this.closeListeners) listener(this.closeInfo);
           resolve(this.closeInfo);
         })();
@@ -163,6 +165,13 @@ export class CodexClient {
   }
 
   private async start(): Promise<void> {
+    // The handshake's engine errors become dispatch errors here, at the codex boundary.
+    await this.handshake().catch((error: unknown) => {
+      throw toDispatchError(error);
+    });
+  }
+
+  private async handshake(): Promise<void> {
     await this.connection.start();
     const info = this.options.clientInfo ?? DEFAULT_CLIENT_INFO;
     this.initialized = await this.connection.request<InitializeResponse>(
@@ -198,7 +207,7 @@ export class CodexClient {
       try {
         return await this.connection.request<ClientMethods[M]['result']>(method, params, options);
       } catch (error) {
-        if (!(error instanceof RpcError)) throw error;
+        if (!(error instanceof RpcError)) throw toDispatchError(error);
         if (error.code === RPC_CODES.serverOverloaded) {
           if (attempt < this.overloadRetries) {
             await sleep(Math.min(2000, 25 * 2 ** attempt) * (0.5 + Math.random()), options.signal);
@@ -206,7 +215,8 @@ export class CodexClient {
           }
           throw new DispatchError('overloaded', `codex app-server stayed overloaded for ${method} after ${attempt + 1} attempts`, { cause: error });
         }
-        throw new DispatchError('app_server', `${method}: ${error.message}`, { cause: error, data: { rpcCode: error.code, method } });
+        const failure = appServerFailureIn(error.message);
+        throw new DispatchError('app_server', `${method}: ${error.message}`, { cause: error, data: { rpcCode: error.code, method, ...(failure ? { failure } : {}) } });
       }
     }
   }
@@ -348,4 +358,13 @@ export class CodexClient {
   private emitError(error: Error): void {
     for (const listener of this.errorListeners) listener(error);
   }
+}
+
+/**
+ * The AppServerFailure a codex error message names. codex tells these apart by its words only (no
+ * distinct rpc code), so the words are matched here, in the adapter, and nowhere else.
+ */
+export function appServerFailureIn(message: string): AppServerFailure | undefined {
+  if (/no rollout found/i.test(message)) return 'no_rollout';
+  return undefined;
 }

@@ -13,6 +13,9 @@ import type { HomeMode } from './homeMode.js';
  */
 export const CONTROL_PROTOCOL_VERSION = 1;
 
+/** The notification `{id}` a side sends when it gives up on a request; the other side aborts it. */
+export const CONTROL_CANCEL_METHOD = '$/cancelRequest';
+
 /** Starts the line a failing `dispatchd run` writes to stderr: its typed error as JSON (read back by client/dispatchdProcess.ts). */
 export const START_FAILURE_PREFIX = 'dispatchd-start-failure: ';
 

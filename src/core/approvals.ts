@@ -115,7 +115,7 @@ export class ApprovalBroker {
       answer = reply;
       kept = keptAnswer(row.prompt, reply);
     } else {
-      if (answers.length > 0) throw new DispatchError('validation', `request ${id} is an approval: answer accept, accept-for-session, decline or cancel (no --answer)`);
+      if (answers.length > 0) throw new DispatchError('validation', `request ${id} is an approval: answer accept, accept-for-session, decline or cancel (it takes no answer values)`, { data: { fields: ['answer'] } });
       const decision = decisionText === undefined ? undefined : DECISIONS[decisionText];
       if (!decision) throw new DispatchError('validation', decisionText === undefined ? `request ${id} is an approval: give a decision (accept, accept-for-session, decline, cancel)` : `unknown decision '${decisionText}'`);
       answer = decision;

@@ -135,7 +135,7 @@ export async function deliver(ctx: DeliveryContext & Pick<OpContext, 'drainQueue
       return { delivery: ctx.store.deliveries.find(queued.id) ?? queued, duplicate: false };
     }
     case 'send': {
-      requireIdle(lane, 'send');
+      requireIdle(lane, 'send', ['steer', 'queue', 'interject']);
       const held = ctx.store.deliveries.blocking(lane.id);
       if (held?.state === 'ambiguous') {
         throw new DispatchError('conflict', `receipt ${held.id} on ${lane.handle} is ambiguous; settle it first with \`dispatch delivery reconcile ${held.id}\``, { data: { receipt: held.id } });

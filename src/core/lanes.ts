@@ -1,6 +1,6 @@
 import { isRunningLaneState } from '../contracts/schemas.js';
 import { DispatchError } from '../shared/errors.js';
-import type { Lane, TurnSettings } from './model.js';
+import type { DeliveryMode, Lane, TurnSettings } from './model.js';
 import type { Store } from './ports.js';
 
 /** `alpha` and `@alpha` both name the handle `@alpha`. */
@@ -53,16 +53,19 @@ export function requireNotArchived(lane: Lane, action: string): void {
   if (lane.status === 'archived') throw new DispatchError('validation', `lane ${lane.handle} is archived; restore it to ${action}`);
 }
 
-/** A lane that is running a turn (or waiting on an approval inside one) cannot start another. */
-export function requireIdle(lane: Lane, action: string): void {
+/**
+ * A lane that is running a turn (or waiting on an approval inside one) cannot start another.
+ * `modes` are the send modes that would work instead; surfaces phrase them in their own terms.
+ */
+export function requireIdle(lane: Lane, action: string, modes?: readonly DeliveryMode[]): void {
   if (lane.status === 'waiting_approval') {
     throw new DispatchError('approval_required', `lane ${lane.handle} is waiting for an approval decision; cannot ${action}`, {
       data: { lane: lane.id, turn_id: lane.activeTurnId },
     });
   }
   if (lane.status === 'busy') {
-    throw new DispatchError('lane_busy', `lane ${lane.handle} is running turn ${lane.activeTurnId ?? '?'}; use --steer, --queue or --interject, or stop it`, {
-      data: { lane: lane.id, turn_id: lane.activeTurnId },
+    throw new DispatchError('lane_busy', `lane ${lane.handle} is running turn ${lane.activeTurnId ?? '?'}; cannot ${action} until it ends or is stopped`, {
+      data: { lane: lane.id, turn_id: lane.activeTurnId, ...(modes ? { modes } : {}) },
     });
   }
 }

@@ -1,3 +1,4 @@
+import { DispatchError } from '../shared/errors.js';
 import type { LaneItem } from './laneEvents.js';
 import type { AuditEntry, Delivery, InboxItem, DeliveryMode, DeliveryState, Lane, LaneState, LatestTurn, RequestState, ServerRequestRecord, Trigger, TurnSettings } from './model.js';
 
@@ -164,6 +165,18 @@ export interface AppServerInfo {
   lastExit: string | null;
   /** codex's `account/read` at the last (re)start: no account while OpenAI auth is required means no turn can run. Null when unread. */
   account: { type: string | null; requiresOpenaiAuth: boolean } | null;
+}
+
+/**
+ * Failures of an AppServer call core branches on. The adapter recognizes them in codex's answers and
+ * throws an `app_server` DispatchError with `data.failure` set, so core never matches codex's words.
+ */
+export type AppServerFailure = 'no_rollout';
+
+export function appServerFailureOf(error: unknown): AppServerFailure | undefined {
+  if (!(error instanceof DispatchError) || error.code !== 'app_server') return undefined;
+  const failure = error.data?.['failure'];
+  return failure === 'no_rollout' ? failure : undefined;
 }
 
 /** The codex app-server as core needs it; implemented over the live client by codex/. */

@@ -23,7 +23,7 @@ export function promptSummary(prompt: RequestPrompt): string {
  */
 export function replyFromAnswers(prompt: RequestPrompt, decision: 'accept' | 'decline' | 'cancel', answers: readonly string[]): PromptReply {
   if (decision !== 'accept') {
-    if (answers.length > 0) throw new DispatchError('validation', `--answer goes with accept, not ${decision}`);
+    if (answers.length > 0) throw new DispatchError('validation', `an answer goes with accept, not ${decision}`, { data: { fields: ['answer'] } });
     if (decision === 'cancel' && prompt.type === 'questions') {
       throw new DispatchError('validation', 'a question cannot be cancelled: decline it (the agent goes on without an answer) or stop the lane');
     }
@@ -31,14 +31,14 @@ export function replyFromAnswers(prompt: RequestPrompt, decision: 'accept' | 'de
   }
   switch (prompt.type) {
     case 'url':
-      if (answers.length > 0) throw new DispatchError('validation', 'a URL request takes no --answer: open the URL, then accept, decline or cancel');
+      if (answers.length > 0) throw new DispatchError('validation', 'a URL request takes no answer: open the URL, then accept, decline or cancel', { data: { fields: ['answer'] } });
       return { decision };
     case 'questions': {
       const given = groupByKey(answers, prompt.questions.map((q) => q.id));
       const result: Record<string, string[]> = {};
       for (const question of prompt.questions) {
         const values = given.get(question.id);
-        if (!values) throw new DispatchError('validation', `no answer for question ${question.id} ("${question.question}"); give --answer ${question.id}=VALUE`);
+        if (!values) throw new DispatchError('validation', `no answer for question ${question.id} ("${question.question}"); answer ${question.id}=VALUE`, { data: { fields: ['answer'] } });
         result[question.id] = values.map((v) => chosenOption(question, v));
       }
       return { decision, answers: result };
@@ -49,7 +49,7 @@ export function replyFromAnswers(prompt: RequestPrompt, decision: 'accept' | 'de
       for (const field of prompt.fields) {
         const values = given.get(field.name);
         if (!values) {
-          if (field.required) throw new DispatchError('validation', `field ${field.name} is required; give --answer ${field.name}=VALUE`);
+          if (field.required) throw new DispatchError('validation', `field ${field.name} is required; answer ${field.name}=VALUE`, { data: { fields: ['answer'] } });
           continue;
         }
         content[field.name] = fieldValue(field, values);
@@ -84,7 +84,7 @@ function groupByKey(answers: readonly string[], keys: readonly string[]): Map<st
       target = keys[0];
       value = answer;
     } else {
-      throw new DispatchError('validation', `answer "${answer}" names no question; use --answer KEY=VALUE with KEY one of ${keys.join(', ')}`);
+      throw new DispatchError('validation', `answer "${answer}" names no question; answer KEY=VALUE with KEY one of ${keys.join(', ')}`, { data: { fields: ['answer'] } });
     }
     grouped.set(target, [...(grouped.get(target) ?? []), value]);
   }

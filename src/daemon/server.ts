@@ -5,10 +5,10 @@ import { randomUUID } from 'node:crypto';
 import type { LaneEvent } from '../core/laneEvents.js';
 import { JsonRpcConnection, type Disposable } from '../jsonrpc/connection.js';
 import { StreamTransport } from '../jsonrpc/streamTransport.js';
-import { DispatchError } from '../shared/errors.js';
+import { DispatchError, wireErrorOf } from '../shared/errors.js';
 import { loadPeerCredentials, peerCredentials } from './peerCredentials.js';
 import type { HomeMode } from '../control/homeMode.js';
-import { CONTROL_PROTOCOL_VERSION, localOpHashes, localOpName, type CallParams, type HelloParams, type HelloResult } from '../control/protocol.js';
+import { CONTROL_CANCEL_METHOD, CONTROL_PROTOCOL_VERSION, localOpHashes, localOpName, type CallParams, type HelloParams, type HelloResult } from '../control/protocol.js';
 import { isRecord } from '../shared/records.js';
 
 export interface ControlHandlers {
@@ -87,6 +87,8 @@ export class ControlServer {
     const connection = new JsonRpcConnection(new StreamTransport(socket, socket, { peerName: 'control client' }), {
       requestTimeoutMs: 0,
       peerName: 'control client',
+      errorToWire: wireErrorOf,
+      cancelMethod: CONTROL_CANCEL_METHOD,
     });
     this.connections.add(connection);
     const subscriptions = new Map<string, Disposable>();
@@ -124,7 +126,11 @@ export class ControlServer {
         });
       }
       if (!path.isAbsolute(call.cwd)) throw new DispatchError('validation', 'call.cwd must be an absolute path');
-      return this.handlers.call(call, context.signal);
+      try {
+        return await this.handlers.call(call, context.signal);
+      } finally {
+        if (context.signal.aborted) this.handlers.log('info', 'control.call_cancelled', { op: call.op, reason: (context.signal.reason as Error | undefined)?.message ?? null });
+      }
     });
     connection.onRequest('subscribe', (params) => {
       const lane = isRecord(params) && typeof params['lane'] === 'string' ? this.handlers.resolveLane(params['lane']) : undefined;

@@ -1,5 +1,5 @@
-import { DispatchError, ERROR_TABLE, toDispatchError } from '../shared/errors.js';
-import { classify, readWireError, type Message, type NotificationMessage, type RequestId, type RequestMessage } from './message.js';
+import { ConnectionError } from './connectionError.js';
+import { classify, readWireError, type Message, type NotificationMessage, type RequestId, type RequestMessage, type WireError } from './message.js';
 import { RPC_CODES, RpcError } from './rpcError.js';
 import type { Transport } from './transport.js';
 
@@ -20,11 +20,28 @@ export interface ConnectionOptions {
   /** Adds `"jsonrpc":"2.0"` to outgoing messages (codex neither needs nor sends it). */
   jsonrpcField?: boolean;
   peerName?: string;
+  /**
+   * Turns anything an incoming-request handler throws (other than RpcError) into the wire error
+   * sent back; the default answers -32603 with the error's message. The caller's error table lives there.
+   */
+  errorToWire?: (error: unknown) => WireError;
+  /**
+   * The notification (params `{id}`) that cancels a request, in both directions: an aborted
+   * outgoing request sends it, an incoming one aborts that handler's signal. Unset: no cancel is
+   * sent and such a notification is an ordinary one (codex has none).
+   */
+  cancelMethod?: string;
 }
 
 export interface Disposable {
   dispose(): void;
 }
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
+
+const internalWireError = (error: unknown): WireError => ({ code: RPC_CODES.internalError, message: asError(error).message });
 
 interface Pending {
   method: string;
@@ -35,8 +52,9 @@ interface Pending {
 
 /**
  * Correlates requests and responses over a Transport: ids, a pending map, timeouts, AbortSignal,
- * incoming requests and notifications. Knows nothing about codex. On close every pending request
- * fails with `transport_closed`, and every incoming handler's signal is aborted.
+ * incoming requests and notifications, cancellation. Knows nothing about codex or dispatch: its
+ * failures are ConnectionErrors. On close every pending request fails with `closed`, and every
+ * incoming handler's signal is aborted.
  */
 export class JsonRpcConnection {
   private nextId = 1;
@@ -54,6 +72,10 @@ export class JsonRpcConnection {
   private readonly requestTimeoutMs: number;
   private readonly maxInFlight: number;
   private readonly jsonrpcField: boolean;
+  private readonly errorToWire: (error: unknown) => WireError;
+  private readonly cancelMethod: string | undefined;
+  /** Requests this side cancelled: their late answers are expected and dropped quietly. */
+  private readonly cancelledIds = new Set<RequestId>();
   readonly peerName: string;
 
   private readonly transport: Transport;
@@ -64,9 +86,11 @@ export class JsonRpcConnection {
     this.maxInFlight = options.maxInFlight ?? 64;
     this.jsonrpcField = options.jsonrpcField ?? false;
     this.peerName = options.peerName ?? 'peer';
+    this.errorToWire = options.errorToWire ?? internalWireError;
+    this.cancelMethod = options.cancelMethod;
     transport.onmessage = (message) => this.receive(message);
     transport.onerror = (error) => this.emitError(error);
-    transport.onclose = (reason) => this.handleClose(reason ?? new DispatchError('transport_closed', `connection to ${this.peerName} closed`));
+    transport.onclose = (reason) => this.handleClose(reason ?? new ConnectionError('closed', `connection to ${this.peerName} closed`));
   }
 
   async start(): Promise<void> {
@@ -82,10 +106,10 @@ export class JsonRpcConnection {
     return this.pending.size;
   }
 
-  /** Sends a request and resolves with its result; rejects with RpcError for a wire error. */
+  /** Sends a request and resolves with its result; rejects with RpcError for a wire error, ConnectionError otherwise. */
   async request<TResult = unknown>(method: string, params?: unknown, options: RequestOptions = {}): Promise<TResult> {
     if (this.closeReason) throw this.closedError();
-    if (options.signal?.aborted) throw new DispatchError('cancelled', `${method} was cancelled`, { cause: options.signal.reason });
+    if (options.signal?.aborted) throw new ConnectionError('cancelled', `${method} was cancelled`, { cause: options.signal.reason });
     await this.acquireSlot(options.signal);
     try {
       return (await this.sendRequest(method, params, options)) as TResult;
@@ -97,7 +121,7 @@ export class JsonRpcConnection {
   private sendRequest(method: string, params: unknown, options: RequestOptions): Promise<unknown> {
     if (this.closeReason) return Promise.reject(this.closedError());
     // The signal may have fired while the request waited for a slot.
-    if (options.signal?.aborted) return Promise.reject(new DispatchError('cancelled', `${method} was cancelled`, { cause: options.signal.reason }));
+    if (options.signal?.aborted) return Promise.reject(new ConnectionError('cancelled', `${method} was cancelled`, { cause: options.signal.reason }));
     const id = this.nextId++;
     return new Promise<unknown>((resolve, reject) => {
       const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
@@ -105,7 +129,8 @@ export class JsonRpcConnection {
       const onAbort = (): void => {
         this.pending.delete(id);
         cleanup();
-        reject(new DispatchError('cancelled', `${method} was cancelled`, { cause: options.signal?.reason }));
+        this.sendCancel(id);
+        reject(new ConnectionError('cancelled', `${method} was cancelled`, { cause: options.signal?.reason }));
       };
       const cleanup = (): void => {
         if (timer) clearTimeout(timer);
@@ -115,7 +140,7 @@ export class JsonRpcConnection {
         timer = setTimeout(() => {
           this.pending.delete(id);
           cleanup();
-          reject(new DispatchError('timeout', `${this.peerName} did not answer ${method} within ${timeoutMs} ms`, { data: { method, timeoutMs } }));
+          reject(new ConnectionError('timeout', `${this.peerName} did not answer ${method} within ${timeoutMs} ms`, { data: { method, timeoutMs } }));
         }, timeoutMs);
       }
       options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -124,7 +149,7 @@ export class JsonRpcConnection {
       this.transport.send(this.frame(message)).catch((error: unknown) => {
         if (!this.pending.delete(id)) return;
         cleanup();
-        reject(toDispatchError(error));
+        reject(error instanceof ConnectionError ? error : new ConnectionError('closed', `writing ${method} to ${this.peerName} failed: ${asError(error).message}`, { cause: error }));
       });
     });
   }
@@ -175,7 +200,7 @@ export class JsonRpcConnection {
 
   async close(): Promise<void> {
     await this.transport.close();
-    this.handleClose(new DispatchError('transport_closed', `connection to ${this.peerName} closed`));
+    this.handleClose(new ConnectionError('closed', `connection to ${this.peerName} closed`));
   }
 
   /** Tells the peer a frame it sent could not be read (JSON-RPC's id-null error response). */
@@ -189,11 +214,25 @@ export class JsonRpcConnection {
     return this.jsonrpcField ? { jsonrpc: '2.0', ...message } : message;
   }
 
-  private closedError(): DispatchError {
+  private closedError(): ConnectionError {
     const reason = this.closeReason;
-    return reason instanceof DispatchError && reason.code === 'transport_closed'
+    return reason instanceof ConnectionError && reason.code === 'closed'
       ? reason
-      : new DispatchError('transport_closed', `connection to ${this.peerName} is closed`, { cause: reason });
+      : new ConnectionError('closed', `connection to ${this.peerName} is closed`, { cause: reason });
+  }
+
+  /** Tells the peer this side gave up on a request (best effort: the answer is dropped either way). */
+  private sendCancel(id: RequestId): void {
+    if (this.cancelMethod === undefined || this.closeReason) return;
+    this.cancelledIds.add(id);
+    this.transport.send(this.frame({ method: this.cancelMethod, params: { id } })).catch(() => this.cancelledIds.delete(id));
+  }
+
+  /** The peer gave up on a request it sent: its handler's signal aborts. */
+  private handleCancel(params: unknown): void {
+    const id = typeof params === 'object' && params !== null ? (params as { id?: unknown }).id : undefined;
+    if (typeof id !== 'string' && typeof id !== 'number') return;
+    this.incoming.get(id)?.abort(new ConnectionError('cancelled', `${this.peerName} cancelled request ${String(id)}`));
   }
 
   private async acquireSlot(signal?: AbortSignal): Promise<void> {
@@ -209,7 +248,7 @@ export class JsonRpcConnection {
       const onAbort = (): void => {
         const index = this.waiting.indexOf(grant);
         if (index >= 0) this.waiting.splice(index, 1);
-        reject(new DispatchError('cancelled', 'request cancelled while waiting for a free slot'));
+        reject(new ConnectionError('cancelled', 'request cancelled while waiting for a free slot'));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiting.push(grant);
@@ -235,24 +274,30 @@ export class JsonRpcConnection {
         void this.handleRequest(value as RequestMessage);
         return;
       case 'notification':
+        if (this.cancelMethod !== undefined && (value as NotificationMessage).method === this.cancelMethod) {
+          this.handleCancel((value as NotificationMessage).params);
+          return;
+        }
         for (const listener of this.notificationListeners) {
           try {
             listener(value as NotificationMessage);
           } catch (error) {
-            this.emitError(toDispatchError(error));
+            this.emitError(asError(error));
           }
         }
         return;
       default:
-        this.emitError(new DispatchError('protocol', `unexpected message from ${this.peerName}: ${JSON.stringify(value).slice(0, 200)}`));
+        this.emitError(new ConnectionError('protocol', `unexpected message from ${this.peerName}: ${JSON.stringify(value).slice(0, 200)}`));
     }
   }
 
   private handleResponse(message: { id: RequestId; result?: unknown; error?: unknown }): void {
     const entry = this.pending.get(message.id);
     if (!entry) {
-      // A late answer to a request that timed out or was cancelled: dropped by design.
-      this.emitError(new DispatchError('protocol', `${this.peerName} answered unknown request id ${String(message.id)}`));
+      // The answer to a request this side cancelled: expected, dropped quietly.
+      if (this.cancelledIds.delete(message.id)) return;
+      // A late answer to a request that timed out: dropped by design, but worth a report.
+      this.emitError(new ConnectionError('protocol', `${this.peerName} answered unknown request id ${String(message.id)}`));
       return;
     }
     this.pending.delete(message.id);
@@ -266,7 +311,7 @@ export class JsonRpcConnection {
       try {
         observer(message);
       } catch (error) {
-        this.emitError(toDispatchError(error));
+        this.emitError(asError(error));
       }
     }
     const handler = this.handlers.get(message.method) ?? this.fallbackHandler;
@@ -282,8 +327,8 @@ export class JsonRpcConnection {
     } catch (error) {
       if (error instanceof RpcError) await this.respondError(message.id, error.code, error.message, error.data);
       else {
-        const e = toDispatchError(error);
-        await this.respondError(message.id, ERROR_TABLE[e.code].rpc, e.message, { code: e.code, ...(e.data ?? {}) });
+        const wire = this.errorToWire(error);
+        await this.respondError(message.id, wire.code, wire.message, wire.data);
       }
     } finally {
       this.incoming.delete(message.id);
@@ -293,7 +338,7 @@ export class JsonRpcConnection {
   private async respondError(id: RequestId, code: number, message: string, data?: unknown): Promise<void> {
     if (this.closeReason) return;
     const error = data === undefined ? { code, message } : { code, message, data };
-    await this.transport.send(this.frame({ id, error })).catch((e: unknown) => this.emitError(toDispatchError(e)));
+    await this.transport.send(this.frame({ id, error })).catch((e: unknown) => this.emitError(asError(e)));
   }
 
   private emitError(error: Error): void {
@@ -315,6 +360,7 @@ export class JsonRpcConnection {
       entry.cleanup();
       entry.reject(error);
     }
+    this.cancelledIds.clear();
     for (const controller of this.incoming.values()) controller.abort(error);
     for (const grant of this.waiting.splice(0)) grant();
     for (const listener of this.closeListeners) listener(error);

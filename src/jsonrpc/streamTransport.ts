@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import { DispatchError } from '../shared/errors.js';
+import { ConnectionError } from './connectionError.js';
 import { DEFAULT_MAX_LINE_BYTES, LineDecoder, type DecodedLine } from './lineDecoder.js';
 import type { Message } from './message.js';
 import type { Transport } from './transport.js';
@@ -36,10 +36,10 @@ export class StreamTransport implements Transport {
     this.input.on('end', () => {
       const last = this.decoder.flush();
       if (last) this.deliver(last);
-      this.finish(new DispatchError('transport_closed', `${this.peerName} closed its output (EOF)`));
+      this.finish(new ConnectionError('closed', `${this.peerName} closed its output (EOF)`));
     });
-    this.input.on('error', (error) => this.finish(new DispatchError('transport_closed', `${this.peerName} stream failed: ${error.message}`, { cause: error })));
-    this.output.on('error', (error) => this.onerror?.(new DispatchError('transport_closed', `writing to ${this.peerName} failed: ${error.message}`, { cause: error })));
+    this.input.on('error', (error) => this.finish(new ConnectionError('closed', `${this.peerName} stream failed: ${error.message}`, { cause: error })));
+    this.output.on('error', (error) => this.onerror?.(new ConnectionError('closed', `writing to ${this.peerName} failed: ${error.message}`, { cause: error })));
   }
 
   private receive(chunk: Buffer): void {
@@ -48,31 +48,31 @@ export class StreamTransport implements Transport {
 
   private deliver(decoded: DecodedLine): void {
     if ('oversized' in decoded) {
-      this.onerror?.(new DispatchError('protocol', `${this.peerName} sent a line of ${decoded.oversized} bytes, over the limit; it was dropped`));
+      this.onerror?.(new ConnectionError('protocol', `${this.peerName} sent a line of ${decoded.oversized} bytes, over the limit; it was dropped`));
       return;
     }
     let value: unknown;
     try {
       value = JSON.parse(decoded.line);
     } catch {
-      this.onerror?.(new DispatchError('protocol', `non-JSON line from ${this.peerName}: ${decoded.line.slice(0, 200)}`));
+      this.onerror?.(new ConnectionError('protocol', `non-JSON line from ${this.peerName}: ${decoded.line.slice(0, 200)}`));
       return;
     }
     this.onmessage?.(value);
   }
 
   send(message: Message): Promise<void> {
-    if (this.closed) return Promise.reject(new DispatchError('transport_closed', `${this.peerName} is closed`));
+    if (this.closed) return Promise.reject(new ConnectionError('closed', `${this.peerName} is closed`));
     const line = `${JSON.stringify(message)}\n`;
     const write = this.writeChain.then(
       () =>
         new Promise<void>((resolve, reject) => {
           if (this.closed || this.output.destroyed || !this.output.writable) {
-            reject(new DispatchError('transport_closed', `${this.peerName} is closed`));
+            reject(new ConnectionError('closed', `${this.peerName} is closed`));
             return;
           }
           const flushed = this.output.write(line, (error) => {
-            if (error) reject(new DispatchError('transport_closed', `writing to ${this.peerName} failed: ${error.message}`, { cause: error }));
+            if (error) reject(new ConnectionError('closed', `writing to ${this.peerName} failed: ${error.message}`, { cause: error }));
           });
           if (flushed) {
             resolve();
@@ -94,7 +94,7 @@ export class StreamTransport implements Transport {
   private finish(reason: Error | undefined): void {
     if (this.closed) return;
     this.closed = true;
-    for (const waiter of this.waitingForDrain) waiter.reject(new DispatchError('transport_closed', `${this.peerName} closed before the write drained`));
+    for (const waiter of this.waitingForDrain) waiter.reject(new ConnectionError('closed', `${this.peerName} closed before the write drained`));
     this.waitingForDrain.clear();
     this.onclose?.(reason);
   }

@@ -56,13 +56,35 @@ export class DispatchError extends Error {
   }
 }
 
+/**
+ * The JSON-RPC engine's ConnectionError codes (src/jsonrpc/connectionError.ts) as dispatch codes.
+ * Matched by name and code because shared/ imports no layer; test/jsonrpc checks every code is here.
+ */
+export const CONNECTION_ERROR_MAP: Readonly<Record<string, ErrorCode>> = {
+  closed: 'transport_closed',
+  timeout: 'timeout',
+  cancelled: 'cancelled',
+  protocol: 'protocol',
+};
+
 /** Wraps anything thrown into a DispatchError, keeping the original as `cause`. */
 export function toDispatchError(error: unknown): DispatchError {
   if (error instanceof DispatchError) return error;
   if (error instanceof Error) {
+    const connectionCode = error.name === 'ConnectionError' ? CONNECTION_ERROR_MAP[String((error as { code?: unknown }).code)] : undefined;
+    if (connectionCode) {
+      const data = (error as { data?: Record<string, unknown> }).data;
+      return new DispatchError(connectionCode, error.message, { cause: error, ...(data ? { data } : {}) });
+    }
     if (error.name === 'AbortError') return new DispatchError('cancelled', error.message, { cause: error });
     if (error.name === 'TimeoutError') return new DispatchError('timeout', error.message, { cause: error });
     return new DispatchError('internal', error.message, { cause: error });
   }
   return new DispatchError('internal', String(error));
+}
+
+/** A thrown error as a JSON-RPC error answer: the table's rpc code, with the dispatch code in data.code. */
+export function wireErrorOf(error: unknown): { code: number; message: string; data: Record<string, unknown> } {
+  const e = toDispatchError(error);
+  return { code: ERROR_TABLE[e.code].rpc, message: e.message, data: { code: e.code, ...(e.data ?? {}) } };
 }

@@ -41,7 +41,8 @@ describe('dispatch CLI against a running daemon', () => {
     await h.ok(['new', '--name', 'beta', '--prefix', '', '--text', slow(6)]);
     const busy = await h.run(['send', 'beta', 'are you there?']);
     expect(busy.code).toBe(5);
-    expect((JSON.parse(busy.stderr.trim()) as { error: { code: string } }).error.code).toBe('lane_busy');
+    // core names the send modes that would work; the CLI phrases them as flags in text mode.
+    expect((JSON.parse(busy.stderr.trim()) as { error: { code: string; data: { modes: string[] } } }).error).toMatchObject({ code: 'lane_busy', data: { modes: ['steer', 'queue', 'interject'] } });
     const steered = await h.ok<{ op: string; turn_id: string }>(['send', 'beta', 'steered words', '--steer']);
     expect(steered.op).toBe('steer');
     const done = (await waitForLane(h, 'beta')) as Lane;

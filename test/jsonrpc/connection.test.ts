@@ -6,8 +6,8 @@ import { MemoryTransport } from '../../src/jsonrpc/memoryTransport.js';
 import { classify, readWireError } from '../../src/jsonrpc/message.js';
 import type { Message, NotificationMessage, RequestId } from '../../src/jsonrpc/message.js';
 import { RPC_CODES, RpcError } from '../../src/jsonrpc/rpcError.js';
-import { DispatchError, ERROR_TABLE } from '../../src/shared/errors.js';
-import type { ErrorCode } from '../../src/shared/errors.js';
+import { DispatchError, ERROR_TABLE, wireErrorOf } from '../../src/shared/errors.js';
+import { ConnectionError, type ConnectionErrorCode } from '../../src/jsonrpc/connectionError.js';
 
 type Wire = Record<string, unknown>;
 
@@ -61,11 +61,11 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected the promise to reject');
 }
 
-async function dispatchErrorOf(promise: Promise<unknown>, code: ErrorCode): Promise<DispatchError> {
+async function connectionErrorOf(promise: Promise<unknown>, code: ConnectionErrorCode): Promise<ConnectionError> {
   const error = await rejectionOf(promise);
-  expect(error).toBeInstanceOf(DispatchError);
-  expect((error as DispatchError).code).toBe(code);
-  return error as DispatchError;
+  expect(error).toBeInstanceOf(ConnectionError);
+  expect((error as ConnectionError).code).toBe(code);
+  return error as ConnectionError;
 }
 
 async function rpcErrorOf(promise: Promise<unknown>): Promise<RpcError> {
@@ -280,8 +280,8 @@ describe('JsonRpcConnection', () => {
     expect(log).toEqual(['observed x#r1', 'handled']);
   });
 
-  it('maps a DispatchError thrown by a handler to its ERROR_TABLE rpc code with data.code', async () => {
-    const { conn, received, send } = await withRawPeer();
+  it('maps a DispatchError thrown by a handler through errorToWire (dispatch passes its ERROR_TABLE mapper)', async () => {
+    const { conn, received, send } = await withRawPeer({ errorToWire: wireErrorOf });
     conn.onRequest('lane/get', () => {
       throw new DispatchError('not_found', 'no lane called ghost', { data: { lane: 'ghost' } });
     });
@@ -301,7 +301,7 @@ describe('JsonRpcConnection', () => {
     expect(byId.get(2)).toEqual({ id: 2, error: { code: ERROR_TABLE.lane_busy.rpc, message: 'busy', data: { code: 'lane_busy' } } });
   });
 
-  it('maps a plain Error to internal and passes an RpcError through unchanged', async () => {
+  it('answers a plain Error with -32603 and its message by default, and passes an RpcError through unchanged', async () => {
     const { conn, received, send } = await withRawPeer();
     conn.onRequest('plain', () => {
       throw new Error('kaboom');
@@ -313,12 +313,12 @@ describe('JsonRpcConnection', () => {
     await send({ id: 2, method: 'rpc' });
     await until(() => received.length === 2, 'two error responses');
     const byId = new Map(received.map((r) => [r['id'], r]));
-    expect(byId.get(1)).toEqual({ id: 1, error: { code: ERROR_TABLE.internal.rpc, message: 'kaboom', data: { code: 'internal' } } });
+    expect(byId.get(1)).toEqual({ id: 1, error: { code: RPC_CODES.internalError, message: 'kaboom' } });
     expect(byId.get(2)).toEqual({ id: 2, error: { code: -32001, message: 'Server overloaded; retry later.', data: { retryAfterMs: 5 } } });
   });
 
   it('gives a DispatchError from the handler side back to a requesting connection as RpcError with data.code', async () => {
-    const { a, b } = await linkedConnections();
+    const { a, b } = await linkedConnections({}, { errorToWire: wireErrorOf });
     b.onRequest('find', () => {
       throw new DispatchError('not_found', 'nothing here');
     });
@@ -328,10 +328,10 @@ describe('JsonRpcConnection', () => {
     expect(error.data).toEqual({ code: 'not_found' });
   });
 
-  it('times a request out with DispatchError timeout and drops a late response through onError', async () => {
+  it('times a request out with ConnectionError timeout and drops a late response through onError', async () => {
     const { conn, received, errors, send } = await withRawPeer();
     const started = Date.now();
-    const error = await dispatchErrorOf(conn.request('slow', { s: 1 }, { timeoutMs: 30 }), 'timeout');
+    const error = await connectionErrorOf(conn.request('slow', { s: 1 }, { timeoutMs: 30 }), 'timeout');
     expect(Date.now() - started).toBeGreaterThanOrEqual(25);
     expect(error.data).toEqual({ method: 'slow', timeoutMs: 30 });
     expect(error.message).toContain('slow');
@@ -341,8 +341,8 @@ describe('JsonRpcConnection', () => {
     await send({ id: 1, result: { late: true } });
     await until(() => errors.length === 1, 'the late response report');
     const late = errors[0];
-    expect(late).toBeInstanceOf(DispatchError);
-    expect((late as DispatchError).code).toBe('protocol');
+    expect(late).toBeInstanceOf(ConnectionError);
+    expect((late as ConnectionError).code).toBe('protocol');
     expect(late?.message).toContain('unknown request id 1');
     expect(conn.closed).toBe(false);
     // The connection keeps working.
@@ -353,7 +353,7 @@ describe('JsonRpcConnection', () => {
 
   it('applies the connection default timeout, and timeoutMs 0 waits beyond it', async () => {
     const { conn, send } = await withRawPeer({ requestTimeoutMs: 20 });
-    await dispatchErrorOf(conn.request('a'), 'timeout');
+    await connectionErrorOf(conn.request('a'), 'timeout');
     let settled = false;
     // A faked clock moves past the 20 ms default at once, instead of the test sleeping through it.
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
@@ -377,31 +377,31 @@ describe('JsonRpcConnection', () => {
     await until(() => received.length === 1, 'the request');
     expect(conn.pendingCount).toBe(1);
     controller.abort(new Error('user pressed ^C'));
-    const error = await dispatchErrorOf(pending, 'cancelled');
+    const error = await connectionErrorOf(pending, 'cancelled');
     expect((error.cause as Error).message).toBe('user pressed ^C');
     expect(conn.pendingCount).toBe(0);
     await send({ id: 1, result: {} });
     await until(() => errors.length === 1, 'the late response report');
-    expect((errors[0] as DispatchError).code).toBe('protocol');
+    expect((errors[0] as ConnectionError).code).toBe('protocol');
   });
 
   // Regression: request() used `options.signal?.throwIfAborted()`, which rejected with the signal's raw
-  // reason (a DOMException AbortError, or whatever was passed to abort()) instead of DispatchError.
-  it('rejects with DispatchError cancelled when the signal is already aborted before the call', async () => {
+  // reason (a DOMException AbortError, or whatever was passed to abort()) instead of ConnectionError.
+  it('rejects with ConnectionError cancelled when the signal is already aborted before the call', async () => {
     const { conn, received } = await withRawPeer();
     const error = await rejectionOf(conn.request('x', undefined, { signal: AbortSignal.abort() }));
     expect(received).toEqual([]);
-    expect(error).toBeInstanceOf(DispatchError);
-    expect((error as DispatchError).code).toBe('cancelled');
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as ConnectionError).code).toBe('cancelled');
     // A custom abort reason is kept as the cause, not thrown as-is.
     const reason = new Error('stop now');
-    const custom = await dispatchErrorOf(conn.request('y', undefined, { signal: AbortSignal.abort(reason) }), 'cancelled');
+    const custom = await connectionErrorOf(conn.request('y', undefined, { signal: AbortSignal.abort(reason) }), 'cancelled');
     expect(custom.cause).toBe(reason);
     expect(received).toEqual([]);
     expect(conn.pendingCount).toBe(0);
   });
 
-  it('rejects every pending request with transport_closed on close and empties the pending map', async () => {
+  it('rejects every pending request with closed on close and empties the pending map', async () => {
     const { conn, received } = await withRawPeer();
     const reasons: Error[] = [];
     conn.onClose((r) => reasons.push(r));
@@ -409,18 +409,18 @@ describe('JsonRpcConnection', () => {
     await until(() => received.length === 3, 'three requests');
     expect(conn.pendingCount).toBe(3);
     await conn.close();
-    for (const p of pending) await dispatchErrorOf(p, 'transport_closed');
+    for (const p of pending) await connectionErrorOf(p, 'closed');
     expect(conn.pendingCount).toBe(0);
     expect(conn.closed).toBe(true);
     expect(reasons).toHaveLength(1);
-    expect((reasons[0] as DispatchError).code).toBe('transport_closed');
-    await dispatchErrorOf(conn.request('after'), 'transport_closed');
-    await dispatchErrorOf(conn.notify('after'), 'transport_closed');
+    expect((reasons[0] as ConnectionError).code).toBe('closed');
+    await connectionErrorOf(conn.request('after'), 'closed');
+    await connectionErrorOf(conn.notify('after'), 'closed');
     // onClose registered after the fact still hears about it.
     const lateReasons: Error[] = [];
     conn.onClose((r) => lateReasons.push(r));
     await settle(1);
-    expect((lateReasons[0] as DispatchError | undefined)?.code).toBe('transport_closed');
+    expect((lateReasons[0] as ConnectionError | undefined)?.code).toBe('closed');
   });
 
   it('rejects pending requests when the peer closes, and aborts incoming handlers', async () => {
@@ -434,11 +434,11 @@ describe('JsonRpcConnection', () => {
     await until(() => handlerSignal !== undefined, 'the handler to start');
     expect(handlerSignal?.aborted).toBe(false);
     await b.close();
-    await dispatchErrorOf(pending, 'transport_closed');
+    await connectionErrorOf(pending, 'closed');
     expect(a.pendingCount).toBe(0);
     expect(a.closed).toBe(true);
     expect(handlerSignal?.aborted).toBe(true);
-    expect((handlerSignal?.reason as DispatchError).code).toBe('transport_closed');
+    expect((handlerSignal?.reason as ConnectionError).code).toBe('closed');
   });
 
   it('with maxInFlight=2 keeps at most 2 requests unanswered and completes all 5 in order', async () => {
@@ -481,7 +481,7 @@ describe('JsonRpcConnection', () => {
     await settle();
     expect(received.map((m) => m['method'])).toEqual(['one']);
     controller.abort();
-    await dispatchErrorOf(queued, 'cancelled');
+    await connectionErrorOf(queued, 'cancelled');
     await send({ id: 1, result: 1 });
     await expect(first).resolves.toBe(1);
     await until(() => received.length === 2, 'the third request');
@@ -507,18 +507,18 @@ describe('JsonRpcConnection', () => {
     await expect(first).resolves.toBe('one');
     const error = await rejectionOf(second);
     expect(received.map((m) => m['method'])).toEqual(['first']);
-    expect(error).toBeInstanceOf(DispatchError);
-    expect((error as DispatchError).code).toBe('cancelled');
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as ConnectionError).code).toBe('cancelled');
   });
 
-  it('rejects requests still waiting for a slot with transport_closed on close', async () => {
+  it('rejects requests still waiting for a slot with closed on close', async () => {
     const { conn, received } = await withRawPeer({ maxInFlight: 1 });
     const first = conn.request('one');
     const queued = conn.request('two');
     await settle();
     await conn.close();
-    await dispatchErrorOf(first, 'transport_closed');
-    await dispatchErrorOf(queued, 'transport_closed');
+    await connectionErrorOf(first, 'closed');
+    await connectionErrorOf(queued, 'closed');
     expect(received.map((m) => m['method'])).toEqual(['one']);
     expect(conn.pendingCount).toBe(0);
   });
@@ -538,7 +538,8 @@ describe('JsonRpcConnection', () => {
     expect(first).toEqual([{ method: 'turn/started', params: { threadId: 't1' } }, { method: 'initialized' }]);
     expect(third).toEqual(first);
     expect(errorsB).toHaveLength(2);
-    expect(errorsB[0]).toBeInstanceOf(DispatchError);
+    // The listener's own error, as thrown: the engine reports it without wrapping it in its own codes.
+    expect(errorsB[0]).toBeInstanceOf(Error);
     expect(errorsB[0]?.message).toBe('listener bug');
     disposable.dispose();
     await a.notify('again');
@@ -555,8 +556,8 @@ describe('JsonRpcConnection', () => {
     local.deliverRaw('null');
     expect(errors).toHaveLength(5);
     for (const e of errors) {
-      expect(e).toBeInstanceOf(DispatchError);
-      expect((e as DispatchError).code).toBe('protocol');
+      expect(e).toBeInstanceOf(ConnectionError);
+      expect((e as ConnectionError).code).toBe('protocol');
     }
     expect(errors[0]?.message).toContain('42');
     await settle();

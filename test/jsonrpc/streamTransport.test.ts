@@ -5,7 +5,7 @@ import { LineDecoder } from '../../src/jsonrpc/lineDecoder.js';
 import type { Message } from '../../src/jsonrpc/message.js';
 import { StreamTransport } from '../../src/jsonrpc/streamTransport.js';
 import type { StreamTransportOptions } from '../../src/jsonrpc/streamTransport.js';
-import { DispatchError } from '../../src/shared/errors.js';
+import { ConnectionError, type ConnectionErrorCode } from '../../src/jsonrpc/connectionError.js';
 
 interface Harness {
   transport: StreamTransport;
@@ -44,9 +44,9 @@ function collectLines(stream: PassThrough): unknown[] {
   return out;
 }
 
-function expectDispatchError(error: unknown, code: DispatchError['code']): DispatchError {
-  expect(error).toBeInstanceOf(DispatchError);
-  const e = error as DispatchError;
+function expectConnectionError(error: unknown, code: ConnectionErrorCode): ConnectionError {
+  expect(error).toBeInstanceOf(ConnectionError);
+  const e = error as ConnectionError;
   expect(e.code).toBe(code);
   return e;
 }
@@ -74,7 +74,7 @@ describe('StreamTransport', () => {
     await settle();
     expect(h.messages).toEqual([{ method: 'first' }, { method: 'second' }]);
     expect(h.errors).toHaveLength(1);
-    const e = expectDispatchError(h.errors[0], 'protocol');
+    const e = expectConnectionError(h.errors[0], 'protocol');
     expect(e.message).toContain('test peer');
     expect(e.message).toContain('this is not json');
     expect(h.closes).toEqual([]);
@@ -87,29 +87,29 @@ describe('StreamTransport', () => {
     await settle();
     expect(h.messages).toEqual([{ method: 'small' }]);
     expect(h.errors).toHaveLength(1);
-    const e = expectDispatchError(h.errors[0], 'protocol');
+    const e = expectConnectionError(h.errors[0], 'protocol');
     expect(e.message).toContain('128 bytes');
   });
 
-  it('closes with transport_closed on EOF, once, and rejects later sends', async () => {
+  it('closes with closed on EOF, once, and rejects later sends', async () => {
     const h = await startTransport();
     h.input.end('{"method":"last"}\n');
     await settle();
     expect(h.messages).toEqual([{ method: 'last' }]);
     expect(h.closes).toHaveLength(1);
-    const reason = expectDispatchError(h.closes[0], 'transport_closed');
+    const reason = expectConnectionError(h.closes[0], 'closed');
     expect(reason.message).toContain('EOF');
-    await expect(h.transport.send({ method: 'late' })).rejects.toMatchObject({ name: 'DispatchError', code: 'transport_closed' });
+    await expect(h.transport.send({ method: 'late' })).rejects.toMatchObject({ name: 'ConnectionError', code: 'closed' });
     await h.transport.close();
     expect(h.closes).toHaveLength(1);
   });
 
-  it('closes with transport_closed when the input stream fails', async () => {
+  it('closes with closed when the input stream fails', async () => {
     const h = await startTransport();
     h.input.destroy(new Error('pipe broke'));
     await settle();
     expect(h.closes).toHaveLength(1);
-    const reason = expectDispatchError(h.closes[0], 'transport_closed');
+    const reason = expectConnectionError(h.closes[0], 'closed');
     expect(reason.message).toContain('pipe broke');
     expect((reason.cause as Error).message).toBe('pipe broke');
   });
@@ -124,13 +124,13 @@ describe('StreamTransport', () => {
     expect(lines).toEqual([{ id: 1, method: 'initialize', params: { clientInfo: { name: 'x' } } }, { method: 'initialized' }, { id: 'abc', result: { ok: 1 } }]);
   });
 
-  it('rejects sends after close() with transport_closed and ends the output', async () => {
+  it('rejects sends after close() with closed and ends the output', async () => {
     const h = await startTransport();
     let ended = false;
     h.output.on('finish', () => (ended = true));
     await h.transport.close();
     expect(h.closes).toEqual([undefined]);
-    await expect(h.transport.send({ method: 'after' })).rejects.toMatchObject({ name: 'DispatchError', code: 'transport_closed' });
+    await expect(h.transport.send({ method: 'after' })).rejects.toMatchObject({ name: 'ConnectionError', code: 'closed' });
     await settle();
     expect(ended).toBe(true);
     // A later EOF does not call onclose a second time.
@@ -142,14 +142,14 @@ describe('StreamTransport', () => {
   // BUG (src/jsonrpc/streamTransport.ts, send()): the closed check runs inside `writeChain.then(...)`, so
   // once a write waits for a 'drain' that never comes (the peer stopped reading), close() settles
   // nothing: the blocked send and every later send hang forever instead of rejecting transport_closed.
-  it('after close(), sends queued behind a write blocked on drain reject with transport_closed instead of hanging', async () => {
+  it('after close(), sends queued behind a write blocked on drain reject with closed instead of hanging', async () => {
     const output = new PassThrough({ highWaterMark: 16 });
     const h = await startTransport({}, output);
     const outcome = (p: Promise<void>): Promise<string> =>
       Promise.race([
         p.then(
           () => 'resolved',
-          (e: unknown) => (e instanceof DispatchError ? e.code : 'other error'),
+          (e: unknown) => (e instanceof ConnectionError ? e.code : 'other error'),
         ),
         new Promise<string>((resolve) => setTimeout(() => resolve('still pending'), 300)),
       ]);
@@ -158,15 +158,15 @@ describe('StreamTransport', () => {
     await settle();
     await h.transport.close();
     const late = h.transport.send({ method: 'late' });
-    expect(await outcome(late)).toBe('transport_closed');
+    expect(await outcome(late)).toBe('closed');
     // The blocked write itself must settle too (its bytes may never reach the peer).
     expect(await outcome(blocked)).not.toBe('still pending');
   });
 
-  it('rejects a send to a destroyed output with transport_closed', async () => {
+  it('rejects a send to a destroyed output with closed', async () => {
     const h = await startTransport();
     h.output.destroy();
-    await expect(h.transport.send({ method: 'x' })).rejects.toMatchObject({ name: 'DispatchError', code: 'transport_closed' });
+    await expect(h.transport.send({ method: 'x' })).rejects.toMatchObject({ name: 'ConnectionError', code: 'closed' });
   });
 
   it('applies backpressure: 10k sends resolve in order once the reader drains', async () => {

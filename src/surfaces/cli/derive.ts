@@ -6,7 +6,8 @@ import type { OpManifest, OpManifestEntry } from '../../contracts/manifest.js';
 import { DispatchError } from '../../shared/errors.js';
 import { resolveText } from './textInput.js';
 
-const flagName = (field: string): string => field.replace(/_/g, '-');
+/** The CLI flag (without dashes) of an op input field. */
+export const flagName = (field: string): string => field.replace(/_/g, '-');
 
 /** Runs an op for a derived command; implemented by main.ts (daemon call + output). */
 export type InvokeOp = (op: string, input: Record<string, unknown>, options: { json: boolean; yes: boolean; intent: Intent }) => Promise<void>;

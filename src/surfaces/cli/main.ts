@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { DispatchError, ERROR_TABLE, toDispatchError } from '../../shared/errors.js';
+import { errorHint } from './errorHint.js';
 import { DISPATCH_VERSION } from '../../shared/version.js';
 import { loadManifest } from '../../contracts/manifest.js';
 import { closeDaemonClient, daemonClient } from './daemonConnection.js';
@@ -38,7 +39,7 @@ const invoke: InvokeOp = async (op, input, options) => {
 function reportError(error: unknown, json: boolean): number {
   const e = toDispatchError(error);
   if (wantsJson(json)) process.stderr.write(`${JSON.stringify({ error: e.toJSON() })}\n`);
-  else process.stderr.write(`${red('dispatch:')} ${e.message}\n`);
+  else process.stderr.write(`${red('dispatch:')} ${e.message}${errorHint(e)}\n`);
   return e.exitCode;
 }
 

@@ -19,12 +19,19 @@ const INSTRUCTIONS = [
   'Lanes are addressed by @handle, thread id or a unique id prefix. Failed calls return isError with _meta.code set to the dispatch error code.',
 ].join(' ');
 
+/** What to do instead, in the tool's field names, from the structured data core raised. */
+function hintFor(error: DispatchError): string {
+  const modes = error.data?.['modes'];
+  if (error.code !== 'lane_busy' || !Array.isArray(modes) || modes.length === 0) return '';
+  return `; call again with mode set to one of ${modes.map(String).join(', ')}, or stop the turn`;
+}
+
 /** The MCP projection of a dispatch error: the table's code, exit code and rpc code, plus the error's data. */
 export function errorResult(error: DispatchError): CallToolResult {
   const entry = ERROR_TABLE[error.code];
   return {
     isError: true,
-    content: [{ type: 'text', text: error.message }],
+    content: [{ type: 'text', text: `${error.message}${hintFor(error)}` }],
     // The table's keys go last so error data can never shadow the code a client branches on.
     _meta: { ...(error.data ?? {}), code: error.code, exitCode: entry.exit, rpcCode: entry.rpc, retryable: entry.retryable },
   };

@@ -1,6 +1,7 @@
 // What several lane handlers share.
 import { DispatchError } from '../../../shared/errors.js';
 import type { OpContext } from '../../context.js';
+import { appServerFailureOf } from '../../ports.js';
 import type { Lane } from '../../model.js';
 
 export function requireFreeHandle(ctx: OpContext, handle: string, except?: string): void {
@@ -40,5 +41,5 @@ export async function renameLane(ctx: OpContext, lane: Lane, handle: string): Pr
 }
 
 export function isNoRollout(error: unknown): boolean {
-  return error instanceof DispatchError && /no rollout found/i.test(error.message);
+  return appServerFailureOf(error) === 'no_rollout';
 }

@@ -5,6 +5,8 @@ import type { Handler } from '../types.js';
 export const handleLaneWatch: Handler<'lane.watch'> = async (input, ctx) => {
   const lane = resolveLane(ctx.store, input.lane);
   if (input.timeout === 0) return { lane: lane.id, events: [], timed_out: true };
+  // A call its caller cancelled before it got here: an abort listener added now would never fire.
+  if (ctx.signal.aborted) return { lane: lane.id, events: [], timed_out: false };
   const events: Array<{ method: string; params: unknown; request_id: string | number | null }> = [];
   const timedOut = await new Promise<boolean>((resolve) => {
     const finish = (value: boolean): void => {

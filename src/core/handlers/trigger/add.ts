@@ -17,11 +17,11 @@ export const handleTriggerAdd: Handler<'trigger.add'> = async (input, ctx) => {
   switch (input.when) {
     case 'interval':
     case 'idle_for':
-      if (input.seconds === undefined) throw new DispatchError('validation', `${input.when} trigger requires --seconds`);
+      if (input.seconds === undefined) throw new DispatchError('validation', `${input.when} trigger requires seconds`, { data: { fields: ['seconds'] } });
       when = { kind: input.when, seconds: input.seconds };
       break;
     case 'cron': {
-      if (input.cron === undefined) throw new DispatchError('validation', 'cron trigger requires --cron');
+      if (input.cron === undefined) throw new DispatchError('validation', 'cron trigger requires cron', { data: { fields: ['cron'] } });
       const timezone = input.timezone ?? localTimeZone();
       validateCron(input.cron, timezone);
       when = { kind: 'cron', expr: input.cron, timezone };
@@ -30,9 +30,9 @@ export const handleTriggerAdd: Handler<'trigger.add'> = async (input, ctx) => {
     default:
       when = { kind: 'event', event: input.when };
   }
-  if (input.when !== 'cron' && input.timezone !== undefined) throw new DispatchError('validation', '--timezone applies to cron triggers only');
+  if (input.when !== 'cron' && input.timezone !== undefined) throw new DispatchError('validation', 'timezone applies to cron triggers only', { data: { fields: ['timezone'] } });
   if (input.when !== 'interval' && input.when !== 'idle_for' && input.seconds !== undefined) {
-    throw new DispatchError('validation', `--seconds does not apply to ${input.when} triggers`);
+    throw new DispatchError('validation', `seconds does not apply to ${input.when} triggers`, { data: { fields: ['seconds'] } });
   }
   const trigger = ctx.store.transaction(() => {
     const created = ctx.store.triggers.insert({
