@@ -1,37 +1,18 @@
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { opList, type OpContract } from '../../src/contracts/index.js';
-import { ApprovalBroker } from '../../src/core/approvals.js';
-import { silentLogger, type OpContext } from '../../src/core/context.js';
+import { type OpContext } from '../../src/core/context.js';
 import { executeOp } from '../../src/daemon/executor.js';
-import { LaneFeedHub } from '../../src/daemon/laneFeed.js';
 import { DispatchError, type ErrorCode } from '../../src/shared/errors.js';
-import { openStore } from '../../src/store/index.js';
-import { FakeAppServer } from '../helpers/fakeAppServer.js';
+import { contextWithAlpha } from './opContext.js';
 
 /**
  * A registry with one lane per failure path. Only @alpha has a thread in the fake app-server, so
  * every other lane also drives the app-server's own refusal (`thread not found`).
  */
 async function failureContext(): Promise<OpContext> {
-  const store = openStore({ path: ':memory:' });
-  const cwd = mkdtempSync(path.join(os.tmpdir(), 'dispatch-errors-'));
-  const ctx: OpContext = {
-    store,
-    appServer: new FakeAppServer(),
-    clock: { now: () => new Date('2026-11-25T12:00:00Z') },
-    feed: new LaneFeedHub(),
-    log: silentLogger,
-    daemon: { pid: 1, version: 'test', startedAt: new Date('2026-11-25T11:00:00Z'), home: cwd, socket: path.join(cwd, 's'), mode: 'simulated', codexHome: cwd },
-    callerCwd: cwd,
-    signal: new AbortController().signal,
-    drainQueue: async () => undefined,
-    failpoint: async () => undefined,
-    approvals: new ApprovalBroker({ store, log: silentLogger }),
-  };
-  await executeOp('lane.open', { name: 'alpha' }, ctx);
+  const ctx = await contextWithAlpha();
+  const { store } = ctx;
+  const cwd = ctx.callerCwd;
   const settings = { sandbox: 'workspace-write', approvalPolicy: 'never' } as const;
   const lane = (id: string, handle: string, source: 'own' | 'attached', status: 'idle' | 'busy' | 'waiting_approval' | 'archived') => {
     store.lanes.insert({ id, handle, source, cwd, status, settings, ephemeral: false });
