@@ -6,6 +6,7 @@ import type { Lane } from '../../src/core/model.js';
 import { createReactor } from '../../src/core/reactor.js';
 import { openStore, type SqliteStore } from '../../src/store/index.js';
 import { FakeAppServer } from '../helpers/fakeAppServer.js';
+import { nextEvent } from '../helpers/laneEvents.js';
 import { manualClock, MINIMAL_SETTINGS, type ManualClock } from '../store/helpers.js';
 
 /** What deliver() and the triggers need, over the fake app-server and an in-memory store. */
@@ -64,20 +65,7 @@ export function fakeCore(): FakeCore {
       if (!lane) throw new Error(`no lane ${id}`);
       return lane;
     },
-    nextEvent(predicate, timeoutMs = 5_000) {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          sub.dispose();
-          reject(new Error(`no matching lane event within ${timeoutMs} ms`));
-        }, timeoutMs);
-        const sub = fake.onEvent((event) => {
-          if (!predicate(event)) return;
-          clearTimeout(timer);
-          sub.dispose();
-          resolve(event);
-        });
-      });
-    },
+    nextEvent: (predicate, timeoutMs = 5_000) => nextEvent(fake, predicate, timeoutMs),
     async until(check, timeoutMs = 5_000) {
       const deadline = Date.now() + timeoutMs;
       while (!check()) {

@@ -61,23 +61,7 @@ export async function startCodexHarness(): Promise<CodexHarness> {
   };
 }
 
-/** Resolves with the first event matching `predicate` (events before the call are not seen). */
-export function nextEvent<T extends LaneEvent>(client: CodexClient, predicate: (e: LaneEvent) => e is T, timeoutMs?: number): Promise<T>;
-export function nextEvent(client: CodexClient, predicate: (e: LaneEvent) => boolean, timeoutMs?: number): Promise<LaneEvent>;
-export function nextEvent(client: CodexClient, predicate: (e: LaneEvent) => boolean, timeoutMs = 20_000): Promise<LaneEvent> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      sub.dispose();
-      reject(new Error(`no matching lane event within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const sub = client.onEvent((event) => {
-      if (!predicate(event)) return;
-      clearTimeout(timer);
-      sub.dispose();
-      resolve(event);
-    });
-  });
-}
+export { nextEvent } from './laneEvents.js';
 
 /** Records every lane event of a client, for order assertions. */
 export function recordEvents(client: CodexClient): LaneEvent[] {

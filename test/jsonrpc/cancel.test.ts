@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { JsonRpcConnection } from '../../src/jsonrpc/connection.js';
 import { CONNECTION_ERROR_CODES, ConnectionError } from '../../src/jsonrpc/connectionError.js';
 import { MemoryTransport } from '../../src/jsonrpc/memoryTransport.js';
-import type { Message } from '../../src/jsonrpc/message.js';
+
+import { withRawPeer } from './rawPeer.js';
 import { CONNECTION_ERROR_MAP, DispatchError, toDispatchError, wireErrorOf } from '../../src/shared/errors.js';
 
 const CANCEL = '$/cancelRequest';
-type Wire = Record<string, unknown>;
 
 /** Resolves once `condition` holds, polling each macrotask; rejects after `timeoutMs`. */
 async function until(condition: () => boolean, what: string, timeoutMs = 2000): Promise<void> {
@@ -17,16 +17,7 @@ async function until(condition: () => boolean, what: string, timeoutMs = 2000): 
   }
 }
 
-async function rawPeer(options: { cancelMethod?: string } = {}) {
-  const [local, peer] = MemoryTransport.createLinkedPair();
-  const conn = new JsonRpcConnection(local, { peerName: 'raw peer', ...options });
-  const received: Wire[] = [];
-  peer.onmessage = (m) => received.push(m as Wire);
-  const errors: Error[] = [];
-  conn.onError((e) => errors.push(e));
-  await conn.start();
-  return { conn, received, errors, send: (frame: Wire) => peer.send(frame as unknown as Message) };
-}
+const rawPeer = (options: { cancelMethod?: string } = {}) => withRawPeer(options);
 
 describe('request cancellation', () => {
   it('sends the cancel notification with the id when the caller aborts, and drops the late answer quietly', async () => {

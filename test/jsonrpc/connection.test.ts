@@ -4,12 +4,12 @@ import { JsonRpcConnection } from '../../src/jsonrpc/connection.js';
 import type { ConnectionOptions } from '../../src/jsonrpc/connection.js';
 import { MemoryTransport } from '../../src/jsonrpc/memoryTransport.js';
 import { classify, readWireError } from '../../src/jsonrpc/message.js';
-import type { Message, NotificationMessage, RequestId } from '../../src/jsonrpc/message.js';
+import type { NotificationMessage, RequestId } from '../../src/jsonrpc/message.js';
 import { RPC_CODES, RpcError } from '../../src/jsonrpc/rpcError.js';
 import { DispatchError, ERROR_TABLE, wireErrorOf } from '../../src/shared/errors.js';
 import { ConnectionError, type ConnectionErrorCode } from '../../src/jsonrpc/connectionError.js';
+import { withRawPeer } from './rawPeer.js';
 
-type Wire = Record<string, unknown>;
 
 /** Two connections talking to each other over linked memory transports. */
 async function linkedConnections(optionsA: ConnectionOptions = {}, optionsB: ConnectionOptions = {}) {
@@ -25,19 +25,6 @@ async function linkedConnections(optionsA: ConnectionOptions = {}, optionsB: Con
   return { a, b, ta, tb, errorsA, errorsB };
 }
 
-/** One connection whose peer is driven by hand through the raw transport on the other side. */
-async function withRawPeer(options: ConnectionOptions = {}) {
-  const [local, peer] = MemoryTransport.createLinkedPair();
-  const conn = new JsonRpcConnection(local, { peerName: 'raw peer', ...options });
-  const received: Wire[] = [];
-  peer.onmessage = (m) => received.push(m as Wire);
-  const errors: Error[] = [];
-  conn.onError((e) => errors.push(e));
-  await conn.start();
-  /** Sends a frame exactly as given (Message is the typed shape; the cast lets tests send any JSON). */
-  const send = (frame: Wire): Promise<void> => peer.send(frame as unknown as Message);
-  return { conn, local, peer, received, errors, send };
-}
 
 /** Waits (in macrotask steps) until a condition holds; fails loudly otherwise. */
 async function until(condition: () => boolean, what: string, rounds = 200): Promise<void> {

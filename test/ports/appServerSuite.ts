@@ -4,6 +4,7 @@ import type { Disposable } from '../../src/core/context.js';
 import type { LaneEvent } from '../../src/core/laneEvents.js';
 import type { TurnSettings } from '../../src/core/model.js';
 import type { AppServer } from '../../src/core/ports.js';
+import { nextEvent as waitForEvent } from '../helpers/laneEvents.js';
 
 /** One implementation of the AppServer port with the event feed its turns report on. */
 export interface AppServerSubject {
@@ -31,20 +32,7 @@ export function runAppServerSuite(open: () => Promise<AppServerSubject>): void {
   });
   afterAll(async () => subject?.close());
 
-  function nextEvent(predicate: (e: LaneEvent) => boolean, timeoutMs = 30_000): Promise<LaneEvent> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        sub.dispose();
-        reject(new Error(`no matching lane event within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const sub = subject.onEvent((event) => {
-        if (!predicate(event)) return;
-        clearTimeout(timer);
-        sub.dispose();
-        resolve(event);
-      });
-    });
-  }
+  const nextEvent = (predicate: (e: LaneEvent) => boolean, timeoutMs = 30_000): Promise<LaneEvent> => waitForEvent(subject, predicate, timeoutMs);
 
   const completedOn = (laneId: string) => (e: LaneEvent) => e.type === 'turnCompleted' && e.laneId === laneId;
 
