@@ -10,9 +10,11 @@ import { ApprovalBroker } from '../src/core/approvals.js';
 import { silentLogger } from '../src/core/context.js';
 import { deliver } from '../src/core/deliveries.js';
 import type { AppServer } from '../src/core/ports.js';
-import { createReactor } from '../src/core/reactor.js';
+import { createJournal } from '../src/core/journal.js';
+import { createLane } from '../src/core/lanes.js';
+import { react } from '../src/core/reactor.js';
 import { fireEventTriggers } from '../src/core/triggers/apply.js';
-import { LaneFeedHub } from '../src/daemon/laneFeed.js';
+import { LaneFeedHub } from '../src/core/feed.js';
 import { openStore } from '../src/store/index.js';
 import { JsonRpcConnection } from '../src/jsonrpc/connection.js';
 import { LineDecoder } from '../src/jsonrpc/lineDecoder.js';
@@ -114,11 +116,14 @@ async function benchReaction(): Promise<void> {
     },
   } as unknown as AppServer;
   const clock = { now: () => new Date() };
+  const feed = new LaneFeedHub();
+  const journal = createJournal({ store, clock, publish: (entry) => feed.publish(entry) });
   const ctx = {
     store,
+    journal,
     appServer,
     clock,
-    feed: new LaneFeedHub(),
+    feed,
     log: silentLogger,
     callerCwd: dir,
     failpoint: async () => undefined,
@@ -126,15 +131,20 @@ async function benchReaction(): Promise<void> {
     approvals: new ApprovalBroker({ store, log: silentLogger }),
   };
   const settings = { sandbox: 'read-only' as const, approvalPolicy: 'never' as const };
-  store.lanes.insert({ id: 'A', handle: '@a', source: 'own', cwd: dir, status: 'busy', settings, ephemeral: false });
-  store.lanes.insert({ id: 'B', handle: '@b', source: 'own', cwd: dir, status: 'idle', settings, ephemeral: false });
+  createLane(ctx, { laneId: 'A', handle: '@a', source: 'own', cwd: dir, status: 'idle', settings, ephemeral: false, by: 'bench' });
+  createLane(ctx, { laneId: 'B', handle: '@b', source: 'own', cwd: dir, status: 'idle', settings, ephemeral: false, by: 'bench' });
   store.triggers.insert({ id: 'ab', name: 'a→b', lane: 'A', when: { kind: 'event', event: 'turn_completed' }, action: { kind: 'send', text: 'A said: {{last_message}}', target: 'B' }, guard: { idleOnly: false, minIntervalSeconds: null, dedupe: false, once: false }, enabled: true });
-  const reactor = createReactor({ store, clock, log: silentLogger, onTurnEnded: () => undefined });
+  const reactor = (event: Parameters<typeof react>[1]): void => react({ store, journal, clock, publishLive: () => undefined }, event);
+  // B's turn ends (as codex would report it) so every round starts from an idle B.
+  const settleB = (): void => {
+    const active = store.lanes.find('B')?.activeTurnId;
+    if (active) reactor({ type: 'turnCompleted', laneId: 'B', turnId: active, outcome: 'completed' });
+  };
   const rounds = 300;
   const reaction: number[] = [];
   for (let i = 0; i < rounds; i++) {
-    store.lanes.update('B', { status: 'idle', activeTurnId: null });
-    store.lanes.update('A', { status: 'busy', activeTurnId: `a${i}` });
+    settleB();
+    reactor({ type: 'turnStarted', laneId: 'A', turnId: `a${i}` });
     // A trigger that never fires must fail the bench, not leave a top-level await hanging (exit 13).
     const done = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the trigger never started a turn for B')), 5000);
@@ -153,7 +163,7 @@ async function benchReaction(): Promise<void> {
   const direct: number[] = [];
   const lane = () => store.lanes.find('B');
   for (let i = 0; i < rounds; i++) {
-    store.lanes.update('B', { status: 'idle', activeTurnId: null });
+    settleB();
     const t0 = performance.now();
     const b = lane();
     if (!b) throw new Error('lane B vanished');

@@ -1,6 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import type { LaneEvent } from '../core/laneEvents.js';
 import { JsonRpcConnection, type Disposable } from '../jsonrpc/connection.js';
 import { RpcError } from '../jsonrpc/rpcError.js';
 import { StreamTransport } from '../jsonrpc/streamTransport.js';
@@ -9,7 +9,7 @@ import { processAlive } from '../shared/processAlive.js';
 import { DAEMON_STARTUP_MARGIN_MS, initializeTimeoutMs } from '../shared/startup.js';
 import { DISPATCH_VERSION } from '../shared/version.js';
 import type { DispatchPaths } from '../control/paths.js';
-import { CONTROL_CANCEL_METHOD, CONTROL_PROTOCOL_VERSION, localOpHashes, type HelloResult } from '../control/protocol.js';
+import { CONTROL_CANCEL_METHOD, CONTROL_PROTOCOL_VERSION, localOpHashes, type EventNotification, type FeedEntry, type HelloResult, type SubscribeParams, type SubscribeResult } from '../control/protocol.js';
 import type { DaemonMode } from '../control/homeMode.js';
 import { spawnDaemonProcess } from './dispatchdProcess.js';
 import { assertSafeHome, preparePrivateHome } from '../control/homeSecurity.js';
@@ -35,7 +35,7 @@ export class DaemonClient {
   readonly hello: HelloResult;
   private readonly connection: JsonRpcConnection;
   private readonly localHashes: Record<string, string>;
-  private readonly eventListeners = new Map<string, (event: LaneEvent) => void>();
+  private readonly eventListeners = new Map<string, (entry: FeedEntry) => void>();
 
   private constructor(connection: JsonRpcConnection, hello: HelloResult, localHashes: Record<string, string>) {
     this.connection = connection;
@@ -43,8 +43,9 @@ export class DaemonClient {
     this.localHashes = localHashes;
     connection.onNotification((message) => {
       if (message.method !== 'event') return;
-      const params = message.params as { subscription?: string; event?: LaneEvent } | undefined;
-      if (params?.subscription && params.event) this.eventListeners.get(params.subscription)?.(params.event);
+      const params = message.params as Partial<EventNotification> | undefined;
+      if (!params?.subscription || !params.event) return;
+      this.eventListeners.get(params.subscription)?.({ seq: params.seq ?? null, at: params.at ?? '', event: params.event as FeedEntry['event'] });
     });
   }
 
@@ -102,13 +103,23 @@ export class DaemonClient {
     }
   }
 
-  /** Streams lane events pushed by the daemon until disposed. */
-  async subscribe(lane: string | undefined, listener: (event: LaneEvent) => void): Promise<Disposable> {
-    const { subscription } = await this.connection.request<{ subscription: string }>('subscribe', lane ? { lane } : {}).catch((e: unknown) => {
+  /**
+   * Streams what the daemon pushes until disposed: with `since`, every fact after that sequence
+   * number first (a client that reconnects passes the last one it saw), then live entries.
+   */
+  async subscribe(options: { lanes?: string[]; since?: number }, listener: (entry: FeedEntry) => void): Promise<Disposable & Omit<SubscribeResult, 'subscription'>> {
+    // Filed before asking, so entries the daemon sends right after its answer are never dropped.
+    const subscription = randomUUID();
+    this.eventListeners.set(subscription, listener);
+    const params: SubscribeParams = { subscription, ...(options.lanes?.length ? { lanes: options.lanes } : {}), ...(options.since === undefined ? {} : { since: options.since }) };
+    const result = await this.connection.request<SubscribeResult>('subscribe', params).catch((e: unknown) => {
+      this.eventListeners.delete(subscription);
       throw fromWire(e);
     });
-    this.eventListeners.set(subscription, listener);
     return {
+      latest_seq: result.latest_seq,
+      oldest_seq: result.oldest_seq,
+      missed: result.missed,
       dispose: () => {
         this.eventListeners.delete(subscription);
         this.connection.request('unsubscribe', { subscription }).catch(() => undefined);

@@ -27,6 +27,10 @@ export function isRunningLaneState(state: string): boolean {
 }
 export const laneSource = z.enum(LANE_SOURCES);
 
+/** What a lane asks of a person, most urgent first: folded from its facts (core/lane/state.ts). */
+export const ATTENTIONS = ['needs-you', 'failed', 'done-unread', 'working', 'idle'] as const;
+export const attention = z.enum(ATTENTIONS).describe('needs-you: an approval or question waits; failed: its last turn failed; done-unread: a turn finished and nobody read it yet; working; idle.');
+
 export const sandboxMode = z.enum(SANDBOX_MODES).describe('Sandbox for the lane\'s commands.');
 export const approvalPolicy = z.enum(APPROVAL_POLICIES).describe('When codex asks before running commands.');
 export const approvalsReviewer = z.enum(APPROVALS_REVIEWERS).describe('Who reviews approval requests.');
@@ -48,6 +52,7 @@ export const laneRef = z.object({
   handle: z.string(),
   source: laneSource,
   status: laneState,
+  attention,
   cwd: z.string().nullable(),
 });
 

@@ -1,4 +1,6 @@
 import { loadManifest } from '../contracts/manifest.js';
+import type { DispatchFact, FeedEntry } from '../core/facts.js';
+import type { LaneEvent } from '../core/laneEvents.js';
 import type { HomeMode } from './homeMode.js';
 
 /**
@@ -7,7 +9,8 @@ import type { HomeMode } from './homeMode.js';
  *
  *   hello       {protocol, version, op_hashes}              → {protocol, version, pid, op_hashes, busy_lanes, mode}
  *   call        {op, input, input_hash, cwd}                 → the op's output (or a typed error)
- *   subscribe   {lane?}                                      → {subscription}; then `event` notifications
+ *   subscribe   {lane?, lanes?, since?, subscription?}       → {subscription, latest_seq, oldest_seq, missed};
+ *                                                              then `event` notifications {subscription, seq, at, event}
  *   unsubscribe {subscription}                               → {}
  *   shutdown    {}                                           → {} and the daemon stops
  */
@@ -45,8 +48,29 @@ export interface CallParams {
   cwd: string;
 }
 
+export interface SubscribeParams {
+  lane?: string;
+  lanes?: string[];
+  /** Replay the log's facts after this sequence number, then go live: a reconnecting client resumes exactly. */
+  since?: number;
+  /** The id the client files notifications under (chosen by the client so none arrives before it is known). */
+  subscription?: string;
+}
+
+export interface SubscribeResult {
+  subscription: string;
+  /** The log's latest sequence number when the subscription started. */
+  latest_seq: number;
+  oldest_seq: number | null;
+  /** True when facts after `since` were already pruned: the replay starts at `oldest_seq`. */
+  missed: boolean;
+}
+
 export interface EventNotification {
   subscription: string;
+  /** The fact's place in the log; null for what is never stored (agent message deltas). */
+  seq: number | null;
+  at: string;
   event: unknown;
 }
 
@@ -75,5 +99,27 @@ export async function localOpName(name: string): Promise<string | undefined> {
   return Object.hasOwn(manifest.aliases, name) ? manifest.aliases[name] : undefined;
 }
 
-/** Lane events as the daemon pushes them to subscribers. */
+/** What the daemon pushes to subscribers: facts (lane events from codex and dispatch's own) and deltas. */
+export type { FeedEntry, Fact } from '../core/facts.js';
 export type { LaneEvent } from '../core/laneEvents.js';
+
+/** Every type of fact dispatch establishes itself; `satisfies` makes a new one a compile error here. */
+const DISPATCH_FACT_TYPES = {
+  laneCreated: true,
+  laneRenamed: true,
+  laneArchived: true,
+  laneRestored: true,
+  laneRolledBack: true,
+  laneRead: true,
+  laneLost: true,
+  turnAccepted: true,
+  turnLost: true,
+  deliveryChanged: true,
+  triggerFired: true,
+  inboxItem: true,
+} as const satisfies Record<DispatchFact['type'], true>;
+
+/** True for what codex reported (lane events and deltas), false for dispatch's own facts. */
+export function isLaneEvent(event: FeedEntry['event']): event is LaneEvent {
+  return !Object.hasOwn(DISPATCH_FACT_TYPES, event.type);
+}

@@ -1,6 +1,6 @@
 import { DispatchError } from '../shared/errors.js';
 import type { Logger } from './context.js';
-import type { ApprovalKind } from './laneEvents.js';
+import type { ApprovalKind, LaneEvent } from './laneEvents.js';
 import { clip } from './lanes.js';
 import { DEFAULT_APPROVAL_ROUTING, type ApprovalDecision, type ApprovalRouting, type PromptReply, type RequestPrompt, type ServerRequestRecord } from './model.js';
 import type { Store } from './ports.js';
@@ -16,6 +16,8 @@ export interface ApprovalAsk {
   command?: string;
   /** Paths the change touches, for file-change approvals (from the item codex announced). */
   paths?: string[];
+  /** The item the request is about: file-change requests carry no paths, the item announced before them does. */
+  itemId?: string;
   reason?: string;
   signal: AbortSignal;
 }
@@ -60,8 +62,12 @@ const DECISIONS: Record<string, ApprovalDecision> = { accept: 'accept', 'accept-
  * decides or a person answers (`request respond`) before the timeout. Policy, person and timeout
  * race through one atomic claim on the row, so each request is answered exactly once.
  */
+/** How many announced items' paths the broker remembers for requests still to come. */
+const REMEMBERED_ITEMS = 1000;
+
 export class ApprovalBroker {
   private readonly waiters = new Map<number, (answer: ApprovalDecision | PromptReply) => void>();
+  private readonly itemPaths = new Map<string, string[]>();
   private readonly store: Store;
   private readonly log: Logger;
 
@@ -70,8 +76,17 @@ export class ApprovalBroker {
     this.log = deps.log;
   }
 
+  /** Remembers the paths of announced items, which the file-change requests that follow do not carry. */
+  observe(event: LaneEvent): void {
+    if (event.type !== 'itemStarted' || !event.item.paths) return;
+    this.itemPaths.set(event.item.id, event.item.paths);
+    if (this.itemPaths.size > REMEMBERED_ITEMS) this.itemPaths.delete(this.itemPaths.keys().next().value ?? '');
+  }
+
   /** Resolves with the decision to send codex (never rejects: failures decline). */
-  async decide(ask: ApprovalAsk): Promise<ApprovalDecision> {
+  async decide(asked: ApprovalAsk): Promise<ApprovalDecision> {
+    const paths = asked.paths ?? (asked.itemId === undefined ? undefined : this.itemPaths.get(asked.itemId));
+    const ask = paths ? { ...asked, paths } : asked;
     const lane = ask.laneId ? this.store.lanes.find(ask.laneId) : undefined;
     const summary = ask.command ? innerCommand(ask.command) : ask.paths?.length ? ask.paths.join(', ') : (ask.reason ?? ask.method);
     const row = this.store.requests.insert({ generation: ask.generation, rpcId: String(ask.rpcId), lane: lane?.id ?? null, method: ask.method, kind: ask.kind, summary, prompt: null });

@@ -1,5 +1,6 @@
 import type { ApprovalBroker } from './approvals.js';
-import type { LaneEvent } from './laneEvents.js';
+import type { FeedEntry } from './facts.js';
+import type { Journal } from './journal.js';
 import type { AppServer, Clock, Store } from './ports.js';
 
 export interface Disposable {
@@ -30,15 +31,17 @@ export interface Logger {
   error(message: string, data?: Record<string, unknown>): void;
 }
 
-/** Live lane traffic, fanned out by the daemon from the current app-server. */
+/** Live lane traffic: committed facts in sequence order, deltas, and raw app-server messages. */
 export interface LaneFeed {
-  onEvent(listener: (event: LaneEvent) => void): Disposable;
+  onEntry(listener: (entry: FeedEntry) => void): Disposable;
   onRaw(laneId: string, listener: (message: RawLaneMessage) => void): Disposable;
 }
 
 /** Everything an op handler may use. Built per call by the daemon; handlers hold no state. */
 export interface OpContext {
   store: Store;
+  /** The only way lane state changes: facts appended and folded (journal.ts). */
+  journal: Journal;
   appServer: AppServer;
   clock: Clock;
   feed: LaneFeed;

@@ -3,9 +3,31 @@ import { DispatchError } from '../shared/errors.js';
 import type { OpContext } from './context.js';
 import { clip, requireActiveTurn, requireIdle } from './lanes.js';
 import type { Delivery, DeliveryMode, DeliveryState, Lane } from './model.js';
-import type { Store } from './ports.js';
 
-export type DeliveryContext = Pick<OpContext, 'store' | 'appServer' | 'clock' | 'log' | 'callerCwd' | 'feed' | 'failpoint'>;
+export type DeliveryContext = Pick<OpContext, 'store' | 'journal' | 'appServer' | 'clock' | 'log' | 'callerCwd' | 'feed' | 'failpoint'>;
+
+/** What moving a receipt needs: the ledger's rows and the journal its facts go to. */
+type Ledger = Pick<OpContext, 'store' | 'journal'>;
+
+/**
+ * Moves a receipt from one of `from` to `to` and records the change as a fact in the same
+ * transaction; false (and no fact) when the receipt was in none of `from`.
+ */
+function moveDelivery(ctx: Ledger, delivery: Delivery, from: readonly DeliveryState[], to: DeliveryState, patch: { turnId?: string | null; error?: string | null; note?: string | null } = {}): boolean {
+  return ctx.store.transaction(() => {
+    if (!ctx.store.deliveries.transition(delivery.id, from, to, patch)) return false;
+    ctx.journal.record({
+      type: 'deliveryChanged',
+      laneId: delivery.lane,
+      receipt: delivery.id,
+      mode: delivery.mode,
+      state: to,
+      ...(patch.turnId === undefined ? {} : { turnId: patch.turnId }),
+      ...(patch.error ? { error: patch.error } : {}),
+    });
+    return true;
+  });
+}
 
 export interface DeliverRequest {
   lane: Lane;
@@ -41,14 +63,15 @@ async function submit(ctx: DeliveryContext, delivery: Delivery, call: () => Prom
   } catch (error) {
     const state = outcomeOf(error);
     ctx.store.transaction(() => {
-      ctx.store.deliveries.transition(delivery.id, ['submitting'], state, { error: `${codeOf(error)}: ${(error as Error).message}` });
+      moveDelivery(ctx, delivery, ['submitting'], state, { error: `${codeOf(error)}: ${(error as Error).message}` });
       ctx.store.audit.record({ op: delivery.mode, lane: delivery.lane, detail: `receipt ${delivery.id}: ${clip(delivery.text)}`, outcome: state === 'ambiguous' ? 'ambiguous' : codeOf(error) });
     });
     throw error;
   }
   await ctx.failpoint('after-submit');
   ctx.store.transaction(() => {
-    ctx.store.deliveries.transition(delivery.id, ['submitting'], settledState, { turnId });
+    moveDelivery(ctx, delivery, ['submitting'], settledState, { turnId });
+    if (turnId !== null) ctx.journal.record({ type: 'turnAccepted', laneId: delivery.lane, turnId, receipt: delivery.id, mode: delivery.mode });
     // A queued message that goes out is audited as a send, like 0.1.0 did (outcome `queued`).
     const op = delivery.mode === 'queue' ? 'send' : delivery.mode;
     const outcome = delivery.mode === 'queue' ? 'queued' : delivery.source === 'op' ? 'ok' : delivery.source;
@@ -57,7 +80,7 @@ async function submit(ctx: DeliveryContext, delivery: Delivery, call: () => Prom
   return ctx.store.deliveries.find(delivery.id) ?? delivery;
 }
 
-/** Starts a turn for a delivery with the lane's stored settings and marks the lane busy. */
+/** Starts a turn for a delivery with the lane's stored settings (its acceptance marks the lane busy). */
 async function startTurnFor(ctx: DeliveryContext, lane: Lane, delivery: Delivery): Promise<string> {
   const { turnId } = await ctx.appServer.startTurn(lane.id, {
     text: delivery.text,
@@ -65,27 +88,22 @@ async function startTurnFor(ctx: DeliveryContext, lane: Lane, delivery: Delivery
     settings: lane.settings,
     clientUserMessageId: delivery.clientMessageId,
   });
-  const current = ctx.store.lanes.find(lane.id);
-  // The reactor may already have seen this turn start (or end) by the time the answer is read.
-  if (current && current.latestTurn?.id !== turnId) {
-    ctx.store.lanes.update(lane.id, {
-      status: 'busy',
-      activeTurnId: turnId,
-      latestTurn: { id: turnId, status: 'inProgress', error: null, at: ctx.clock.now().toISOString() },
-    });
-  }
   return turnId;
 }
 
-function reserve(store: Store, request: DeliverRequest, state: 'queued' | 'submitting'): Delivery {
-  return store.deliveries.insert({
-    lane: request.lane.id,
-    mode: request.mode,
-    source: request.source,
-    text: request.text,
-    ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
-    clientMessageId: randomUUID(),
-    state,
+function reserve(ctx: Ledger, request: DeliverRequest, state: 'queued' | 'submitting'): Delivery {
+  return ctx.store.transaction(() => {
+    const delivery = ctx.store.deliveries.insert({
+      lane: request.lane.id,
+      mode: request.mode,
+      source: request.source,
+      text: request.text,
+      ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+      clientMessageId: randomUUID(),
+      state,
+    });
+    ctx.journal.record({ type: 'deliveryChanged', laneId: delivery.lane, receipt: delivery.id, mode: delivery.mode, state });
+    return delivery;
   });
 }
 
@@ -97,7 +115,7 @@ export function waitForTurnEnd(ctx: DeliveryContext, laneId: string, turnId: str
       subscription.dispose();
       resolve();
     };
-    const subscription = ctx.feed.onEvent((event) => {
+    const subscription = ctx.feed.onEntry(({ event }) => {
       if (event.type === 'turnCompleted' && event.laneId === laneId && event.turnId === turnId) done();
     });
     const timer = setTimeout(() => {
@@ -127,7 +145,7 @@ export async function deliver(ctx: DeliveryContext & Pick<OpContext, 'drainQueue
   switch (request.mode) {
     case 'queue': {
       const queued = ctx.store.transaction(() => {
-        const row = reserve(ctx.store, request, 'queued');
+        const row = reserve(ctx, request, 'queued');
         ctx.store.audit.record({ op: 'queue', lane: lane.id, detail: `receipt ${row.id}: ${clip(request.text)}` });
         return row;
       });
@@ -140,18 +158,18 @@ export async function deliver(ctx: DeliveryContext & Pick<OpContext, 'drainQueue
       if (held?.state === 'ambiguous') {
         throw new DispatchError('conflict', `receipt ${held.id} on ${lane.handle} is ambiguous; settle it first with \`dispatch delivery reconcile ${held.id}\``, { data: { receipt: held.id } });
       }
-      const delivery = reserve(ctx.store, request, 'submitting');
+      const delivery = reserve(ctx, request, 'submitting');
       return { delivery: await submit(ctx, delivery, () => startTurnFor(ctx, lane, delivery)), duplicate: false };
     }
     case 'steer': {
       const expectedTurnId = requireActiveTurn(lane, 'steer');
-      const delivery = reserve(ctx.store, request, 'submitting');
+      const delivery = reserve(ctx, request, 'submitting');
       const done = await submit(ctx, delivery, async () => (await ctx.appServer.steerTurn(lane.id, { expectedTurnId, text: request.text, clientUserMessageId: delivery.clientMessageId })).turnId);
       return { delivery: done, duplicate: false };
     }
     case 'interject': {
       const running = requireActiveTurn(lane, 'interject');
-      const delivery = reserve(ctx.store, request, 'submitting');
+      const delivery = reserve(ctx, request, 'submitting');
       const done = await submit(ctx, delivery, async () => {
         await ctx.appServer.interruptTurn(lane.id, running);
         // codex ends the interrupted turn a few ms later; starting before that would race it.
@@ -161,7 +179,7 @@ export async function deliver(ctx: DeliveryContext & Pick<OpContext, 'drainQueue
       return { delivery: done, duplicate: false };
     }
     case 'context': {
-      const delivery = reserve(ctx.store, request, 'submitting');
+      const delivery = reserve(ctx, request, 'submitting');
       const done = await submit(ctx, delivery, async () => (await ctx.appServer.injectContext(lane.id, request.text), null), 'completed');
       return { delivery: done, duplicate: false };
     }
@@ -183,7 +201,7 @@ export async function drainNext(ctx: DeliveryContext, laneId: string): Promise<b
     if (!lane || lane.source !== 'own' || (lane.status !== 'idle' && lane.status !== 'error')) return false;
     if (ctx.store.deliveries.blocking(laneId)) return false;
     const next = ctx.store.deliveries.nextQueued(laneId);
-    if (!next || !ctx.store.deliveries.transition(next.id, ['queued'], 'submitting')) return false;
+    if (!next || !moveDelivery(ctx, next, ['queued'], 'submitting')) return false;
     try {
       await submit(ctx, next, () => startTurnFor(ctx, lane, next));
     } catch (error) {
@@ -196,19 +214,17 @@ export async function drainNext(ctx: DeliveryContext, laneId: string): Promise<b
 }
 
 /** Settles the receipts of a turn that ended (called by the reactor in wire order). */
-export function settleTurn(store: Store, laneId: string, turnId: string, outcome: 'completed' | 'interrupted' | 'failed', error?: string): void {
-  for (const delivery of store.deliveries.findByTurn(laneId, turnId)) {
+export function settleTurn(ctx: Ledger, laneId: string, turnId: string, outcome: 'completed' | 'interrupted' | 'failed', error?: string): void {
+  for (const delivery of ctx.store.deliveries.findByTurn(laneId, turnId)) {
     const to: DeliveryState = outcome === 'completed' ? 'completed' : 'failed';
-    store.deliveries.transition(delivery.id, ['accepted'], to, outcome === 'completed' ? {} : { error: outcome === 'interrupted' ? 'turn interrupted' : (error ?? 'turn failed') });
+    moveDelivery(ctx, delivery, ['accepted'], to, outcome === 'completed' ? {} : { error: outcome === 'interrupted' ? 'turn interrupted' : (error ?? 'turn failed') });
   }
 }
 
 /** After a restart nothing is in flight any more: a reservation left submitting may or may not have reached codex. */
-export function markInterruptedSubmissions(store: Store): Delivery[] {
-  const stuck = store.deliveries.list({ states: ['submitting'] });
-  for (const delivery of stuck) {
-    store.deliveries.transition(delivery.id, ['submitting'], 'ambiguous', { note: 'dispatch stopped while submitting; not re-sent' });
-  }
+export function markInterruptedSubmissions(ctx: Ledger): Delivery[] {
+  const stuck = ctx.store.deliveries.list({ states: ['submitting'] });
+  for (const delivery of stuck) moveDelivery(ctx, delivery, ['submitting'], 'ambiguous', { note: 'dispatch stopped while submitting; not re-sent' });
   return stuck;
 }
 
@@ -221,13 +237,13 @@ export type ReconcileAction = 'check' | 'release' | 'cancel';
  */
 export async function reconcile(ctx: DeliveryContext, delivery: Delivery, action: ReconcileAction): Promise<{ settled: boolean; evidence: string }> {
   if (action === 'cancel') {
-    if (!ctx.store.deliveries.transition(delivery.id, ['ambiguous', 'queued'], 'cancelled', { note: 'cancelled by user' })) {
+    if (!moveDelivery(ctx, delivery, ['ambiguous', 'queued'], 'cancelled', { note: 'cancelled by user' })) {
       throw new DispatchError('validation', `receipt ${delivery.id} is ${delivery.state}; only queued or ambiguous receipts can be cancelled`);
     }
     return { settled: true, evidence: 'cancelled by user' };
   }
   if (action === 'release') {
-    if (!ctx.store.deliveries.transition(delivery.id, ['ambiguous'], 'queued', { note: 'released by user: will be sent again' })) {
+    if (!moveDelivery(ctx, delivery, ['ambiguous'], 'queued', { note: 'released by user: will be sent again' })) {
       throw new DispatchError('validation', `receipt ${delivery.id} is ${delivery.state}; only ambiguous receipts can be released`);
     }
     return { settled: true, evidence: 'released by user' };
@@ -241,7 +257,7 @@ export async function reconcile(ctx: DeliveryContext, delivery: Delivery, action
       return { settled: false, evidence: `turn ${turn.id} carries the client id but different text; left ambiguous` };
     }
     const to: DeliveryState = turn.status === 'inProgress' ? 'accepted' : turn.status === 'completed' ? 'completed' : 'failed';
-    ctx.store.deliveries.transition(delivery.id, ['ambiguous'], to, { turnId: turn.id, note: `found in turn ${turn.id} (${turn.status})` });
+    moveDelivery(ctx, delivery, ['ambiguous'], to, { turnId: turn.id, note: `found in turn ${turn.id} (${turn.status})` });
     return { settled: true, evidence: `user message with client id ${delivery.clientMessageId} found in turn ${turn.id} (${turn.status})` };
   }
   return { settled: false, evidence: `no user message with client id ${delivery.clientMessageId} in the last ${turns.length} turns; release it to send again or cancel it` };

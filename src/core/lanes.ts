@@ -1,6 +1,8 @@
 import { isRunningLaneState } from '../contracts/schemas.js';
 import { DispatchError } from '../shared/errors.js';
 import type { DeliveryMode, Lane, TurnSettings } from './model.js';
+import type { OpContext } from './context.js';
+import type { Fact } from './facts.js';
 import type { Store } from './ports.js';
 
 /** `alpha` and `@alpha` both name the handle `@alpha`. */
@@ -42,6 +44,20 @@ function ambiguous(selector: string, candidates: Lane[]): DispatchError {
   });
 }
 
+/** The lane with this id, which the caller knows exists (it just wrote it). */
+export function requireLane(store: Store, id: string): Lane {
+  const lane = store.lanes.find(id);
+  if (!lane) throw new DispatchError('not_found', `no lane '${id}'`);
+  return lane;
+}
+
+/** Registers a lane: a `laneCreated` fact, which the journal folds into a new lane row. */
+export function createLane(ctx: Pick<OpContext, 'store' | 'journal'>, lane: Omit<Extract<Fact, { type: 'laneCreated' }>, 'type'>): Lane {
+  if (ctx.store.lanes.find(lane.laneId)) throw new DispatchError('conflict', `lane '${lane.laneId}' is already registered`);
+  ctx.journal.record({ type: 'laneCreated', ...lane });
+  return requireLane(ctx.store, lane.laneId);
+}
+
 /** Attached lanes are observe-only: codex may have another writer (the desktop app) on them. */
 export function requireOwned(lane: Lane, action: string): void {
   if (lane.source !== 'own') {
@@ -78,7 +94,7 @@ export function requireActiveTurn(lane: Lane, action: string): string {
 }
 
 export function laneRefOf(lane: Lane) {
-  return { id: lane.id, handle: lane.handle, source: lane.source, status: lane.status, cwd: lane.cwd };
+  return { id: lane.id, handle: lane.handle, source: lane.source, status: lane.status, attention: lane.attention, cwd: lane.cwd };
 }
 
 /** Every TurnSettings field with its snake_case name on the surfaces: the one encoding both directions use. */

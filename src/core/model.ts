@@ -1,12 +1,14 @@
 /** The domain records dispatch keeps. Wire shapes never appear here; codex/ and store/ translate. */
 
-import { DELIVERY_STATES, REQUEST_STATES, type LANE_SOURCES, type LANE_STATES, type SEND_MODES, type TURN_STATUSES } from '../contracts/schemas.js';
+import { DELIVERY_STATES, REQUEST_STATES, type ATTENTIONS, type LANE_SOURCES, type LANE_STATES, type SEND_MODES, type TURN_STATUSES } from '../contracts/schemas.js';
 import type { APPROVALS_REVIEWERS, ApprovalPolicy, PERSONALITIES, REASONING_SUMMARIES, SandboxMode } from '../shared/codexSettings.js';
 
 export type LaneSource = (typeof LANE_SOURCES)[number];
 
-/** dispatch's own view of a lane, kept right by handlers and the reactor. */
+/** dispatch's own view of a lane, folded from its facts (lane/state.ts). */
 export type LaneState = (typeof LANE_STATES)[number];
+
+export type Attention = (typeof ATTENTIONS)[number];
 
 export { APPROVAL_POLICIES, APPROVALS_REVIEWERS, PERSONALITIES, REASONING_SUMMARIES, SANDBOX_MODES, type ApprovalPolicy, type SandboxMode } from '../shared/codexSettings.js';
 
@@ -63,6 +65,8 @@ export interface Lane {
   source: LaneSource;
   cwd: string | null;
   status: LaneState;
+  /** What the lane asks of a person; folded with status (lane/state.ts). */
+  attention: Attention;
   activeTurnId: string | null;
   settings: TurnSettings;
   ephemeral: boolean;
@@ -131,6 +135,9 @@ export interface Trigger {
  */
 export { DELIVERY_STATES };
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+/** Where a receipt ends; until then it is unsettled (and the facts about it are kept). */
+export const SETTLED_DELIVERY_STATES: readonly DeliveryState[] = ['completed', 'failed', 'cancelled'];
 
 export type DeliveryMode = (typeof SEND_MODES)[number];
 

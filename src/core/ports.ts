@@ -1,6 +1,7 @@
 import { DispatchError } from '../shared/errors.js';
+import type { Fact, StoredFact } from './facts.js';
 import type { LaneItem } from './laneEvents.js';
-import type { AuditEntry, Delivery, InboxItem, DeliveryMode, DeliveryState, Lane, LaneState, LatestTurn, RequestState, ServerRequestRecord, Trigger, TurnSettings } from './model.js';
+import type { Attention, AuditEntry, Delivery, InboxItem, DeliveryMode, DeliveryState, Lane, LaneState, LatestTurn, RequestState, ServerRequestRecord, Trigger, TurnSettings } from './model.js';
 
 /**
  * The ports core depends on. store/ implements the repositories (synchronously: one SQLite
@@ -13,11 +14,13 @@ export interface NewLaneRecord {
   source: Lane['source'];
   cwd: string | null;
   status: LaneState;
+  /** Idle when absent (the column's default). */
+  attention?: Attention;
   settings: TurnSettings;
   ephemeral: boolean;
 }
 
-export type LanePatch = Partial<Pick<Lane, 'handle' | 'status' | 'activeTurnId' | 'latestTurn' | 'lastAgentMessage' | 'lastEventAt' | 'cwd'>>;
+export type LanePatch = Partial<Pick<Lane, 'handle' | 'status' | 'attention' | 'activeTurnId' | 'latestTurn' | 'lastAgentMessage' | 'lastEventAt' | 'cwd'>>;
 
 export interface LaneRepository {
   insert(record: NewLaneRecord): Lane;
@@ -102,8 +105,29 @@ export interface InboxRepository {
   latestForTrigger(triggerId: string): InboxItem | undefined;
 }
 
+/** How long the fact log keeps facts: at most `keep` of them, none older than `maxAgeDays`. */
+export interface FactRetention {
+  keep: number;
+  maxAgeDays: number;
+}
+
+export interface FactRepository {
+  /** Appends one fact (in the caller's transaction) and returns its sequence number. */
+  append(fact: Fact, at: string): number;
+  /** Facts after `seq`, oldest first, optionally of some lanes only. */
+  since(seq: number, options: { lanes?: readonly string[]; limit: number }): StoredFact[];
+  /** The oldest sequence number still kept (null when none is) and the latest ever handed out (0 before the first). */
+  bounds(): { oldest: number | null; latest: number };
+  /**
+   * Drops facts past the retention, except those an unsettled receipt or a pending request may
+   * still need (everything appended since the oldest of them was made). Returns how many went.
+   */
+  prune(retention: FactRetention, now: Date): number;
+}
+
 export interface Store {
   lanes: LaneRepository;
+  facts: FactRepository;
   audit: AuditLog;
   triggers: TriggerRepository;
   deliveries: DeliveryRepository;
@@ -111,6 +135,8 @@ export interface Store {
   inbox: InboxRepository;
   /** Runs fn in one transaction (nested calls join the outer one). */
   transaction<T>(fn: () => T): T;
+  /** Runs fn once the current transaction commits (at once outside one); never when it rolls back. */
+  afterCommit(fn: () => void): void;
   schemaVersion(): number;
   close(): void;
 }

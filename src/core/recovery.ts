@@ -1,22 +1,24 @@
 import { isRunningLaneState } from '../contracts/schemas.js';
-import type { Logger } from './context.js';
+import type { Logger, OpContext } from './context.js';
 import { drainNext, markInterruptedSubmissions, settleTurn, type DeliveryContext } from './deliveries.js';
-import type { AppServer, Clock, Store } from './ports.js';
+import type { AppServer } from './ports.js';
+
+type Recorder = Pick<OpContext, 'store' | 'journal'>;
 
 /**
  * Turns that were running when their app-server (or dispatchd) died are gone: each busy lane
  * records its turn as failed with the reason, and its accepted receipts fail with it, instead of
  * the lane staying "busy" forever.
  */
-export function recordLostTurns(store: Store, clock: Clock, reason: { message: string; code: string; exit: string }): number {
-  const at = clock.now().toISOString();
+export function recordLostTurns(ctx: Recorder, reason: { message: string; code: string; exit: string }): number {
+  const { store } = ctx;
   let lost = 0;
   for (const lane of store.lanes.list()) {
     if (!isRunningLaneState(lane.status)) continue;
     const turnId = lane.activeTurnId ?? lane.latestTurn?.id ?? 'unknown';
     store.transaction(() => {
-      store.lanes.update(lane.id, { status: 'error', activeTurnId: null, latestTurn: { id: turnId, status: 'failed', error: { message: reason.message, code: reason.code }, at } });
-      settleTurn(store, lane.id, turnId, 'failed', reason.message);
+      ctx.journal.record({ type: 'turnLost', laneId: lane.id, turnId, error: { message: reason.message, code: reason.code } });
+      settleTurn(ctx, lane.id, turnId, 'failed', reason.message);
       store.audit.record({ op: 'turn-lost', lane: lane.id, detail: reason.exit, outcome: reason.code });
     });
     lost++;
@@ -25,11 +27,11 @@ export function recordLostTurns(store: Store, clock: Clock, reason: { message: s
 }
 
 /** At daemon start: receipts a dead daemon left submitting become ambiguous (never re-sent), busy lanes failed. */
-export function recoverAfterDaemonRestart(store: Store, clock: Clock): void {
-  for (const delivery of markInterruptedSubmissions(store)) {
-    store.audit.record({ op: 'delivery-ambiguous', lane: delivery.lane, detail: `receipt ${delivery.id}`, outcome: 'ambiguous' });
+export function recoverAfterDaemonRestart(ctx: Recorder): void {
+  for (const delivery of markInterruptedSubmissions(ctx)) {
+    ctx.store.audit.record({ op: 'delivery-ambiguous', lane: delivery.lane, detail: `receipt ${delivery.id}`, outcome: 'ambiguous' });
   }
-  recordLostTurns(store, clock, { message: 'dispatchd stopped during the turn', code: 'daemon_exit', exit: 'daemon restart' });
+  recordLostTurns(ctx, { message: 'dispatchd stopped during the turn', code: 'daemon_exit', exit: 'daemon restart' });
 }
 
 /**
@@ -44,7 +46,7 @@ export async function reattachLanes(
     if (lane.source !== 'own') continue;
     if (lane.ephemeral && options.restarted) {
       // An ephemeral thread has no rollout: it did not survive the process.
-      ctx.store.lanes.update(lane.id, { status: 'error', activeTurnId: null });
+      ctx.journal.record({ type: 'laneLost', laneId: lane.id, reason: 'an ephemeral thread does not survive an app-server restart' });
       continue;
     }
     try {

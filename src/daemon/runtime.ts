@@ -10,8 +10,10 @@ import { ApprovalBroker } from '../core/approvals.js';
 import { failpointFromEnv, type Logger, type OpContext } from '../core/context.js';
 import { resolveLane } from '../core/lanes.js';
 import { drainNext } from '../core/deliveries.js';
+import { LaneFeedHub } from '../core/feed.js';
+import { createJournal } from '../core/journal.js';
+import { createLanePipeline } from '../core/pipeline.js';
 import { reattachLanes, recordLostTurns, recoverAfterDaemonRestart } from '../core/recovery.js';
-import { createReactor } from '../core/reactor.js';
 import { systemClock, type Clock } from '../core/ports.js';
 import { DispatchError } from '../shared/errors.js';
 import { openPrivateFile, writePrivateFile } from '../shared/privateFiles.js';
@@ -20,7 +22,7 @@ import { DISPATCH_VERSION } from '../shared/version.js';
 import { openStore } from '../store/index.js';
 import { startAutomation } from './automation.js';
 import { executeOp } from './executor.js';
-import { LaneFeedHub } from './laneFeed.js';
+import { loadHomeConfig } from './homeConfig.js';
 import { preparePrivateHome } from '../control/homeSecurity.js';
 import { acquireLock } from './lock.js';
 import type { DaemonMode } from '../control/homeMode.js';
@@ -74,6 +76,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   };
 
   try {
+    const config = loadHomeConfig(paths.home);
     const store = openStore({ path: paths.db, clock });
     cleanups.push(() => store.close());
     if (store.migrationBackup) log.info('store.migrated', { ...store.migrationBackup });
@@ -96,9 +99,12 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       () => supervisor.info(),
     );
     const feed = new LaneFeedHub();
+    const journal = createJournal({ store, clock, publish: (entry) => feed.publish(entry), retention: config.retention, log });
+    journal.prune();
     const startedAt = clock.now();
     const baseContext = {
       store,
+      journal,
       appServer,
       clock,
       feed,
@@ -109,30 +115,24 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const drainQueue = async (laneId: string): Promise<void> => {
       await drainNext({ ...baseContext, callerCwd: paths.home }, laneId);
     };
-    const reactor = createReactor({
-      store,
-      clock,
-      log,
-      onTurnEnded: (laneId) => {
-        drainQueue(laneId).catch((error: unknown) => log.error('queue.drain_failed', { lane: laneId, error: (error as Error).message }));
-      },
-    });
-    supervisor.onEvent((event) => {
-      reactor(event);
-      feed.publishEvent(event);
-    });
-    const automation = startAutomation(supervisor, { ...baseContext, callerCwd: paths.home, drainQueue }, log);
-    cleanups.push(() => automation.stop());
-    supervisor.onRaw((laneId, message) => feed.publishRaw(laneId, message));
     const approvals = new ApprovalBroker({ store, log });
-    // File-change approvals carry no paths; the fileChange item announced just before them does.
-    const itemPaths = new Map<string, string[]>();
-    supervisor.onEvent((event) => {
-      if (event.type === 'itemStarted' && event.item.paths) {
-        itemPaths.set(event.item.id, event.item.paths);
-        if (itemPaths.size > 1000) itemPaths.delete(itemPaths.keys().next().value ?? '');
-      }
-    });
+    const automation = startAutomation({ ...baseContext, callerCwd: paths.home, drainQueue }, log);
+    cleanups.push(() => automation.stop());
+    supervisor.onEvent(
+      createLanePipeline({
+        store,
+        journal,
+        clock,
+        log,
+        publishLive: (entry) => feed.publish(entry),
+        correlate: (event) => approvals.observe(event),
+        automate: (event) => automation.observe(event),
+        turnEnded: (laneId) => {
+          drainQueue(laneId).catch((error: unknown) => log.error('queue.drain_failed', { lane: laneId, error: (error as Error).message }));
+        },
+      }),
+    );
+    supervisor.onRaw((laneId, message) => feed.publishRaw(laneId, message));
     supervisor.setServerRequestResponder(
       createServerRequestResponder({
         decide: (question) =>
@@ -145,7 +145,8 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
             signal: question.signal,
             ...(question.command === undefined ? {} : { command: question.command }),
             ...(question.reason === undefined ? {} : { reason: question.reason }),
-            ...(question.paths ? { paths: question.paths } : question.itemId && itemPaths.has(question.itemId) ? { paths: itemPaths.get(question.itemId) ?? [] } : {}),
+            ...(question.paths ? { paths: question.paths } : {}),
+            ...(question.itemId === undefined ? {} : { itemId: question.itemId }),
           }),
         ask: (question) =>
           approvals.ask({
@@ -161,13 +162,13 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     );
     supervisor.onDown((info) => {
       const exit = info.exit ? (info.exit.signal ? `signal ${info.exit.signal}` : `exit code ${info.exit.code}`) : info.reason.message;
-      recordLostTurns(store, clock, { message: `codex app-server exited during the turn (${exit})`, code: 'app_server_exit', exit });
+      recordLostTurns(baseContext, { message: `codex app-server exited during the turn (${exit})`, code: 'app_server_exit', exit });
     });
     supervisor.onReady(async (generation, restarted) => {
       approvals.failStale(generation);
       await reattachLanes({ ...baseContext, callerCwd: paths.home }, { generation, restarted });
     });
-    recoverAfterDaemonRestart(store, clock);
+    recoverAfterDaemonRestart(baseContext);
     await supervisor.start();
     cleanups.push(() => supervisor.stop());
 
@@ -188,7 +189,9 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       mode,
       busyLanes: () => store.lanes.list().filter((l) => isRunningLaneState(l.status)).length,
       resolveLane: (selector) => resolveLane(store, selector).id,
-      onEvent: (listener) => feed.onEvent(listener),
+      onEntry: (listener) => feed.onEntry(listener),
+      factsSince: (seq, lanes, limit) => store.facts.since(seq, { ...(lanes ? { lanes } : {}), limit }),
+      factBounds: () => store.facts.bounds(),
       shutdown: () => void stop('shutdown requested'),
       log: (level, message, data) => log[level](message, data),
       call: async (params, signal) => {

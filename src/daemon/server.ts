@@ -2,23 +2,22 @@ import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { LaneEvent } from '../core/laneEvents.js';
 import { JsonRpcConnection, type Disposable } from '../jsonrpc/connection.js';
 import { StreamTransport } from '../jsonrpc/streamTransport.js';
 import { DispatchError, wireErrorOf } from '../shared/errors.js';
 import { loadPeerCredentials, peerCredentials } from './peerCredentials.js';
 import type { HomeMode } from '../control/homeMode.js';
-import { CONTROL_CANCEL_METHOD, CONTROL_PROTOCOL_VERSION, localOpHashes, localOpName, type CallParams, type HelloParams, type HelloResult } from '../control/protocol.js';
+import { CONTROL_CANCEL_METHOD, CONTROL_PROTOCOL_VERSION, localOpHashes, localOpName, type CallParams, type EventNotification, type HelloParams, type HelloResult, type SubscribeParams, type SubscribeResult } from '../control/protocol.js';
 import { isRecord } from '../shared/records.js';
+import { startSubscription, type SubscriptionSource } from './subscription.js';
 
-export interface ControlHandlers {
+export interface ControlHandlers extends SubscriptionSource {
   version: string;
   mode: HomeMode;
   call(params: CallParams, signal: AbortSignal): Promise<unknown>;
   busyLanes(): number;
   /** Resolves a lane selector to its id, for subscriptions. */
   resolveLane(selector: string): string;
-  onEvent(listener: (event: LaneEvent) => void): Disposable;
   shutdown(): void;
   log(level: 'info' | 'warn', message: string, data?: Record<string, unknown>): void;
 }
@@ -133,16 +132,20 @@ export class ControlServer {
       }
     });
     connection.onRequest('subscribe', (params) => {
-      const lane = isRecord(params) && typeof params['lane'] === 'string' ? this.handlers.resolveLane(params['lane']) : undefined;
-      const id = randomUUID();
-      subscriptions.set(
-        id,
-        this.handlers.onEvent((event) => {
-          if (lane && event.laneId !== lane) return;
-          connection.notify('event', { subscription: id, event }).catch(() => undefined);
-        }),
-      );
-      return { subscription: id };
+      const asked = (isRecord(params) ? params : {}) as SubscribeParams;
+      const selectors = [...(typeof asked.lane === 'string' ? [asked.lane] : []), ...(Array.isArray(asked.lanes) ? asked.lanes : [])];
+      if (selectors.some((s) => typeof s !== 'string')) throw new DispatchError('validation', 'subscribe.lanes must be lane selectors');
+      if (asked.since !== undefined && (!Number.isSafeInteger(asked.since) || asked.since < 0)) throw new DispatchError('validation', 'subscribe.since must be a sequence number (an integer ≥ 0)');
+      const id = typeof asked.subscription === 'string' && asked.subscription.length > 0 ? asked.subscription : randomUUID();
+      if (subscriptions.has(id)) throw new DispatchError('conflict', `subscription '${id}' already exists on this connection`);
+      const started = startSubscription(this.handlers, {
+        ...(selectors.length > 0 ? { lanes: selectors.map((s) => this.handlers.resolveLane(s)) } : {}),
+        ...(asked.since === undefined ? {} : { since: asked.since }),
+        send: (entry) => connection.notify('event', { subscription: id, seq: entry.seq, at: entry.at, event: entry.event } satisfies EventNotification),
+        onError: (error) => this.handlers.log('warn', 'control.subscription_failed', { subscription: id, error: error.message }),
+      });
+      subscriptions.set(id, started);
+      return { subscription: id, latest_seq: started.latest, oldest_seq: started.oldest, missed: started.missed } satisfies SubscribeResult;
     });
     connection.onRequest('unsubscribe', (params) => {
       const id = isRecord(params) ? params['subscription'] : undefined;

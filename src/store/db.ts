@@ -6,6 +6,7 @@ import { DispatchError } from '../shared/errors.js';
 import { narrowToPrivate, openPrivateFile } from '../shared/privateFiles.js';
 import { SqliteAuditLog } from './auditLog.js';
 import { SqliteDeliveryRepository } from './deliveryRepository.js';
+import { SqliteFactRepository } from './factRepository.js';
 import { SqliteLaneRepository } from './laneRepository.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
 import { SqliteInboxRepository } from './inboxRepository.js';
@@ -30,6 +31,7 @@ export interface MigrationBackup {
 /** The registry: one better-sqlite3 connection, the single writer of the daemon. */
 export class SqliteStore implements Store {
   readonly lanes: SqliteLaneRepository;
+  readonly facts: SqliteFactRepository;
   readonly audit: SqliteAuditLog;
   readonly triggers: SqliteTriggerRepository;
   readonly deliveries: SqliteDeliveryRepository;
@@ -38,11 +40,14 @@ export class SqliteStore implements Store {
   /** Set when opening migrated an older registry: where its pre-migration copy is. */
   readonly migrationBackup: MigrationBackup | undefined;
   private readonly db: Database.Database;
+  /** afterCommit callbacks, one list per open transaction level (savepoints included). */
+  private readonly pendingCommits: Array<Array<() => void>> = [];
 
   constructor(db: Database.Database, clock: Clock, migrationBackup?: MigrationBackup) {
     this.db = db;
     this.migrationBackup = migrationBackup;
     this.lanes = new SqliteLaneRepository(db, clock);
+    this.facts = new SqliteFactRepository(db);
     this.audit = new SqliteAuditLog(db, clock);
     this.triggers = new SqliteTriggerRepository(db, clock);
     this.deliveries = new SqliteDeliveryRepository(db, clock);
@@ -53,7 +58,26 @@ export class SqliteStore implements Store {
   transaction<T>(fn: () => T): T {
     // better-sqlite3 runs a transaction opened inside another as a savepoint, so nested calls join
     // the outer one: an inner throw undoes only the inner work, an outer throw undoes everything.
-    return this.db.transaction(fn)();
+    this.pendingCommits.push([]);
+    let committed = false;
+    let result: T;
+    try {
+      result = this.db.transaction(fn)();
+      committed = true;
+    } finally {
+      const level = this.pendingCommits.pop() ?? [];
+      const outer = this.pendingCommits.at(-1);
+      // A savepoint's callbacks wait for the outer commit; a rolled-back level's are dropped.
+      if (committed && outer) outer.push(...level);
+      else if (committed) for (const callback of level) callback();
+    }
+    return result;
+  }
+
+  afterCommit(fn: () => void): void {
+    const level = this.pendingCommits.at(-1);
+    if (level) level.push(fn);
+    else fn();
   }
 
   schemaVersion(): number {

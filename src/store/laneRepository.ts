@@ -10,6 +10,7 @@ interface LaneRow {
   source: Lane['source'];
   cwd: string | null;
   status: Lane['status'];
+  attention: Lane['attention'];
   active_turn_id: string | null;
   settings: string;
   ephemeral: number;
@@ -27,6 +28,7 @@ function laneOf(row: LaneRow): Lane {
     source: row.source,
     cwd: row.cwd,
     status: row.status,
+    attention: row.attention,
     activeTurnId: row.active_turn_id,
     settings: JSON.parse(row.settings) as TurnSettings,
     ephemeral: fromFlag(row.ephemeral),
@@ -44,6 +46,7 @@ type PatchKey = keyof LanePatch;
 const PATCH_COLUMNS = {
   handle: 'handle',
   status: 'status',
+  attention: 'attention',
   activeTurnId: 'active_turn_id',
   latestTurn: 'latest_turn',
   lastAgentMessage: 'last_agent_message',
@@ -71,7 +74,7 @@ export class SqliteLaneRepository implements LaneRepository {
   private readonly all: Database.Statement<[], LaneRow>;
   private readonly active: Database.Statement<[], LaneRow>;
   private readonly insertRow: Database.Statement<[Record<string, string | number | null>]>;
-  /** One UPDATE per set of patched columns, prepared the first time that set is seen (at most 2^7). */
+  /** One UPDATE per set of patched columns, prepared the first time that set is seen (at most 2^8). */
   private readonly updates = new Map<string, Database.Statement<[Record<string, string | null>]>>();
 
   constructor(db: Database.Database, clock: Clock) {
@@ -82,8 +85,8 @@ export class SqliteLaneRepository implements LaneRepository {
     this.all = db.prepare('SELECT * FROM lanes ORDER BY created_at, rowid');
     this.active = db.prepare("SELECT * FROM lanes WHERE status != 'archived' ORDER BY created_at, rowid");
     this.insertRow = db.prepare(
-      `INSERT INTO lanes (id, handle, source, cwd, status, settings, ephemeral, created_at, updated_at)
-       VALUES (@id, @handle, @source, @cwd, @status, @settings, @ephemeral, @now, @now)`,
+      `INSERT INTO lanes (id, handle, source, cwd, status, attention, settings, ephemeral, created_at, updated_at)
+       VALUES (@id, @handle, @source, @cwd, @status, @attention, @settings, @ephemeral, @now, @now)`,
     );
   }
 
@@ -95,6 +98,7 @@ export class SqliteLaneRepository implements LaneRepository {
         source: record.source,
         cwd: record.cwd,
         status: record.status,
+        attention: record.attention ?? 'idle',
         settings: JSON.stringify(record.settings),
         ephemeral: toFlag(record.ephemeral),
         now: isoNow(this.clock),

@@ -200,6 +200,25 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE server_requests ADD COLUMN answer TEXT;
     `,
   },
+  {
+    version: 8,
+    name: 'the fact log, and lane attention folded from it',
+    sql: `
+      -- Append-only; AUTOINCREMENT so a sequence number is never reused, even after pruning.
+      CREATE TABLE facts (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        lane TEXT NOT NULL,
+        type TEXT NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX facts_lane ON facts (lane, seq);
+      CREATE INDEX facts_at ON facts (at);
+      ALTER TABLE lanes ADD COLUMN attention TEXT NOT NULL DEFAULT 'idle';
+      UPDATE lanes SET attention = CASE status
+        WHEN 'busy' THEN 'working' WHEN 'waiting_approval' THEN 'needs-you' WHEN 'error' THEN 'failed' ELSE 'idle' END;
+    `,
+  },
 ];
 
 /** The newest schema version this build knows; a registry above it was written by a newer dispatch. */

@@ -116,7 +116,7 @@ describe('delivery ledger', () => {
     const other = core.nextEvent(turnCompletedOn(lane.id));
     await core.fake.startTurn(lane.id, { text: 'not mine', clientUserMessageId: 'cid-other' });
     await other;
-    expect(markInterruptedSubmissions(core.store).map((d) => d.id)).toEqual([reached.id, impostor.id]);
+    expect(markInterruptedSubmissions(core.ctx).map((d) => d.id)).toEqual([reached.id, impostor.id]);
     expect(await reconcile(core.ctx, core.store.deliveries.find(reached.id) ?? reached, 'check')).toMatchObject({ settled: true });
     expect(core.store.deliveries.find(reached.id)).toMatchObject({ state: 'completed', turnId });
     expect(await reconcile(core.ctx, core.store.deliveries.find(impostor.id) ?? impostor, 'check')).toMatchObject({ settled: false });

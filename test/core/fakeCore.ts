@@ -3,7 +3,10 @@ import { drainNext } from '../../src/core/deliveries.js';
 import { silentLogger, type OpContext } from '../../src/core/context.js';
 import type { LaneEvent } from '../../src/core/laneEvents.js';
 import type { Lane } from '../../src/core/model.js';
-import { createReactor } from '../../src/core/reactor.js';
+import { LaneFeedHub } from '../../src/core/feed.js';
+import { createJournal } from '../../src/core/journal.js';
+import { createLane } from '../../src/core/lanes.js';
+import { createLanePipeline } from '../../src/core/pipeline.js';
 import { openStore, type SqliteStore } from '../../src/store/index.js';
 import { FakeAppServer } from '../helpers/fakeAppServer.js';
 import { nextEvent } from '../helpers/laneEvents.js';
@@ -38,18 +41,31 @@ export function fakeCore(): FakeCore {
   const drainQueue = async (laneId: string): Promise<void> => {
     await drainNext(ctx, laneId);
   };
+  const feed = new LaneFeedHub();
+  const journal = createJournal({ store, clock, publish: (entry) => feed.publish(entry) });
   const ctx: CoreContext = {
     store,
+    journal,
     appServer: fake,
     clock,
     log: silentLogger,
     callerCwd: '/work',
-    feed: fake,
+    feed,
     failpoint: async () => undefined,
     drainQueue,
   };
-  const reactor = createReactor({ store, clock, log: silentLogger, onTurnEnded: (laneId) => void drainQueue(laneId) });
-  fake.onEvent(reactor);
+  fake.onEvent(
+    createLanePipeline({
+      store,
+      journal,
+      clock,
+      log: silentLogger,
+      publishLive: (entry) => feed.publish(entry),
+      correlate: () => undefined,
+      automate: () => undefined,
+      turnEnded: (laneId) => void drainQueue(laneId),
+    }),
+  );
   let handles = 0;
   return {
     store,
@@ -58,7 +74,7 @@ export function fakeCore(): FakeCore {
     ctx,
     async ownLane(handle = `@lane${++handles}`) {
       const { threadId, cwd } = await fake.startThread({ cwd: '/work', ephemeral: false });
-      return store.lanes.insert({ id: threadId, handle, source: 'own', cwd, status: 'idle', settings: MINIMAL_SETTINGS, ephemeral: false });
+      return createLane(ctx, { laneId: threadId, handle, source: 'own', cwd, status: 'idle', settings: MINIMAL_SETTINGS, ephemeral: false, by: 'test' });
     },
     lane(id) {
       const lane = store.lanes.find(id);

@@ -1,14 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/context.js';
 import type { LaneEvent } from '../../src/core/laneEvents.js';
-import { createReactor } from '../../src/core/reactor.js';
+import { createJournal } from '../../src/core/journal.js';
+import { createLane } from '../../src/core/lanes.js';
+import { createLanePipeline } from '../../src/core/pipeline.js';
 import { openStore } from '../../src/store/index.js';
 
+// The daemon's event path over a real (in-memory) registry: events become facts, lanes fold them.
 function setup() {
   const store = openStore({ path: ':memory:' });
-  store.lanes.insert({ id: 'L', handle: '@l', source: 'own', cwd: '/w', status: 'idle', settings: { sandbox: 'read-only', approvalPolicy: 'never' }, ephemeral: false });
+  const clock = { now: () => new Date('2026-11-25T00:00:00Z') };
+  const journal = createJournal({ store, clock, publish: () => undefined });
+  createLane({ store, journal }, { laneId: 'L', handle: '@l', source: 'own', cwd: '/w', status: 'idle', settings: { sandbox: 'read-only', approvalPolicy: 'never' }, ephemeral: false, by: 'test' });
   const ended: string[] = [];
-  const react = createReactor({ store, clock: { now: () => new Date('2026-11-25T00:00:00Z') }, log: silentLogger, onTurnEnded: (id) => ended.push(id) });
+  const react: (event: LaneEvent) => void = createLanePipeline({
+    store,
+    journal,
+    clock,
+    log: silentLogger,
+    publishLive: () => undefined,
+    correlate: () => undefined,
+    automate: () => undefined,
+    turnEnded: (id) => ended.push(id),
+  });
   return { store, react, ended, lane: () => store.lanes.find('L') };
 }
 
@@ -49,11 +63,11 @@ describe('reactor', () => {
   });
 
   it('never lets a late completion of an old turn overwrite a newer busy turn', () => {
-    const { react, lane, store } = setup();
+    const { react, lane } = setup();
     react({ type: 'turnStarted', laneId: 'L', turnId: 'T1' });
     react({ type: 'statusChanged', laneId: 'L', status: 'idle', activeFlags: [] });
     // A send starts T2 before T1's turn/completed arrives.
-    store.lanes.update('L', { status: 'busy', activeTurnId: 'T2', latestTurn: { id: 'T2', status: 'inProgress', error: null, at: 'x' } });
+    react({ type: 'turnStarted', laneId: 'L', turnId: 'T2' });
     react({ type: 'turnCompleted', laneId: 'L', turnId: 'T1', outcome: 'completed' });
     expect(lane()).toMatchObject({ status: 'busy', activeTurnId: 'T2', latestTurn: { id: 'T2', status: 'inProgress' } });
   });

@@ -28,7 +28,7 @@ describe('recovery', () => {
     // The daemon died: its app-server went with it, and nothing of the running turn is heard again.
     core.fake.crash();
     core.clock.advance(60_000);
-    recoverAfterDaemonRestart(core.store, core.clock);
+    recoverAfterDaemonRestart(core.ctx);
     expect(core.lane(lane.id)).toMatchObject({
       status: 'error',
       activeTurnId: null,
@@ -47,10 +47,10 @@ describe('recovery', () => {
     const idle = await core.ownLane();
     core.fake.crash();
     const reason = { message: 'codex app-server exited (signal SIGKILL)', code: 'app_server_exit', exit: 'signal SIGKILL' };
-    expect(recordLostTurns(core.store, core.clock, reason)).toBe(1);
+    expect(recordLostTurns(core.ctx, reason)).toBe(1);
     expect(core.lane(lane.id).latestTurn).toMatchObject({ id: running.turnId, status: 'failed', error: { code: 'app_server_exit' } });
     expect(core.lane(idle.id).status).toBe('idle');
-    expect(recordLostTurns(core.store, core.clock, reason)).toBe(0);
+    expect(recordLostTurns(core.ctx, reason)).toBe(0);
   });
 
   it('reattaches owned lanes after an app-server restart, marks ephemeral ones lost, and lets their queues move again', async () => {
@@ -65,7 +65,7 @@ describe('recovery', () => {
     const log: Logger = { info: () => undefined, error: () => undefined, warn: (event) => warnings.push(event) };
 
     core.fake.crash();
-    recordLostTurns(core.store, core.clock, { message: 'codex app-server exited', code: 'app_server_exit', exit: 'code 1' });
+    recordLostTurns(core.ctx, { message: 'codex app-server exited', code: 'app_server_exit', exit: 'code 1' });
     const done = core.nextEvent(turnCompletedOn(lane.id));
     await reattachLanes({ ...core.ctx, log }, { generation: 2, restarted: true });
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LaneEvent } from '../../src/core/laneEvents.js';
+import type { FeedEntry } from '../../src/control/protocol.js';
 import { DaemonClient } from '../../src/client/client.js';
 import { LATEST_SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { DISPATCH_BIN, pollUntil, startDispatchHarness, type DispatchHarness } from '../helpers/dispatchHarness.js';
@@ -18,11 +18,11 @@ describe('control protocol push and doctor', () => {
 
   it('streams a lane\'s events to a subscribed client, in wire order', async () => {
     const client = await DaemonClient.connect(path.join(h.home, 'dispatchd.sock'));
-    const events: LaneEvent[] = [];
+    const events: Array<FeedEntry['event']> = [];
     let turnCompleted = (): void => undefined;
     const done = new Promise<void>((resolve) => (turnCompleted = resolve));
     // subscribe resolves once the daemon has registered the subscription, so the send below cannot outrun it.
-    await client.subscribe('streamed', (event) => {
+    await client.subscribe({ lanes: ['streamed'] }, ({ event }) => {
       events.push(event);
       if (event.type === 'turnCompleted') turnCompleted();
     });
@@ -58,7 +58,7 @@ describe('control protocol push and doctor', () => {
     await h.ok(['goal', 'clear', 'followed', '--yes']);
     await h.ok(['send', 'followed', '@sim reply followed live']);
     expect(await exited, stderr).toBe(0);
-    const events = stdout.trim().split('\n').map((line) => JSON.parse(line) as LaneEvent);
+    const events = stdout.trim().split('\n').map((line) => JSON.parse(line) as FeedEntry['event']);
     expect(events.at(-1)).toMatchObject({ type: 'turnCompleted', outcome: 'completed', lastAgentMessage: 'followed live' });
     expect(events.filter((e) => e.type === 'agentMessageDelta').map((e) => (e.type === 'agentMessageDelta' ? e.delta : '')).join('')).toBe('followed live');
   });

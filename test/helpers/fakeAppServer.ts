@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Disposable, LaneFeed } from '../../src/core/context.js';
+import type { Disposable } from '../../src/core/context.js';
 import type { LaneEvent, LaneItem } from '../../src/core/laneEvents.js';
 import type { AppServer, AppServerInfo, Goal, ThreadSummary, TranscriptTurn } from '../../src/core/ports.js';
 import { DispatchError } from '../../src/shared/errors.js';
@@ -42,12 +42,12 @@ interface RunningTurn {
 }
 
 /**
- * An in-memory app-server port with the event feed core reads. It passes the same port suite as
+ * An in-memory app-server port, with the event stream the daemon's pipeline reads. It passes the same port suite as
  * the real adapter on the real codex binary (test/ports/appServerSuite.ts), so what core tests see
  * here is what codex does: turns run asynchronously and end with turnCompleted, steer needs the
  * running turn's id, interrupting an ended turn is an error, unknown threads are `app_server`.
  */
-export class FakeAppServer implements AppServer, LaneFeed {
+export class FakeAppServer implements AppServer {
   readonly calls: Array<{ method: string; args: unknown[] }> = [];
   readonly threads = new Map<string, FakeThread>();
   private readonly running = new Map<string, RunningTurn>();
@@ -62,10 +62,6 @@ export class FakeAppServer implements AppServer, LaneFeed {
   onEvent(listener: (event: LaneEvent) => void): Disposable {
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };
-  }
-
-  onRaw(): Disposable {
-    return { dispose: () => undefined };
   }
 
   /** The next call of `method` throws `error` (after being recorded), e.g. a transport_closed. */

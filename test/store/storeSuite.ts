@@ -60,6 +60,7 @@ export function runStoreSuite(open: (clock: Clock) => Store): void {
         source: 'own',
         cwd: '/work/t-1',
         status: 'idle',
+        attention: 'idle',
         activeTurnId: null,
         settings: { sandbox: 'workspace-write', approvalPolicy: 'never' },
         ephemeral: false,

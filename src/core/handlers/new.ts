@@ -1,5 +1,5 @@
 import { deliver } from '../deliveries.js';
-import { laneRefOf } from '../lanes.js';
+import { createLane, laneRefOf } from '../lanes.js';
 import { resolveNewLane } from '../newConfig.js';
 import { nameThread, requireFreeHandle } from './lane/shared.js';
 import { subscribe, subscriberOf } from './subscribe.js';
@@ -18,8 +18,9 @@ export const handleNew: Handler<'new'> = async (input, ctx) => {
     ...(resolved.developerInstructions ? { developerInstructions: resolved.developerInstructions } : {}),
   });
   let lane = ctx.store.transaction(() => {
-    const created = ctx.store.lanes.insert({
-      id: threadId,
+    const created = createLane(ctx, {
+      by: 'new',
+      laneId: threadId,
       handle: resolved.handle,
       source: 'own',
       cwd,

@@ -7,7 +7,7 @@ import type { Lane, Trigger } from '../model.js';
 import { afterFiring, checkGuards, cronProblem, dueTimeTriggers, matchEventTriggers, NO_LANE_FACTS, renderTriggerText, triggerTemplateVars, type LaneFacts } from './plan.js';
 
 /** What firing needs: the delivery context (triggers deliver through the ledger like any send). */
-export type TriggerContext = Pick<OpContext, 'store' | 'appServer' | 'clock' | 'log' | 'callerCwd' | 'feed' | 'failpoint' | 'drainQueue'>;
+export type TriggerContext = Pick<OpContext, 'store' | 'journal' | 'appServer' | 'clock' | 'log' | 'callerCwd' | 'feed' | 'failpoint' | 'drainQueue'>;
 
 export interface FiringResult {
   fired: boolean;
@@ -48,6 +48,7 @@ export async function fireTrigger(ctx: TriggerContext, trigger: Trigger, eventNa
   }
   ctx.store.transaction(() => {
     ctx.store.triggers.markFired(trigger.id, now.toISOString(), failure);
+    ctx.journal.record({ type: 'triggerFired', laneId: watched?.id ?? trigger.lane, triggerId: trigger.id, event: eventName, outcome: result.outcome, ...(result.receipt ? { receipt: result.receipt } : {}) });
     if (afterFiring(trigger).disable) ctx.store.triggers.setEnabled(trigger.id, false);
     ctx.store.audit.record({
       op: 'trigger-fire',
@@ -61,7 +62,11 @@ export async function fireTrigger(ctx: TriggerContext, trigger: Trigger, eventNa
 }
 
 function toInbox(ctx: TriggerContext, trigger: Trigger, watched: Lane | undefined, eventName: string, text: string): FiringResult {
-  const item = ctx.store.inbox.insert({ lane: watched?.id ?? trigger.lane, event: eventName, text, triggerId: trigger.id });
+  const item = ctx.store.transaction(() => {
+    const row = ctx.store.inbox.insert({ lane: watched?.id ?? trigger.lane, event: eventName, text, triggerId: trigger.id });
+    ctx.journal.record({ type: 'inboxItem', laneId: row.lane, item: row.id, triggerId: trigger.id, event: eventName });
+    return row;
+  });
   return { fired: true, outcome: `inbox ${item.id}` };
 }
 

@@ -1,4 +1,4 @@
-import type { LaneEvent } from '../../control/protocol.js';
+import { isLaneEvent, type LaneEvent } from '../../control/protocol.js';
 import type { DaemonClient } from '../../client/client.js';
 import { dim } from './render.js';
 
@@ -60,9 +60,11 @@ export function renderEvent(event: LaneEvent, write: Write, state: { inMessage: 
 export async function followLane(client: DaemonClient, lane: string, options: { json: boolean; untilIdle: boolean; timeoutSeconds?: number }): Promise<void> {
   const write: Write = (text) => void process.stdout.write(text);
   const state = { inMessage: false };
+  let done = false;
   await new Promise<void>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     const finish = (): void => {
+      done = true;
       if (timer) clearTimeout(timer);
       process.off('SIGINT', finish);
       resolve();
@@ -71,7 +73,9 @@ export async function followLane(client: DaemonClient, lane: string, options: { 
     if (options.timeoutSeconds !== undefined) timer = setTimeout(finish, options.timeoutSeconds * 1000);
     client.onClose(finish);
     client
-      .subscribe(lane, (event) => {
+      .subscribe({ lanes: [lane] }, ({ event }) => {
+        // A lane's live stream is what codex reports on it; `events` shows dispatch's own facts too.
+        if (done || !isLaneEvent(event)) return;
         if (options.json) write(`${JSON.stringify(event)}\n`);
         else renderEvent(event, write, state);
         if (options.untilIdle && event.type === 'turnCompleted') finish();

@@ -26,6 +26,7 @@ export function makeLane(overrides: Partial<Lane> = {}): Lane {
     source: 'own',
     cwd: '/w',
     status: 'idle',
+    attention: 'idle',
     activeTurnId: null,
     settings: { sandbox: 'read-only', approvalPolicy: 'never' },
     ephemeral: false,

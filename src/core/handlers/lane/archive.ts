@@ -1,4 +1,4 @@
-import { laneRefOf, requireIdle, requireOwned, resolveLane } from '../../lanes.js';
+import { laneRefOf, requireIdle, requireLane, requireOwned, resolveLane } from '../../lanes.js';
 import type { Handler } from '../types.js';
 import { isNoRollout } from './shared.js';
 
@@ -14,9 +14,9 @@ export const handleLaneArchive: Handler<'lane.archive'> = async (input, ctx) => 
     if (!isNoRollout(error)) throw error;
   }
   const updated = ctx.store.transaction(() => {
-    const next = ctx.store.lanes.update(lane.id, { status: 'archived', activeTurnId: null });
+    ctx.journal.record({ type: 'laneArchived', laneId: lane.id });
     ctx.store.audit.record({ op: 'lane.archive', lane: lane.id });
-    return next;
+    return requireLane(ctx.store, lane.id);
   });
   return laneRefOf(updated);
 };

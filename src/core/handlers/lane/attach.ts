@@ -1,4 +1,4 @@
-import { laneRefOf, toHandle } from '../../lanes.js';
+import { createLane, laneRefOf, toHandle } from '../../lanes.js';
 import { DEFAULT_TURN_SETTINGS } from '../../model.js';
 import type { Handler } from '../types.js';
 import { renameLane, requireFreeHandle } from './shared.js';
@@ -14,8 +14,9 @@ export const handleLaneAttach: Handler<'lane.attach'> = async (input, ctx) => {
   if (!input.name && ctx.store.lanes.findByHandle(handle).length > 0) handle = toHandle(`${handle.slice(1)}-${thread.id.slice(0, 8)}`);
   requireFreeHandle(ctx, handle);
   const lane = ctx.store.transaction(() => {
-    const created = ctx.store.lanes.insert({
-      id: thread.id,
+    const created = createLane(ctx, {
+      by: 'lane.attach',
+      laneId: thread.id,
       handle,
       source: 'attached',
       cwd: thread.cwd,

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { laneRefOf, requireOwned, resolveLane, settingsFromInput, toHandle } from '../../lanes.js';
+import { createLane, laneRefOf, requireOwned, resolveLane, settingsFromInput, toHandle } from '../../lanes.js';
 import type { Handler } from '../types.js';
 import { nameThread, requireFreeHandle } from './shared.js';
 
@@ -12,8 +12,9 @@ export const handleLaneFork: Handler<'lane.fork'> = async (input, ctx) => {
   const cwd = input.cwd ? path.resolve(ctx.callerCwd, input.cwd) : (source.cwd ?? undefined);
   const { threadId, cwd: threadCwd } = await ctx.appServer.fork(source.id, { ...(cwd ? { cwd } : {}), settings: overrides, ephemeral: input.ephemeral });
   const lane = ctx.store.transaction(() => {
-    const created = ctx.store.lanes.insert({
-      id: threadId,
+    const created = createLane(ctx, {
+      by: 'lane.fork',
+      laneId: threadId,
       handle,
       source: 'own',
       cwd: threadCwd,

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { laneRefOf, toHandle } from '../../lanes.js';
+import { createLane, laneRefOf, toHandle } from '../../lanes.js';
 import { DEFAULT_TURN_SETTINGS } from '../../model.js';
 import type { Handler } from '../types.js';
 import { nameThread, requireFreeHandle } from './shared.js';
@@ -10,7 +10,7 @@ export const handleLaneOpen: Handler<'lane.open'> = async (input, ctx) => {
   const cwd = path.resolve(ctx.callerCwd, input.cwd ?? '.');
   const { threadId, cwd: threadCwd } = await ctx.appServer.startThread({ cwd, settings: DEFAULT_TURN_SETTINGS, ephemeral: false });
   const lane = ctx.store.transaction(() => {
-    const created = ctx.store.lanes.insert({ id: threadId, handle, source: 'own', cwd: threadCwd, status: 'idle', settings: DEFAULT_TURN_SETTINGS, ephemeral: false });
+    const created = createLane(ctx, { laneId: threadId, handle, source: 'own', cwd: threadCwd, status: 'idle', settings: DEFAULT_TURN_SETTINGS, ephemeral: false, by: 'lane.open' });
     ctx.store.audit.record({ op: 'lane.open', lane: created.id, detail: handle });
     return created;
   });

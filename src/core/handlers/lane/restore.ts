@@ -1,4 +1,4 @@
-import { laneRefOf, requireOwned, resolveLane } from '../../lanes.js';
+import { laneRefOf, requireLane, requireOwned, resolveLane } from '../../lanes.js';
 import type { Handler } from '../types.js';
 import { isNoRollout } from './shared.js';
 
@@ -16,9 +16,9 @@ export const handleLaneRestore: Handler<'lane.restore'> = async (input, ctx) => 
     if (!isNoRollout(error)) throw error;
   }
   const updated = ctx.store.transaction(() => {
-    const next = ctx.store.lanes.update(lane.id, { status: 'idle' });
+    ctx.journal.record({ type: 'laneRestored', laneId: lane.id });
     ctx.store.audit.record({ op: 'lane.restore', lane: lane.id });
-    return next;
+    return requireLane(ctx.store, lane.id);
   });
   return laneRefOf(updated);
 };

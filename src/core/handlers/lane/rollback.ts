@@ -1,5 +1,5 @@
 import { DispatchError } from '../../../shared/errors.js';
-import { laneRefOf, requireIdle, requireNotArchived, requireOwned, resolveLane } from '../../lanes.js';
+import { laneRefOf, requireIdle, requireLane, requireNotArchived, requireOwned, resolveLane } from '../../lanes.js';
 import type { Handler } from '../types.js';
 
 export const handleLaneRollback: Handler<'lane.rollback'> = async (input, ctx) => {
@@ -17,14 +17,15 @@ export const handleLaneRollback: Handler<'lane.rollback'> = async (input, ctx) =
   const remaining = turns.slice(0, turns.length - input.turns);
   const last = remaining.at(-1);
   const updated = ctx.store.transaction(() => {
-    const next = ctx.store.lanes.update(lane.id, {
-      status: 'idle',
-      activeTurnId: null,
-      latestTurn: last ? { id: last.id, status: last.status, error: last.error, at: ctx.clock.now().toISOString() } : null,
+    ctx.journal.record({
+      type: 'laneRolledBack',
+      laneId: lane.id,
+      droppedTurns: input.turns,
+      latestTurn: last ? { id: last.id, status: last.status, error: last.error } : null,
       lastAgentMessage: last ? ([...last.items].reverse().find((i) => i.type === 'agentMessage')?.text ?? null) : null,
     });
     ctx.store.audit.record({ op: 'lane.rollback', lane: lane.id, detail: `${input.turns} turn(s)` });
-    return next;
+    return requireLane(ctx.store, lane.id);
   });
   return { ...laneRefOf(updated), dropped_turns: input.turns, remaining_turns: remaining.length };
 };

@@ -1,6 +1,7 @@
 // What several lane handlers share.
 import { DispatchError } from '../../../shared/errors.js';
 import type { OpContext } from '../../context.js';
+import { requireLane } from '../../lanes.js';
 import { appServerFailureOf } from '../../ports.js';
 import type { Lane } from '../../model.js';
 
@@ -32,9 +33,9 @@ export async function renameLane(ctx: OpContext, lane: Lane, handle: string): Pr
   if (handle === lane.handle) return lane;
   requireFreeHandle(ctx, handle, lane.id);
   const renamed = ctx.store.transaction(() => {
-    const updated = ctx.store.lanes.update(lane.id, { handle });
+    ctx.journal.record({ type: 'laneRenamed', laneId: lane.id, from: lane.handle, handle });
     ctx.store.audit.record({ op: 'lane.rename', lane: lane.id, detail: `${lane.handle} → ${handle}` });
-    return updated;
+    return requireLane(ctx.store, lane.id);
   });
   if (lane.source === 'own') await nameThread(ctx, renamed, handle.slice(1));
   return renamed;

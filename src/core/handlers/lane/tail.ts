@@ -4,5 +4,8 @@ import { readTranscript } from './shared.js';
 
 export const handleLaneTail: Handler<'lane.tail'> = async (input, ctx) => {
   const lane = resolveLane(ctx.store, input.lane);
-  return { lane: lane.id, handle: lane.handle, items: await readTranscript(ctx, lane, input.limit) };
+  const items = await readTranscript(ctx, lane, input.limit);
+  // Reading the tail is reading the lane: its finished turn is no longer unread.
+  if (lane.attention === 'done-unread') ctx.journal.record({ type: 'laneRead', laneId: lane.id });
+  return { lane: lane.id, handle: lane.handle, items };
 };

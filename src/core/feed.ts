@@ -1,14 +1,17 @@
-import type { Disposable, LaneFeed, RawLaneMessage } from '../core/context.js';
-import type { LaneEvent } from '../core/laneEvents.js';
+import type { Disposable, LaneFeed, RawLaneMessage } from './context.js';
+import type { FeedEntry } from './facts.js';
 
-/** Fans lane events and raw messages out to handlers (watch, interject) and subscribers. */
+/**
+ * Fans live lane traffic out to handlers (watch, interject) and subscribers: facts as they commit
+ * (in sequence order), deltas as they arrive, and each lane's raw app-server messages.
+ */
 export class LaneFeedHub implements LaneFeed {
-  private readonly eventListeners = new Set<(event: LaneEvent) => void>();
+  private readonly entryListeners = new Set<(entry: FeedEntry) => void>();
   private readonly rawListeners = new Map<string, Set<(message: RawLaneMessage) => void>>();
 
-  onEvent(listener: (event: LaneEvent) => void): Disposable {
-    this.eventListeners.add(listener);
-    return { dispose: () => this.eventListeners.delete(listener) };
+  onEntry(listener: (entry: FeedEntry) => void): Disposable {
+    this.entryListeners.add(listener);
+    return { dispose: () => this.entryListeners.delete(listener) };
   }
 
   onRaw(laneId: string, listener: (message: RawLaneMessage) => void): Disposable {
@@ -23,8 +26,8 @@ export class LaneFeedHub implements LaneFeed {
     };
   }
 
-  publishEvent(event: LaneEvent): void {
-    for (const listener of [...this.eventListeners]) listener(event);
+  publish(entry: FeedEntry): void {
+    for (const listener of [...this.entryListeners]) listener(entry);
   }
 
   publishRaw(laneId: string, message: RawLaneMessage): void {

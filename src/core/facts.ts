@@ -1,0 +1,72 @@
+/**
+ * Facts: what happened on a lane, as the registry's append-only log keeps it. Lane state (status,
+ * turns, attention) is their fold (lane/state.ts); the log is also what a client reads from a
+ * cursor to resume where it stopped.
+ */
+import type { DeliveryMode, DeliveryState, LatestTurn, TurnSettings } from './model.js';
+import type { LaneEvent, LaneItem, TurnFailure } from './laneEvents.js';
+
+/** Every lane event codex reports, except the per-token deltas (live only: they rebuild nothing). */
+export type CodexFact = Exclude<LaneEvent, { type: 'agentMessageDelta' }>;
+
+/** What dispatch itself establishes. */
+export type DispatchFact =
+  | {
+      type: 'laneCreated';
+      laneId: string;
+      handle: string;
+      source: 'own' | 'attached';
+      cwd: string | null;
+      /** Attached lanes start as busy when their thread was running. */
+      status: 'idle' | 'busy';
+      settings: TurnSettings;
+      ephemeral: boolean;
+      /** The op that made it (`new`, `lane.open`, `lane.fork`, `lane.attach`). */
+      by: string;
+    }
+  | { type: 'laneRenamed'; laneId: string; from: string; handle: string }
+  | { type: 'laneArchived'; laneId: string }
+  | { type: 'laneRestored'; laneId: string }
+  | { type: 'laneRolledBack'; laneId: string; droppedTurns: number; latestTurn: Omit<LatestTurn, 'at'> | null; lastAgentMessage: string | null }
+  /** A person read the lane (its tail): a finished turn is no longer unread. */
+  | { type: 'laneRead'; laneId: string }
+  /** An ephemeral thread did not survive an app-server restart. */
+  | { type: 'laneLost'; laneId: string; reason: string }
+  /** codex accepted a turn for a receipt (send, queue, interject, steer). */
+  | { type: 'turnAccepted'; laneId: string; turnId: string; receipt: number; mode: DeliveryMode }
+  /** The app-server (or dispatchd) died while the turn ran: it is gone. */
+  | { type: 'turnLost'; laneId: string; turnId: string; error: TurnFailure }
+  | { type: 'deliveryChanged'; laneId: string; receipt: number; mode: DeliveryMode; state: DeliveryState; turnId?: string | null; error?: string | null }
+  | { type: 'triggerFired'; laneId: string; triggerId: string; event: string; outcome: string; receipt?: number }
+  | { type: 'inboxItem'; laneId: string; item: number; triggerId: string | null; event: string };
+
+export type Fact = CodexFact | DispatchFact;
+export type FactType = Fact['type'];
+
+/** A fact as the log holds it: its place in the log and when it was appended. */
+export type StoredFact = Fact & { seq: number; at: string };
+
+/** An entry of the live feed: a stored fact, or a delta (never stored: `seq` null). */
+export interface FeedEntry {
+  seq: number | null;
+  at: string;
+  event: Fact | Extract<LaneEvent, { type: 'agentMessageDelta' }>;
+}
+
+/** Longest item text a stored fact keeps (the thread's own history has all of it). */
+export const MAX_FACT_TEXT = 16_384;
+
+function storedItem(item: LaneItem): Omit<LaneItem, 'raw'> & { truncated?: true } {
+  const { raw: _raw, ...rest } = item;
+  if (rest.text === undefined || rest.text.length <= MAX_FACT_TEXT) return rest;
+  return { ...rest, text: rest.text.slice(0, MAX_FACT_TEXT), truncated: true };
+}
+
+/**
+ * The form a fact is stored in: wire items lose their `raw` payload and long texts are cut, so
+ * one chatty command cannot grow the registry without bound. Live subscribers get the full event.
+ */
+export function storedFormOf(fact: Fact): Fact {
+  if (fact.type === 'itemStarted' || fact.type === 'itemCompleted') return { ...fact, item: storedItem(fact.item) as LaneItem };
+  return fact;
+}

@@ -1,0 +1,62 @@
+/**
+ * The journal appends facts to the log and folds each into its lane, in one transaction: the only
+ * path by which lane state changes. Committed facts go to the live feed in sequence order.
+ */
+import type { Fact, FeedEntry, StoredFact } from './facts.js';
+import { storedFormOf } from './facts.js';
+import { changedFields, reduceLane } from './lane/state.js';
+import type { Clock, FactRetention, Store } from './ports.js';
+import type { Logger } from './context.js';
+
+export interface Journal {
+  /** Appends the fact and applies it to its lane, joining the caller's transaction if one is open. */
+  record(fact: Fact): StoredFact;
+}
+
+export const DEFAULT_FACT_RETENTION: FactRetention = { keep: 100_000, maxAgeDays: 30 };
+
+/** How many appends pass between two retention checks (pruning is one indexed DELETE). */
+const PRUNE_EVERY = 1000;
+
+export interface JournalDeps {
+  store: Store;
+  clock: Clock;
+  /** Receives every committed fact, in sequence order. */
+  publish(entry: FeedEntry): void;
+  retention?: FactRetention;
+  log?: Logger;
+}
+
+export function createJournal(deps: JournalDeps): Journal & { prune(): number } {
+  const { store, clock } = deps;
+  const retention = deps.retention ?? DEFAULT_FACT_RETENTION;
+  let sincePrune = 0;
+  const prune = (): number => {
+    sincePrune = 0;
+    const removed = store.transaction(() => store.facts.prune(retention, clock.now()));
+    if (removed > 0) deps.log?.info('facts.pruned', { removed });
+    return removed;
+  };
+  return {
+    prune,
+    record(fact) {
+      return store.transaction(() => {
+        const at = clock.now().toISOString();
+        const seq = store.facts.append(storedFormOf(fact), at);
+        const before = store.lanes.find(fact.laneId);
+        const after = reduceLane(before, fact, at);
+        if (after && !before) {
+          store.lanes.insert({ id: after.id, handle: after.handle, source: after.source, cwd: after.cwd, status: after.status, attention: after.attention, settings: after.settings, ephemeral: after.ephemeral });
+        } else if (before && after && after !== before) {
+          const patch = changedFields(before, after);
+          if (patch) store.lanes.update(before.id, patch);
+        }
+        store.afterCommit(() => {
+          deps.publish({ seq, at, event: fact });
+          if (++sincePrune >= PRUNE_EVERY) prune();
+        });
+        return { ...fact, seq, at };
+      });
+    },
+  };
+}

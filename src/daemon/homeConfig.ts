@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse, TomlError } from 'smol-toml';
+import { z } from 'zod';
+import { DEFAULT_FACT_RETENTION } from '../core/journal.js';
+import type { FactRetention } from '../core/ports.js';
+import { DispatchError } from '../shared/errors.js';
+
+/**
+ * `$DISPATCH_HOME/config.toml`: the daemon's own settings (not codex's). Optional; every key has
+ * a default, and an unknown key or a wrong type stops the daemon with the key named.
+ *
+ *   [events]
+ *   keep = 100000      # facts the log keeps at most
+ *   max_age_days = 30  # and none older than this
+ */
+const homeConfigSchema = z.strictObject({
+  events: z
+    .strictObject({
+      keep: z.number().int().min(1000).default(DEFAULT_FACT_RETENTION.keep),
+      max_age_days: z.number().positive().default(DEFAULT_FACT_RETENTION.maxAgeDays),
+    })
+    .default({ keep: DEFAULT_FACT_RETENTION.keep, max_age_days: DEFAULT_FACT_RETENTION.maxAgeDays }),
+});
+
+export interface HomeConfig {
+  path: string;
+  retention: FactRetention;
+}
+
+export function homeConfigPath(home: string): string {
+  return path.join(home, 'config.toml');
+}
+
+export function loadHomeConfig(home: string): HomeConfig {
+  const file = homeConfigPath(home);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new DispatchError('validation', `cannot read ${file}: ${(error as Error).message}`);
+    text = '';
+  }
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (error) {
+    throw new DispatchError('validation', `${file} is not valid TOML: ${error instanceof TomlError ? error.message.split('\n')[0] : (error as Error).message}`);
+  }
+  const parsed = homeConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = [...(issue?.path ?? []), ...(issue && 'keys' in issue ? issue.keys : [])].join('.');
+    throw new DispatchError('validation', `${file}: ${where ? `${where}: ` : ''}${issue?.message ?? 'invalid'}`);
+  }
+  return { path: file, retention: { keep: parsed.data.events.keep, maxAgeDays: parsed.data.events.max_age_days } };
+}
