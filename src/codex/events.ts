@@ -1,4 +1,4 @@
-import type { LaneEvent, LaneItem, LaneStatus, TurnFailure, WithheldMessage } from '../core/laneEvents.js';
+import type { ApprovalKind, LaneEvent, LaneItem, LaneStatus, TurnFailure, WithheldMessage } from '../core/laneEvents.js';
 import type { FormField, RequestPrompt } from '../core/model.js';
 import { promptSummary } from '../core/promptAnswers.js';
 import type { McpElicitationPrimitiveSchema, NotificationParams, ServerRequestMethod, ServerRequestParams, ThreadItem, ThreadStatus, TurnError } from '../protocol/index.js';
@@ -87,7 +87,8 @@ export function lastAgentMessageOf(items: readonly ThreadItem[]): string | undef
   return undefined;
 }
 
-const APPROVAL_KINDS: Partial<Record<ServerRequestMethod, 'command' | 'fileChange' | 'permissions'>> = {
+/** The v2 approval requests, by the kind of approval each asks for (the one map: serverRequests.ts answers by it too). */
+export const APPROVAL_KINDS: Partial<Record<ServerRequestMethod, Exclude<ApprovalKind, 'mcpToolCall'>>> = {
   'item/commandExecution/requestApproval': 'command',
   'item/fileChange/requestApproval': 'fileChange',
   'item/permissions/requestApproval': 'permissions',

@@ -5,11 +5,10 @@ import type {
   DynamicToolCallResponse,
   McpServerElicitationRequestResponse,
   ReviewDecision,
-  ServerRequestMethod,
   ServerRequestParams,
   ToolRequestUserInputResponse,
 } from '../protocol/index.js';
-import { elicitationPromptOf, mcpToolApprovalOf, threadIdOf, userInputPromptOf } from './events.js';
+import { APPROVAL_KINDS, elicitationPromptOf, mcpToolApprovalOf, threadIdOf, userInputPromptOf } from './events.js';
 import type { ServerRequestResponder } from './supervisor.js';
 
 /** A decision in dispatch's words; mapped to each request kind's wire answer here. */
@@ -45,12 +44,6 @@ export interface ServerRequestRouting {
   decide: (question: ApprovalQuestion) => Promise<ApprovalDecision>;
   ask: (question: PromptQuestion) => Promise<PromptReply>;
 }
-
-const APPROVAL_KIND: Partial<Record<ServerRequestMethod, ApprovalKind>> = {
-  'item/commandExecution/requestApproval': 'command',
-  'item/fileChange/requestApproval': 'fileChange',
-  'item/permissions/requestApproval': 'permissions',
-};
 
 /** The v1 (conversation) approvals' answers; codex sends these only to v1 clients, but if it does they are approvals. */
 const LEGACY_DECISION: Record<ApprovalDecision, ReviewDecision> = {
@@ -111,7 +104,7 @@ export function createServerRequestResponder(routing: ServerRequestRouting): Ser
       default:
         break;
     }
-    const kind = APPROVAL_KIND[method];
+    const kind = APPROVAL_KINDS[method];
     if (!kind) throw new RpcError(method, { code: RPC_CODES.methodNotFound, message: `dispatch does not answer ${method} requests` });
     const laneId = threadIdOf({ params }) ?? '';
     const p = (params ?? {}) as { itemId?: unknown; command?: unknown; reason?: unknown };

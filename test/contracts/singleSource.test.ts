@@ -41,6 +41,10 @@ describe('one source for each copied piece', () => {
     expect(filesMatching(/'send', 'steer', 'queue'/)).toEqual(['contracts/schemas.ts']);
   });
 
+  it('the approval request methods are mapped to their kinds in one place (codex/events.ts)', () => {
+    expect(filesMatching(/'item\/commandExecution\/requestApproval': 'command'/)).toEqual(['codex/events.ts']);
+  });
+
   it('"the lane is running a turn" is asked through one predicate', () => {
     expect(filesMatching(/status (===|!==) 'busy' (\|\||&&) \w+\.status (===|!==) 'waiting_approval'/)).toEqual([]);
     expect(LANE_STATES.filter(isRunningLaneState)).toEqual(['busy', 'waiting_approval']);
