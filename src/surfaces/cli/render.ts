@@ -9,7 +9,8 @@ const paint = (code: number, text: string): string => (useColor() ? `\u001b[${co
 export const red = (text: string): string => paint(31, text);
 export const dim = (text: string): string => paint(2, text);
 
-const STATUS_COLORS: Record<string, number> = { idle: 32, busy: 33, waiting_approval: 35, error: 31, archived: 2, failed: 31, completed: 32, interrupted: 33 };
+const STATUS_COLORS: Record<string, number> = { idle: 32, busy: 33, waiting_approval: 35, error: 31, archived: 2, failed: 31, completed: 32, interrupted: 33, working: 33, 'needs-you': 35, 'done-unread': 36 };
+const COLORED_COLUMNS = new Set(['status', 'attention']);
 
 function cell(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -26,7 +27,7 @@ function truncate(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
 }
 
-const PREFERRED_COLUMNS = ['id', 'handle', 'name', 'status', 'source', 'lane', 'target', 'when', 'action', 'enabled', 'failure_count', 'last_error', 'ts', 'op', 'outcome', 'type', 'text', 'detail', 'preview', 'cwd', 'latest_turn', 'method'];
+const PREFERRED_COLUMNS = ['id', 'handle', 'name', 'status', 'attention', 'source', 'lane', 'target', 'when', 'action', 'enabled', 'failure_count', 'last_error', 'ts', 'op', 'outcome', 'type', 'text', 'detail', 'preview', 'cwd', 'latest_turn', 'method'];
 
 const MAX_COLUMNS = 9;
 
@@ -44,7 +45,7 @@ export function renderTable(rows: Array<Record<string, unknown>>): string {
     values
       .map((v, i) => {
         const padded = v.padEnd(widths[i] ?? 0);
-        const color = colorize && columns[i] === 'status' ? STATUS_COLORS[v] : undefined;
+        const color = colorize && COLORED_COLUMNS.has(columns[i] ?? '') ? STATUS_COLORS[v] : undefined;
         return color ? paint(color, padded) : padded;
       })
       .join('  ')
@@ -65,7 +66,7 @@ function renderRecord(record: Record<string, unknown>, indent = ''): string {
       if (isRecord(value) && Object.keys(value).length > 0 && indent === '') {
         return `${indent}${key}:\n${renderRecord(value, '  ')}`;
       }
-      const text = key === 'status' && typeof value === 'string' && STATUS_COLORS[value] ? paint(STATUS_COLORS[value], value) : cell(value);
+      const text = COLORED_COLUMNS.has(key) && typeof value === 'string' && STATUS_COLORS[value] ? paint(STATUS_COLORS[value], value) : cell(value);
       return `${indent}${key.padEnd(width)}  ${text}`;
     })
     .join('\n');
