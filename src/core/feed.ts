@@ -26,8 +26,21 @@ export class LaneFeedHub implements LaneFeed {
     };
   }
 
+  private readonly onListenerError: (error: unknown) => void;
+
+  /** `onListenerError` hears what a listener threw; the other listeners still get the entry. */
+  constructor(onListenerError: (error: unknown) => void = () => undefined) {
+    this.onListenerError = onListenerError;
+  }
+
   publish(entry: FeedEntry): void {
-    for (const listener of [...this.entryListeners]) listener(entry);
+    for (const listener of [...this.entryListeners]) {
+      try {
+        listener(entry);
+      } catch (error) {
+        this.onListenerError(error);
+      }
+    }
   }
 
   publishRaw(laneId: string, message: RawLaneMessage): void {

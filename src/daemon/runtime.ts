@@ -98,7 +98,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       () => supervisor.client(),
       () => supervisor.info(),
     );
-    const feed = new LaneFeedHub();
+    const feed = new LaneFeedHub((error) => log.error('feed.listener_failed', { error: (error as Error).message }));
     const journal = createJournal({ store, clock, publish: (entry) => feed.publish(entry), retention: config.retention, log });
     journal.prune();
     const startedAt = clock.now();
