@@ -22,6 +22,7 @@ import { laneRestoreOp } from './ops/lane/restore.js';
 import { laneRollbackOp } from './ops/lane/rollback.js';
 import { laneTailOp } from './ops/lane/tail.js';
 import { laneWatchOp } from './ops/lane/watch.js';
+import { eventsOp } from './ops/events.js';
 import { newOp } from './ops/new.js';
 import { queueCancelOp } from './ops/queue/cancel.js';
 import { queueListOp } from './ops/queue/list.js';
@@ -78,6 +79,7 @@ export const ops = {
   'inbox.list': inboxListOp,
   'inbox.read': inboxReadOp,
   'inbox.ack': inboxAckOp,
+  events: eventsOp,
 } as const;
 
 export type Ops = typeof ops;

@@ -5,6 +5,7 @@
  */
 import type { DeliveryMode, DeliveryState, LatestTurn, TurnSettings } from './model.js';
 import type { LaneEvent, LaneItem, TurnFailure } from './laneEvents.js';
+import { DispatchError } from '../shared/errors.js';
 
 /** Every lane event codex reports, except the per-token deltas (live only: they rebuild nothing). */
 export type CodexFact = Exclude<LaneEvent, { type: 'agentMessageDelta' }>;
@@ -69,4 +70,24 @@ function storedItem(item: LaneItem): Omit<LaneItem, 'raw'> & { truncated?: true 
 export function storedFormOf(fact: Fact): Fact {
   if (fact.type === 'itemStarted' || fact.type === 'itemCompleted') return { ...fact, item: storedItem(fact.item) as LaneItem };
   return fact;
+}
+
+/** The log's ends: the oldest fact still kept (null when none is) and the latest sequence number ever given. */
+export interface FactBounds {
+  oldest: number | null;
+  latest: number;
+}
+
+/**
+ * Checks a reader's cursor against the log (`events`, a subscription from `since`): one past the
+ * latest sequence number comes from another registry, so it is refused. `missed` says facts after
+ * the cursor were already pruned, the reading then starting at the oldest kept.
+ */
+export function checkCursor(since: number, bounds: FactBounds): { missed: boolean } {
+  if (since > bounds.latest) {
+    throw new DispatchError('validation', `cursor ${since} is past the log (its latest sequence is ${bounds.latest}): this registry is not the one the cursor came from`);
+  }
+  // An empty log after facts were appended means every one after the cursor was pruned.
+  const firstKept = bounds.oldest ?? bounds.latest + 1;
+  return { missed: since < firstKept - 1 };
 }

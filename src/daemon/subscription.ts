@@ -1,12 +1,11 @@
 import type { Disposable } from '../core/context.js';
-import type { FeedEntry, StoredFact } from '../core/facts.js';
-import { DispatchError } from '../shared/errors.js';
+import { checkCursor, type FactBounds, type FeedEntry, type StoredFact } from '../core/facts.js';
 
 /** What a subscription reads: the log from a cursor, then the live feed. */
 export interface SubscriptionSource {
   onEntry(listener: (entry: FeedEntry) => void): Disposable;
   factsSince(seq: number, lanes: readonly string[] | undefined, limit: number): StoredFact[];
-  factBounds(): { oldest: number | null; latest: number };
+  factBounds(): FactBounds;
 }
 
 export interface SubscriptionStart {
@@ -27,10 +26,9 @@ const REPLAY_PAGE = 500;
  * facts commit (and reach the feed) synchronously, so none can fall between the two.
  */
 export function startSubscription(source: SubscriptionSource, start: SubscriptionStart): { dispose(): void; latest: number; oldest: number | null; missed: boolean } {
-  const { oldest, latest } = source.factBounds();
-  if (start.since !== undefined && start.since > latest) {
-    throw new DispatchError('validation', `cursor ${start.since} is past the log (its latest sequence is ${latest}): this registry is not the one the cursor came from`);
-  }
+  const bounds = source.factBounds();
+  const { oldest, latest } = bounds;
+  const missed = start.since !== undefined && checkCursor(start.since, bounds).missed;
   const wanted = (entry: FeedEntry): boolean => !start.lanes || start.lanes.includes(entry.event.laneId);
   let cursor = start.since ?? latest;
   let live = start.since === undefined;
@@ -68,7 +66,6 @@ export function startSubscription(source: SubscriptionSource, start: Subscriptio
       replay().catch((error: unknown) => start.onError(error as Error));
     });
   }
-  const missed = start.since !== undefined && oldest !== null && start.since < oldest - 1;
   return {
     latest,
     oldest,

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { fieldInfo } from '../../src/contracts/fields.js';
 import { opList, type OpContract } from '../../src/contracts/index.js';
 import { type OpContext } from '../../src/core/context.js';
 import { executeOp } from '../../src/daemon/executor.js';
@@ -44,7 +46,9 @@ function failureInputs(op: OpContract): Array<{ label: string; input: Record<str
     const shape = op.input.shape;
     for (const field of LANE_FIELDS) {
       if (!(field in shape)) continue;
-      for (const selector of LANE_SELECTORS) inputs.push({ label: `${field}=${selector}`, input: { ...base, [field]: selector } });
+      // A field that takes several lanes (`events --lane`) gets each failure lane as a list of one.
+      const several = fieldInfo(field, shape[field] as z.ZodType).kind === 'array';
+      for (const selector of LANE_SELECTORS) inputs.push({ label: `${field}=${selector}`, input: { ...base, [field]: several ? [selector] : selector } });
     }
     if ('name' in shape) inputs.push({ label: 'name taken', input: { ...base, name: 'alpha', ...('prefix' in shape ? { prefix: '' } : {}) } });
     for (const field of ['id', 'receipt', 'request', 'trigger']) {

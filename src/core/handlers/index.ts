@@ -21,6 +21,7 @@ import { handleLaneRestore } from './lane/restore.js';
 import { handleLaneRollback } from './lane/rollback.js';
 import { handleLaneTail } from './lane/tail.js';
 import { handleLaneWatch } from './lane/watch.js';
+import { handleEvents } from './events.js';
 import { handleNew } from './new.js';
 import { handleQueueCancel } from './queue/cancel.js';
 import { handleQueueList } from './queue/list.js';
@@ -74,6 +75,7 @@ export const handlers: HandlerMap = {
   'inbox.list': handleInboxList,
   'inbox.read': handleInboxRead,
   'inbox.ack': handleInboxAck,
+  events: handleEvents,
 };
 
 export type { Handler, HandlerMap } from './types.js';

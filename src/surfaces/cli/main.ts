@@ -33,7 +33,7 @@ const invoke: InvokeOp = async (op, input, options) => {
     const { lanes } = await client.call<{ lanes: Array<{ id: string; handle: string }> }>('lane.list', { include_archived: true });
     return new Map(lanes.map((lane) => [lane.id, lane.handle]));
   };
-  printResult(wantsJson(options.json) ? result : await withHandles(result, laneHandles), options.json);
+  printResult(wantsJson(options.json) ? result : await withHandles(result, laneHandles), options.json, op);
 };
 
 function reportError(error: unknown, json: boolean): number {

@@ -31,13 +31,15 @@ const PREFERRED_COLUMNS = ['id', 'handle', 'name', 'status', 'attention', 'sourc
 
 const MAX_COLUMNS = 9;
 
-export function renderTable(rows: Array<Record<string, unknown>>): string {
+/** A table of `rows`; `order` fixes the columns (otherwise the preferred ones lead). */
+export function renderTable(rows: Array<Record<string, unknown>>, order?: readonly string[]): string {
   if (rows.length === 0) return dim('(none)');
   // A column empty in every row says nothing; dropping it leaves room for one that does (a trigger's last_error).
   // `lane_id` beside `lane` repeats it as a UUID: people read the handle, JSON keeps the id.
   const present = Object.keys(rows[0] ?? {}).filter((k) => rows.some((row) => cell(row[k]) !== ''));
   const keys = present.filter((k) => !(k.endsWith('_id') && present.includes(k.slice(0, -3))));
-  const columns = [...PREFERRED_COLUMNS.filter((k) => keys.includes(k)), ...keys.filter((k) => !PREFERRED_COLUMNS.includes(k))].slice(0, MAX_COLUMNS);
+  const preferred = order ?? PREFERRED_COLUMNS;
+  const columns = [...preferred.filter((k) => keys.includes(k)), ...keys.filter((k) => !preferred.includes(k))].slice(0, MAX_COLUMNS);
   const maxWidth = Math.max(40, Math.floor((process.stdout.columns ?? 160) / Math.max(1, columns.length)) + 10);
   const cells = rows.map((row) => columns.map((c) => truncate(cell(row[c]), c === 'id' ? 36 : maxWidth)));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]?.length ?? 0)));

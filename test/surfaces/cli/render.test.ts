@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { triggerViewOf } from '../../../src/core/handlers/trigger/shared.js';
+import { renderEvents } from '../../../src/surfaces/cli/eventsView.js';
 import { renderHuman } from '../../../src/surfaces/cli/render.js';
 import { makeTrigger } from '../../core/triggers/fixtures.js';
 
@@ -20,5 +21,25 @@ describe('trigger list as a table', () => {
     const table = renderHuman({ triggers: [triggerViewOf(makeTrigger({ lane: 'lane-a' }), handleOf)] });
     expect(table.split('\n')[0]?.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'LANE', 'WHEN', 'ACTION', 'ENABLED', 'FAILURE_COUNT', 'TEXT', 'SECONDS']);
     expect(table).not.toContain('lane-a');
+  });
+});
+
+describe('events as a table', () => {
+  it('shows seq, time, lane handle, type and a summary per fact, then the cursor to read on from', () => {
+    const at = '2026-11-25T12:00:00.000Z';
+    const lines = renderEvents({
+      events: [
+        { seq: 7, at, type: 'deliveryChanged', lane: 'lane-a', handle: '@worker', receipt: 3, mode: 'send', state: 'accepted', turnId: 't-1' },
+        { seq: 9, at, type: 'turnCompleted', lane: 'lane-a', handle: '@worker', turnId: 't-1', outcome: 'failed', error: { message: 'disk full' } },
+      ],
+      next_since: 9,
+      latest_seq: 12,
+      oldest_seq: 1,
+      missed: false,
+    }).split('\n');
+    expect(lines[0]?.split(/\s{2,}/)).toEqual(['SEQ', 'AT', 'LANE', 'TYPE', 'SUMMARY']);
+    expect(lines[1]).toMatch(/^7\s+2026-11-25T12:00:00.000Z\s+@worker\s+deliveryChanged\s+receipt 3 accepted turn t-1$/);
+    expect(lines[2]).toMatch(/@worker\s+turnCompleted\s+turn t-1 failed: disk full$/);
+    expect(lines[3]).toBe('next_since: 9  latest_seq: 12');
   });
 });
