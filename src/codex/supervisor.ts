@@ -103,7 +103,7 @@ export class AppServerSupervisor {
   info(): AppServerInfo {
     return {
       state: this.state,
-      pid: this.current?.process?.pid ?? null,
+      pid: this.current && !this.current.isClosed ? (this.current.process?.pid ?? null) : null,
       codexVersion: this.codexVersion,
       codexBinary: this.binary.path,
       startedAt: this.startedAt,
@@ -249,6 +249,7 @@ export class AppServerSupervisor {
     this.restartTimes.push(Date.now());
     this.restarts++;
     const spawning = this.spawnClient(true).catch((error: unknown) => {
+      this.lastExit = `start failed: ${(error as Error).message.split('\n').join('; ')}`;
       this.log('error', 'app_server.spawn_failed', { error: (error as Error).message });
       if (!this.stopping) this.scheduleRestart(attempt + 1);
       throw error;
