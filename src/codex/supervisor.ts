@@ -110,6 +110,7 @@ export class AppServerSupervisor {
       restarts: this.restarts,
       lastExit: this.lastExit,
       retryAt: this.retryAt === null ? null : new Date(this.retryAt).toISOString(),
+      problem: this.current && !this.current.isClosed && this.state === 'running' ? null : this.unavailable().message,
       account: this.account,
     };
   }

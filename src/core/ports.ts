@@ -191,6 +191,8 @@ export interface AppServerInfo {
   lastExit: string | null;
   /** When a `failed` app-server (restart budget spent) is tried again by itself; null otherwise. */
   retryAt: string | null;
+  /** While not running: what is wrong and what to do (the message calls are refused with); null while running. */
+  problem: string | null;
   /** codex's `account/read` at the last (re)start: no account while OpenAI auth is required means no turn can run. Null when unread. */
   account: { type: string | null; requiresOpenaiAuth: boolean } | null;
 }

@@ -69,6 +69,7 @@ export class FakeAppServer implements AppServer {
       restarts: this.restarts,
       lastExit: this.down ? 'signal SIGKILL' : null,
       retryAt: this.down === 'failed' ? new Date(180_000).toISOString() : null,
+      problem: this.down ? `codex app-server is ${this.down}` : null,
       account: null,
     };
   }
@@ -113,7 +114,7 @@ export class FakeAppServer implements AppServer {
   }
 
   private reachable(): void {
-    if (this.down) throw new DispatchError('app_server', `codex app-server is ${this.down}`, { data: { failure: 'unavailable', state: this.down } });
+    if (this.down) throw new DispatchError('app_server', this.info().problem ?? '', { data: { failure: 'unavailable', state: this.down } });
   }
 
   private thread(id: string, method: string): FakeThread {
