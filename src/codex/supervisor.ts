@@ -80,20 +80,28 @@ export class AppServerSupervisor {
    * and resolves once it runs; a running one is left alone.
    */
   async restart(): Promise<AppServerInfo> {
+    // An attempt under way is waited for, never doubled.
+    if (this.spawning) await this.spawning.catch(() => undefined);
+    if (this.isRunning()) return this.info();
     if (this.stopping) throw this.unavailable();
-    if (this.current && !this.current.isClosed && this.state === 'running') return this.info();
-    if (this.spawning) {
-      await this.spawning.catch(() => undefined);
-    } else {
-      if (this.restartTimer) clearTimeout(this.restartTimer);
-      this.retryAt = null;
-      this.restartTimes = [];
-      this.state = 'restarting';
-      this.log('info', 'app_server.restart_requested', { lastExit: this.lastExit });
-      await this.attemptRestart(0).catch(() => undefined);
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.retryAt = null;
+    this.restartTimes = [];
+    this.log('info', 'app_server.restart_requested', { state: this.state });
+    this.state = 'restarting';
+    try {
+      await this.attemptRestart(0);
+    } catch {
+      const refusal = this.unavailable();
+      throw new DispatchError('app_server', `codex app-server did not start (${this.lastExit ?? 'no exit recorded'}); dispatchd keeps retrying with backoff (\`dispatch daemon status\` shows it, dispatchd.log why)`, {
+        ...(refusal.data ? { data: refusal.data } : {}),
+      });
     }
-    if (this.state !== 'running') throw this.unavailable();
     return this.info();
+  }
+
+  private isRunning(): boolean {
+    return this.state === 'running' && this.current !== undefined && !this.current.isClosed;
   }
 
   get generation(): number {
@@ -110,7 +118,7 @@ export class AppServerSupervisor {
       restarts: this.restarts,
       lastExit: this.lastExit,
       retryAt: this.retryAt === null ? null : new Date(this.retryAt).toISOString(),
-      problem: this.current && !this.current.isClosed && this.state === 'running' ? null : this.unavailable().message,
+      problem: this.isRunning() ? null : this.unavailable().message,
       account: this.account,
     };
   }
@@ -272,7 +280,7 @@ export class AppServerSupervisor {
       starting: 'codex app-server is starting; retry in a moment',
       restarting: `codex app-server is restarting${exit}; it is back within seconds: retry then, or queue the message (send --queue) and it goes out when codex is back`,
       failed:
-        `codex app-server failed: it exited ${this.restartTimes.length} time(s) within ${Math.round(this.restartWindowMs / 1000)} s${exit}; ` +
+        `codex app-server failed: ${this.restartTimes.length} restart(s) within ${Math.round(this.restartWindowMs / 1000)} s did not keep it running${exit}; ` +
         `dispatchd tries again by itself${retryAt ? ` at ${retryAt}` : ''}, or run \`dispatch up\` to restart it now (\`dispatch daemon status\` shows its state, dispatchd.log why)`,
       stopped: 'codex app-server is stopped: dispatchd is shutting down; run `dispatch up`',
     }[state];
