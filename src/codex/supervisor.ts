@@ -278,7 +278,7 @@ export class AppServerSupervisor {
     const retryAt = this.retryAt === null ? null : new Date(this.retryAt).toISOString();
     const message = {
       starting: 'codex app-server is starting; retry in a moment',
-      restarting: `codex app-server is restarting${exit}; it is back within seconds: retry then, or queue the message (send --queue) and it goes out when codex is back`,
+      restarting: `codex app-server is restarting${exit}; it is back within seconds: retry then, or queue the message and it goes out when codex is back`,
       failed:
         `codex app-server failed: ${this.restartTimes.length} restart(s) within ${Math.round(this.restartWindowMs / 1000)} s did not keep it running${exit}; ` +
         `dispatchd tries again by itself${retryAt ? ` at ${retryAt}` : ''}, or run \`dispatch up\` to restart it now (\`dispatch daemon status\` shows its state, dispatchd.log why)`,
