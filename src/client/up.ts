@@ -13,11 +13,19 @@ export interface UpResult {
   codex_home: string | null;
   /** Whether codex can reach its provider: null when the daemon could not say (older daemon, unread account). */
   login: { ok: boolean; detail: string } | null;
+  /** The daemon's codex app-server; `restarted` when `up` found it failed or restarting and started it. Null when the daemon could not say. */
+  app_server: { state: string; restarted: boolean; problem: string | null } | null;
   warnings: string[];
 }
 
+interface AppServerView {
+  state: string;
+  problem: string | null;
+  account: { logged_in: boolean; type: string | null } | null;
+}
+
 interface StatusView {
-  app_server: { account: { logged_in: boolean; type: string | null } | null };
+  app_server: AppServerView;
 }
 
 /** What `account/read` says, and for real mode how to log in when it says no account. */
@@ -62,7 +70,14 @@ export async function bringUp(paths: DispatchPaths, requested: DaemonMode | unde
     status = 'started';
   }
   try {
-    const view = client.matchesLocalBuild ? await client.call<StatusView>('daemon.status', {}).catch(() => undefined) : undefined;
+    let view = client.matchesLocalBuild ? await client.call<StatusView>('daemon.status', {}).catch(() => undefined) : undefined;
+    let restarted = false;
+    if (view && (view.app_server.state === 'failed' || view.app_server.state === 'restarting')) {
+      // A daemon without codex is not "up": ask it to start codex now (an error says why it cannot).
+      const answer = await client.call<{ restarted: boolean; app_server: AppServerView }>('codex.restart', {});
+      view = { app_server: answer.app_server };
+      restarted = answer.restarted;
+    }
     const mode = client.hello.mode;
     const login = mode?.mode === 'real' ? loginOf(view, mode) : mode ? { ok: true, detail: 'not needed: the simulated provider runs offline' } : null;
     const warnings = [
@@ -78,6 +93,7 @@ export async function bringUp(paths: DispatchPaths, requested: DaemonMode | unde
       mode: mode?.mode ?? null,
       codex_home: mode?.codex_home ?? null,
       login,
+      app_server: view ? { state: view.app_server.state, restarted, problem: view.app_server.problem } : null,
       warnings,
     };
   } finally {

@@ -71,14 +71,20 @@ const ATTACHABLE_SOURCES: NonNullable<ClientMethods['thread/list']['params']['so
 export class CodexAppServer implements AppServer {
   private readonly current: () => CodexClient;
   private readonly describe: () => AppServerInfo;
+  private readonly restartNow: () => Promise<AppServerInfo>;
 
-  constructor(current: () => CodexClient, describe: () => AppServerInfo) {
+  constructor(current: () => CodexClient, describe: () => AppServerInfo, restart: () => Promise<AppServerInfo>) {
     this.current = current;
     this.describe = describe;
+    this.restartNow = restart;
   }
 
   info(): AppServerInfo {
     return this.describe();
+  }
+
+  restart(): Promise<AppServerInfo> {
+    return this.restartNow();
   }
 
   async startThread(options: StartThreadOptions): Promise<{ threadId: string; cwd: string }> {

@@ -51,6 +51,10 @@ export class AppServerSupervisor {
   private readonly downListeners = new Set<(info: CodexCloseInfo, generation: number) => void>();
   private responder: ServerRequestResponder | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
+  /** The restart attempt in progress, so a requested restart never spawns a second app-server. */
+  private spawning: Promise<void> | undefined;
+  /** When a spent budget is tried again by itself (epoch ms), while `failed`. */
+  private retryAt: number | null = null;
 
   constructor(options: SupervisorOptions) {
     this.options = options;
@@ -65,12 +69,39 @@ export class AppServerSupervisor {
     await this.spawnClient(false);
   }
 
-  /** The live client, or `app_server` when none is running (restarting, failed, stopped). */
+  /** The live client, or `app_server` (failure `unavailable`) saying why none runs and what to do. */
   client(): CodexClient {
-    if (!this.current || this.current.isClosed) {
-      throw new DispatchError('app_server', `codex app-server is ${this.state === 'running' ? 'restarting' : this.state}`, { data: { state: this.state } });
-    }
+    if (!this.current || this.current.isClosed) throw this.unavailable();
     return this.current;
+  }
+
+  /**
+   * Starts a `failed` or `restarting` app-server now with a fresh restart budget (a person asked)
+   * and resolves once it runs; a running one is left alone.
+   */
+  async restart(): Promise<AppServerInfo> {
+    // An attempt under way is waited for, never doubled.
+    if (this.spawning) await this.spawning.catch(() => undefined);
+    if (this.isRunning()) return this.info();
+    if (this.stopping) throw this.unavailable();
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.retryAt = null;
+    this.restartTimes = [];
+    this.log('info', 'app_server.restart_requested', { state: this.state });
+    this.state = 'restarting';
+    try {
+      await this.attemptRestart(0);
+    } catch {
+      const refusal = this.unavailable();
+      throw new DispatchError('app_server', `codex app-server did not start (${this.lastExit ?? 'no exit recorded'}); dispatchd keeps retrying with backoff (\`dispatch daemon status\` shows it, dispatchd.log why)`, {
+        ...(refusal.data ? { data: refusal.data } : {}),
+      });
+    }
+    return this.info();
+  }
+
+  private isRunning(): boolean {
+    return this.state === 'running' && this.current !== undefined && !this.current.isClosed;
   }
 
   get generation(): number {
@@ -80,12 +111,14 @@ export class AppServerSupervisor {
   info(): AppServerInfo {
     return {
       state: this.state,
-      pid: this.current?.process?.pid ?? null,
+      pid: this.current && !this.current.isClosed ? (this.current.process?.pid ?? null) : null,
       codexVersion: this.codexVersion,
       codexBinary: this.binary.path,
       startedAt: this.startedAt,
       restarts: this.restarts,
       lastExit: this.lastExit,
+      retryAt: this.retryAt === null ? null : new Date(this.retryAt).toISOString(),
+      problem: this.isRunning() ? null : this.unavailable().message,
       account: this.account,
     };
   }
@@ -120,6 +153,7 @@ export class AppServerSupervisor {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.retryAt = null;
     const client = this.current;
     this.state = 'stopped';
     if (client) await client.close();
@@ -187,13 +221,27 @@ export class AppServerSupervisor {
     this.scheduleRestart(0);
   }
 
+  private get restartWindowMs(): number {
+    return this.options.restartWindowMs ?? 180_000;
+  }
+
   private scheduleRestart(attempt: number): void {
     const now = Date.now();
-    const window = this.options.restartWindowMs ?? 180_000;
+    const window = this.restartWindowMs;
     this.restartTimes = this.restartTimes.filter((t) => now - t < window);
     if (this.restartTimes.length >= (this.options.maxRestarts ?? 5)) {
+      // Spent budget: stop looping, but not for good — once the oldest restart leaves the window
+      // there is budget again, and one more attempt is made (a failure there waits again).
       this.state = 'failed';
-      this.log('error', 'app_server.restart_budget_exhausted', { restarts: this.restartTimes.length, windowMs: window });
+      const retryAt = Math.max(now, (this.restartTimes[0] ?? now) + window);
+      this.retryAt = retryAt;
+      this.log('error', 'app_server.restart_budget_exhausted', { restarts: this.restartTimes.length, windowMs: window, retryAt: new Date(retryAt).toISOString() });
+      this.restartTimer = setTimeout(() => {
+        this.retryAt = null;
+        if (this.stopping) return;
+        this.state = 'restarting';
+        this.attemptRestart(attempt).catch(() => undefined);
+      }, retryAt - now);
       return;
     }
     this.state = 'restarting';
@@ -201,12 +249,41 @@ export class AppServerSupervisor {
     const delay = Math.min(this.options.maxBackoffMs ?? 10_000, base * 2 ** (this.restartTimes.length + attempt)) * (0.75 + Math.random() / 2);
     this.restartTimer = setTimeout(() => {
       if (this.stopping) return;
-      this.restartTimes.push(Date.now());
-      this.restarts++;
-      this.spawnClient(true).catch((error: unknown) => {
-        this.log('error', 'app_server.spawn_failed', { error: (error as Error).message });
-        this.scheduleRestart(attempt + 1);
-      });
+      this.attemptRestart(attempt).catch(() => undefined);
     }, delay);
+  }
+
+  /** One restart attempt; when it fails the next is scheduled (within the budget). */
+  private attemptRestart(attempt: number): Promise<void> {
+    this.restartTimes.push(Date.now());
+    this.restarts++;
+    const spawning = this.spawnClient(true).catch((error: unknown) => {
+      this.lastExit = `start failed: ${(error as Error).message.split('\n').join('; ')}`;
+      this.log('error', 'app_server.spawn_failed', { error: (error as Error).message });
+      if (!this.stopping) this.scheduleRestart(attempt + 1);
+      throw error;
+    });
+    this.spawning = spawning;
+    void spawning.finally(() => {
+      if (this.spawning === spawning) this.spawning = undefined;
+    }).catch(() => undefined);
+    return spawning;
+  }
+
+  /** Why no app-server answers, and what the caller can do about it. */
+  private unavailable(): DispatchError {
+    // A closed client whose exit is not handled yet is about to restart.
+    const state = this.state === 'running' ? 'restarting' : this.state;
+    const exit = this.lastExit ? ` (last exit: ${this.lastExit})` : '';
+    const retryAt = this.retryAt === null ? null : new Date(this.retryAt).toISOString();
+    const message = {
+      starting: 'codex app-server is starting; retry in a moment',
+      restarting: `codex app-server is restarting${exit}; it is back within seconds: retry then, or queue the message and it goes out when codex is back`,
+      failed:
+        `codex app-server failed: ${this.restartTimes.length} restart(s) within ${Math.round(this.restartWindowMs / 1000)} s did not keep it running${exit}; ` +
+        `dispatchd tries again by itself${retryAt ? ` at ${retryAt}` : ''}, or run \`dispatch up\` to restart it now (\`dispatch daemon status\` shows its state, dispatchd.log why)`,
+      stopped: 'codex app-server is stopped: dispatchd is shutting down; run `dispatch up`',
+    }[state];
+    return new DispatchError('app_server', message, { data: { failure: 'unavailable', state, last_exit: this.lastExit, retry_at: retryAt } });
   }
 }

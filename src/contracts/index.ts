@@ -1,5 +1,6 @@
 import type { OpContract } from './defineOp.js';
 import { daemonLogOp } from './ops/daemon/log.js';
+import { codexRestartOp } from './ops/codex/restart.js';
 import { daemonStatusOp } from './ops/daemon/status.js';
 import { deliveryGetOp } from './ops/delivery/get.js';
 import { deliveryReconcileOp } from './ops/delivery/reconcile.js';
@@ -64,6 +65,7 @@ export const ops = {
   'lane.compact': laneCompactOp,
   'daemon.status': daemonStatusOp,
   'daemon.log': daemonLogOp,
+  'codex.restart': codexRestartOp,
   'trigger.add': triggerAddOp,
   'trigger.list': triggerListOp,
   'trigger.rm': triggerRmOp,

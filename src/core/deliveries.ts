@@ -3,6 +3,7 @@ import { DispatchError } from '../shared/errors.js';
 import type { OpContext } from './context.js';
 import { clip, requireActiveTurn, requireIdle } from './lanes.js';
 import type { Delivery, DeliveryMode, DeliveryState, Lane } from './model.js';
+import { isAppServerUnavailable } from './ports.js';
 
 export type DeliveryContext = Pick<OpContext, 'store' | 'journal' | 'appServer' | 'clock' | 'log' | 'callerCwd' | 'feed' | 'failpoint'>;
 
@@ -61,6 +62,11 @@ async function submit(ctx: DeliveryContext, delivery: Delivery, call: () => Prom
   try {
     turnId = await call();
   } catch (error) {
+    if (delivery.mode === 'queue' && isAppServerUnavailable(error)) {
+      // Nothing left dispatch: the message goes back to the head of its queue and waits for codex.
+      moveDelivery(ctx, delivery, ['submitting'], 'queued', { note: 'codex app-server was not running; waits for it' });
+      throw error;
+    }
     const state = outcomeOf(error);
     ctx.store.transaction(() => {
       moveDelivery(ctx, delivery, ['submitting'], state, { error: `${codeOf(error)}: ${(error as Error).message}` });
@@ -200,6 +206,8 @@ export async function drainNext(ctx: DeliveryContext, laneId: string): Promise<b
     const lane = ctx.store.lanes.find(laneId);
     if (!lane || lane.source !== 'own' || (lane.status !== 'idle' && lane.status !== 'error')) return false;
     if (ctx.store.deliveries.blocking(laneId)) return false;
+    // Without codex the message stays queued; recovery drains the lane when codex is ready again.
+    if (ctx.appServer.info().state !== 'running') return false;
     const next = ctx.store.deliveries.nextQueued(laneId);
     if (!next || !moveDelivery(ctx, next, ['queued'], 'submitting')) return false;
     try {

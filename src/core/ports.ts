@@ -189,6 +189,10 @@ export interface AppServerInfo {
   startedAt: string | null;
   restarts: number;
   lastExit: string | null;
+  /** When a `failed` app-server (restart budget spent) is tried again by itself; null otherwise. */
+  retryAt: string | null;
+  /** While not running: what is wrong and what to do (the message calls are refused with); null while running. */
+  problem: string | null;
   /** codex's `account/read` at the last (re)start: no account while OpenAI auth is required means no turn can run. Null when unread. */
   account: { type: string | null; requiresOpenaiAuth: boolean } | null;
 }
@@ -197,17 +201,30 @@ export interface AppServerInfo {
  * Failures of an AppServer call core branches on. The adapter recognizes them in codex's answers and
  * throws an `app_server` DispatchError with `data.failure` set, so core never matches codex's words.
  */
-export type AppServerFailure = 'no_rollout';
+export type AppServerFailure = 'no_rollout' | 'unavailable';
 
 export function appServerFailureOf(error: unknown): AppServerFailure | undefined {
   if (!(error instanceof DispatchError) || error.code !== 'app_server') return undefined;
   const failure = error.data?.['failure'];
-  return failure === 'no_rollout' ? failure : undefined;
+  return failure === 'no_rollout' || failure === 'unavailable' ? failure : undefined;
+}
+
+/**
+ * codex is not there (starting, restarting, failed, stopped): the call never left dispatch, so
+ * nothing was delivered. Unlike a refusal by codex, a queued message can wait for it to come back.
+ */
+export function isAppServerUnavailable(error: unknown): boolean {
+  return appServerFailureOf(error) === 'unavailable';
 }
 
 /** The codex app-server as core needs it; implemented over the live client by codex/. */
 export interface AppServer {
   info(): AppServerInfo;
+  /**
+   * Starts a `failed` (or `restarting`) app-server now with a fresh restart budget and resolves
+   * once it runs; a running one is left alone. Rejects with `app_server` when it cannot start.
+   */
+  restart(): Promise<AppServerInfo>;
   startThread(options: StartThreadOptions): Promise<{ threadId: string; cwd: string }>;
   /** Metadata only (thread/read without turns): never loads or resumes the thread. */
   readThread(threadId: string): Promise<ThreadSummary>;

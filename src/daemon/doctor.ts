@@ -21,6 +21,23 @@ class DoctorWarning extends Error {
   }
 }
 
+/** The part of `daemon status` that says whether codex runs. */
+interface AppServerStatus {
+  state: string;
+  pid: number | null;
+  last_exit: string | null;
+  retry_at: string | null;
+  problem: string | null;
+}
+
+/** The daemon's codex app-server: a fail while it is failed (no turn can run), a warning while it restarts. */
+function codexStatus(app: AppServerStatus): string {
+  if (app.state === 'running') return `codex app-server running (pid ${app.pid})`;
+  const detail = `codex app-server ${app.state}${app.last_exit ? ` (last exit: ${app.last_exit})` : ''}${app.retry_at ? `, retried by itself at ${app.retry_at}` : ''}: ${app.problem ?? 'no turn can run'}`;
+  if (app.state === 'failed') throw new DoctorFailure(detail, '`dispatch up` restarts it now; `dispatch daemon status` shows its state and dispatchd.log why it exited');
+  throw new DoctorWarning(detail, 'wait a few seconds and check again; `dispatch up` restarts it now');
+}
+
 /** A failed check with how to fix it. */
 class DoctorFailure extends Error {
   readonly fix: string;
@@ -107,9 +124,11 @@ export async function runDoctor(paths: DispatchPaths, env: NodeJS.ProcessEnv = p
       const client = await DaemonClient.connect(paths.socket, { timeoutMs: 2000 });
       const mode = client.hello.mode;
       const detail = `running: pid ${client.hello.pid}, version ${client.hello.version}${client.matchesLocalBuild ? '' : ` (differs from this dispatch ${DISPATCH_VERSION})`}, ${mode ? describeMode(mode) : 'mode unknown'}, ${client.hello.busy_lanes} busy lane(s)`;
+      const app = client.matchesLocalBuild ? await client.call<{ app_server: AppServerStatus }>('daemon.status', {}).then((s) => s.app_server, () => undefined) : undefined;
       await client.close();
-      return detail;
-    } catch {
+      return `${detail}${app ? `; ${codexStatus(app)}` : ''}`;
+    } catch (error) {
+      if (error instanceof DoctorWarning || error instanceof DoctorFailure) throw error;
       const stale: string[] = [];
       if (existsSync(paths.socket)) stale.push(`stale socket ${paths.socket}`);
       if (existsSync(paths.pidfile)) stale.push(`stale pidfile ${paths.pidfile} (pid ${readFileSync(paths.pidfile, 'utf8').trim()})`);

@@ -97,6 +97,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const appServer = new CodexAppServer(
       () => supervisor.client(),
       () => supervisor.info(),
+      () => supervisor.restart(),
     );
     const feed = new LaneFeedHub((error) => log.error('feed.listener_failed', { error: (error as Error).message }));
     const journal = createJournal({ store, clock, publish: (entry) => feed.publish(entry), retention: config.retention, log });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deliver, drainNext, markInterruptedSubmissions, reconcile } from '../../src/core/deliveries.js';
 import type { Delivery } from '../../src/core/model.js';
+import { reattachLanes } from '../../src/core/recovery.js';
 import { DispatchError } from '../../src/shared/errors.js';
 import { fakeCore, turnCompletedOn, type FakeCore } from './fakeCore.js';
 
@@ -86,6 +87,34 @@ describe('delivery ledger', () => {
     expect(core.store.deliveries.find(waiting.id)?.state).toBe('queued');
     await expect(deliver(core.ctx, { lane, mode: 'send', text: 'again', source: 'op' })).rejects.toMatchObject({ code: 'conflict', data: { receipt: lost[0]?.id } });
     expect(startedTexts()).toEqual(['refused', 'lost']);
+  });
+
+  it('keeps a queued message queued while codex is not there and sends it when codex is back; a plain send fails fast with why', async () => {
+    const lane = await core.ownLane();
+    core.fake.goDown('restarting');
+    const { delivery: waiting } = await deliver(core.ctx, { lane, mode: 'queue', text: '@sim reply waited', source: 'op' });
+    expect(waiting.state).toBe('queued');
+    expect(await drainNext(core.ctx, lane.id)).toBe(false);
+    await expect(deliver(core.ctx, { lane, mode: 'send', text: 'now', source: 'op' })).rejects.toMatchObject({ code: 'app_server', data: { failure: 'unavailable', state: 'restarting' } });
+    expect(core.store.deliveries.find(waiting.id)?.state).toBe('queued');
+
+    await core.fake.restart();
+    const done = core.nextEvent(turnCompletedOn(lane.id));
+    await reattachLanes(core.ctx, { generation: 2, restarted: true });
+    await done;
+    expect(core.store.deliveries.find(waiting.id)?.state).toBe('completed');
+    expect(startedTexts()).toEqual(['@sim reply waited']);
+  });
+
+  it('puts a queued message back in its queue when codex went away between the check and the call (nothing was sent)', async () => {
+    const lane = await core.ownLane();
+    core.fake.failNext('startTurn', new DispatchError('app_server', 'codex app-server is restarting', { data: { failure: 'unavailable', state: 'restarting' } }));
+    const { delivery } = await deliver(core.ctx, { lane, mode: 'queue', text: '@sim reply second try', source: 'op' });
+    expect(core.store.deliveries.find(delivery.id)).toMatchObject({ state: 'queued', error: null });
+    const done = core.nextEvent(turnCompletedOn(lane.id));
+    expect(await drainNext(core.ctx, lane.id)).toBe(true);
+    await done;
+    expect(core.store.deliveries.find(delivery.id)?.state).toBe('completed');
   });
 
   it('reconciles an ambiguous receipt only on evidence: no client id in history leaves it; release re-queues and sends it', async () => {

@@ -55,8 +55,35 @@ export class FakeAppServer implements AppServer {
   /** Errors the next call of a method throws instead of running (failure injection for core tests). */
   private readonly failures = new Map<string, unknown[]>();
 
+  /** Set while the fake plays an app-server that is not there (`goDown`). */
+  private down: 'restarting' | 'failed' | null = null;
+  private restarts = 0;
+
   info(): AppServerInfo {
-    return { state: 'running', pid: 4242, codexVersion: '0.169.0', codexBinary: '/fake/codex', startedAt: new Date(0).toISOString(), restarts: 0, lastExit: null, account: null };
+    return {
+      state: this.down ?? 'running',
+      pid: this.down ? null : 4242,
+      codexVersion: '0.169.0',
+      codexBinary: '/fake/codex',
+      startedAt: new Date(0).toISOString(),
+      restarts: this.restarts,
+      lastExit: this.down ? 'signal SIGKILL' : null,
+      retryAt: this.down === 'failed' ? new Date(180_000).toISOString() : null,
+      problem: this.down ? `codex app-server is ${this.down}` : null,
+      account: null,
+    };
+  }
+
+  /** From now on every call fails as the supervisor's do while codex is not there, until `restart`. */
+  goDown(state: 'restarting' | 'failed'): void {
+    this.crash();
+    this.down = state;
+  }
+
+  async restart(): Promise<AppServerInfo> {
+    if (this.down) this.restarts++;
+    this.down = null;
+    return this.info();
   }
 
   onEvent(listener: (event: LaneEvent) => void): Disposable {
@@ -86,13 +113,19 @@ export class FakeAppServer implements AppServer {
     for (const listener of [...this.listeners]) listener(event);
   }
 
+  private reachable(): void {
+    if (this.down) throw new DispatchError('app_server', this.info().problem ?? '', { data: { failure: 'unavailable', state: this.down } });
+  }
+
   private thread(id: string, method: string): FakeThread {
+    this.reachable();
     const t = this.threads.get(id);
     if (!t) throw new DispatchError('app_server', `${method}: thread not found: ${id}`, { data: { rpcCode: -32600 } });
     return t;
   }
 
   private record(method: string, ...args: unknown[]): void {
+    this.reachable();
     this.calls.push({ method, args });
     const queued = this.failures.get(method);
     if (queued && queued.length > 0) throw queued.shift();
@@ -152,6 +185,7 @@ export class FakeAppServer implements AppServer {
     return this.summary(this.thread(threadId, 'thread/resume'));
   }
   async listThreads(options: { limit: number }) {
+    this.reachable();
     // codex lists a thread only once it has a user message.
     const listed = [...this.threads.values()].filter((t) => t.turns.length > 0 && !t.archived);
     return { threads: listed.slice(0, options.limit).map((t) => this.summary(t)), nextCursor: null };

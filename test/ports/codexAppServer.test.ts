@@ -8,7 +8,7 @@ describe('AppServer port: the codex adapter on the real app-server', () => {
   runAppServerSuite(async () => {
     const harness = await startCodexHarness();
     const client = await harness.spawn();
-    const describeServer = () => ({ state: 'running' as const, pid: client.process?.pid ?? null, codexVersion: null, codexBinary: null, startedAt: null, restarts: 0, lastExit: null, account: null });
-    return { appServer: new CodexAppServer(() => client, describeServer), onEvent: (listener) => client.onEvent(listener), workspace: harness.workspace, close: () => harness.close() };
+    const describeServer = () => ({ state: 'running' as const, pid: client.process?.pid ?? null, codexVersion: null, codexBinary: null, startedAt: null, restarts: 0, lastExit: null, retryAt: null, problem: null, account: null });
+    return { appServer: new CodexAppServer(() => client, describeServer, async () => describeServer()), onEvent: (listener) => client.onEvent(listener), workspace: harness.workspace, close: () => harness.close() };
   });
 });

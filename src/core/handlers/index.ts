@@ -1,4 +1,5 @@
 import { handleDaemonLog } from './daemon/log.js';
+import { handleCodexRestart } from './codex/restart.js';
 import { handleDaemonStatus } from './daemon/status.js';
 import { handleDeliveryGet } from './delivery/get.js';
 import { handleDeliveryReconcile } from './delivery/reconcile.js';
@@ -60,6 +61,7 @@ export const handlers: HandlerMap = {
   'lane.compact': handleLaneCompact,
   'daemon.status': handleDaemonStatus,
   'daemon.log': handleDaemonLog,
+  'codex.restart': handleCodexRestart,
   'trigger.add': handleTriggerAdd,
   'trigger.list': handleTriggerList,
   'trigger.rm': handleTriggerRm,

@@ -75,7 +75,9 @@ async function toLane(ctx: TriggerContext, trigger: Trigger, kind: 'send' | 'ste
   requireOwned(target, 'receive trigger messages');
   // An archived lane would hold a queued message forever; the firing fails visibly instead.
   requireNotArchived(target, 'receive trigger messages');
-  const mode = kind === 'send' ? (target.status === 'idle' || target.status === 'error' ? 'send' : 'queue') : kind;
+  // Queued when the lane is busy or codex is not running: the message waits instead of failing.
+  const ready = (target.status === 'idle' || target.status === 'error') && ctx.appServer.info().state === 'running';
+  const mode = kind === 'send' ? (ready ? 'send' : 'queue') : kind;
   const { delivery } = await deliver(ctx, { lane: target, mode, text, source: `trigger:${trigger.id}` });
   return { fired: true, outcome: delivery.state, receipt: delivery.id };
 }

@@ -3,6 +3,7 @@ import { deliver } from '../../../src/core/deliveries.js';
 import type { LaneEvent } from '../../../src/core/laneEvents.js';
 import type { Lane, Trigger } from '../../../src/core/model.js';
 import type { NewTrigger } from '../../../src/core/ports.js';
+import { reattachLanes } from '../../../src/core/recovery.js';
 import { fireDueTimeTriggers, fireEventTriggers, fireTrigger } from '../../../src/core/triggers/apply.js';
 import { silentLogger } from '../../../src/core/context.js';
 import { DispatchError } from '../../../src/shared/errors.js';
@@ -59,6 +60,18 @@ describe('trigger apply', () => {
     const result = await fireTrigger(core.ctx, t, 'turn_completed', lane);
     expect(result).toMatchObject({ fired: true, outcome: 'queued' });
     core.fake.finishTurn(lane.id);
+    await core.until(() => core.store.deliveries.find(result.receipt ?? -1)?.state === 'completed');
+  });
+
+  it('queues a send while codex is not there instead of failing it; it goes out when codex is back', async () => {
+    const lane = await core.ownLane('@alpha');
+    const t = addTrigger(lane, { action: { kind: 'send', text: '@sim reply after the outage' } });
+    core.fake.goDown('failed');
+    const result = await fireTrigger(core.ctx, t, 'turn_completed', lane);
+    expect(result).toMatchObject({ fired: true, outcome: 'queued' });
+    expect(trigger(t.id)).toMatchObject({ failureCount: 0, lastError: null });
+    await core.fake.restart();
+    await reattachLanes(core.ctx, { generation: 2, restarted: true });
     await core.until(() => core.store.deliveries.find(result.receipt ?? -1)?.state === 'completed');
   });
 

@@ -48,6 +48,7 @@ describe('deriveTools', () => {
       'dispatch_inbox_read',
       'dispatch_inbox_write',
       'dispatch_daemon_read',
+      'dispatch_daemon_write',
     ]);
   });
 

@@ -1,6 +1,23 @@
 import { z } from 'zod';
 import { defineOp } from '../../defineOp.js';
 
+/** The app-server as `daemon status` shows it (also the answer of `codex restart`). */
+export const appServerView = z.object({
+  state: z.enum(['starting', 'running', 'restarting', 'failed', 'stopped']),
+  pid: z.number().nullable(),
+  codex_version: z.string().nullable(),
+  codex_binary: z.string().nullable(),
+  uptime_seconds: z.number().nullable(),
+  restarts: z.number(),
+  last_exit: z.string().nullable().describe('How the last app-server ended (signal or exit code), or why the last start failed.'),
+  retry_at: z.string().nullable().describe('When a failed app-server (restart budget spent) is started again by itself; `dispatch up` restarts it now.'),
+  problem: z.string().nullable().describe('What is wrong and what to run while the app-server is not running; null while it runs.'),
+  account: z
+    .object({ logged_in: z.boolean(), type: z.string().nullable(), requires_openai_auth: z.boolean() })
+    .nullable()
+    .describe('codex `account/read` at the last app-server start; logged_in false means real turns cannot reach the provider.'),
+});
+
 export const daemonStatusOp = defineOp({
   name: 'daemon.status',
   summary: 'Show daemon health: app-server state, pid, codex version, uptime, lane and trigger counts.',
@@ -18,19 +35,7 @@ export const daemonStatusOp = defineOp({
       mode: z.enum(['simulated', 'real']).describe('How this home runs codex (recorded on its first start; auto-start keeps it).'),
       codex_home: z.string().describe('The codex home the lanes\' threads live in.'),
     }),
-    app_server: z.object({
-      state: z.enum(['starting', 'running', 'restarting', 'failed', 'stopped']),
-      pid: z.number().nullable(),
-      codex_version: z.string().nullable(),
-      codex_binary: z.string().nullable(),
-      uptime_seconds: z.number().nullable(),
-      restarts: z.number(),
-      last_exit: z.string().nullable(),
-      account: z
-        .object({ logged_in: z.boolean(), type: z.string().nullable(), requires_openai_auth: z.boolean() })
-        .nullable()
-        .describe('codex `account/read` at the last app-server start; logged_in false means real turns cannot reach the provider.'),
-    }),
+    app_server: appServerView,
     lanes: z.object({ total: z.number(), idle: z.number(), busy: z.number(), waiting_approval: z.number(), error: z.number(), archived: z.number() }),
     triggers: z.object({ total: z.number(), enabled: z.number() }),
     deliveries: z.object({ queued: z.number(), submitting: z.number(), ambiguous: z.number(), accepted: z.number() }).describe('Receipts not yet settled.'),

@@ -1,13 +1,36 @@
+import type { z } from 'zod';
+import type { appServerView } from '../../../contracts/ops/daemon/status.js';
+import type { AppServerInfo } from '../../ports.js';
 import type { Handler } from '../types.js';
 
 const secondsSince = (iso: string | null, now: Date): number | null => (iso ? Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 1000)) : null);
+
+/** The app-server's part of `daemon status` (and of `codex restart`). */
+export function appServerViewOf(app: AppServerInfo, now: Date): z.input<typeof appServerView> {
+  return {
+    state: app.state,
+    pid: app.pid,
+    codex_version: app.codexVersion,
+    codex_binary: app.codexBinary,
+    uptime_seconds: app.state === 'running' ? secondsSince(app.startedAt, now) : null,
+    restarts: app.restarts,
+    last_exit: app.lastExit,
+    retry_at: app.retryAt,
+    problem: app.problem,
+    account: app.account && {
+      // No account while the provider requires OpenAI auth: no turn can reach the provider.
+      logged_in: app.account.type !== null || !app.account.requiresOpenaiAuth,
+      type: app.account.type,
+      requires_openai_auth: app.account.requiresOpenaiAuth,
+    },
+  };
+}
 
 export const handleDaemonStatus: Handler<'daemon.status'> = async (_input, ctx) => {
   const now = ctx.clock.now();
   const lanes = ctx.store.lanes.list({ includeArchived: true });
   const count = (status: string): number => lanes.filter((l) => l.status === status).length;
   const triggers = ctx.store.triggers.list();
-  const app = ctx.appServer.info();
   return {
     daemon: {
       pid: ctx.daemon.pid,
@@ -18,21 +41,7 @@ export const handleDaemonStatus: Handler<'daemon.status'> = async (_input, ctx) 
       mode: ctx.daemon.mode,
       codex_home: ctx.daemon.codexHome,
     },
-    app_server: {
-      state: app.state,
-      pid: app.pid,
-      codex_version: app.codexVersion,
-      codex_binary: app.codexBinary,
-      uptime_seconds: app.state === 'running' ? secondsSince(app.startedAt, now) : null,
-      restarts: app.restarts,
-      last_exit: app.lastExit,
-      account: app.account && {
-        // No account while the provider requires OpenAI auth: no turn can reach the provider.
-        logged_in: app.account.type !== null || !app.account.requiresOpenaiAuth,
-        type: app.account.type,
-        requires_openai_auth: app.account.requiresOpenaiAuth,
-      },
-    },
+    app_server: appServerViewOf(ctx.appServer.info(), now),
     lanes: {
       total: lanes.length - count('archived'),
       idle: count('idle'),
