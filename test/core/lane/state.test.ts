@@ -127,7 +127,7 @@ function replay(file: string, options: { acceptances?: boolean; from?: Replay } 
     }
     if (message.id !== undefined) {
       const event = projectServerRequest(message.method, message.id, message.params);
-      if (event) fold(entry.line, event);
+      if (event && event.type !== 'agentMessageDelta') fold(entry.line, event);
       continue;
     }
     for (const event of projectNotification({ method: message.method, params: message.params })) {
