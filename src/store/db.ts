@@ -69,7 +69,7 @@ export class SqliteStore implements Store {
       const outer = this.pendingCommits.at(-1);
       // A savepoint's callbacks wait for the outer commit; a rolled-back level's are dropped.
       if (committed && outer) outer.push(...level);
-      else if (committed) for (const callback of level) callback();
+      else if (committed) runAll(level);
     }
     return result;
   }
@@ -104,6 +104,22 @@ export class SqliteStore implements Store {
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+/**
+ * Runs every callback of a committed transaction even when one throws (each is owed its run: a
+ * failing subscriber must not cost the others the rest of the facts), then throws the first error.
+ */
+function runAll(callbacks: ReadonlyArray<() => void>): void {
+  let failure: { error: unknown } | undefined;
+  for (const callback of callbacks) {
+    try {
+      callback();
+    } catch (error) {
+      failure ??= { error };
+    }
+  }
+  if (failure) throw failure.error;
 }
 
 /** 'ok' when the registry passes `PRAGMA quick_check`, otherwise the first problem found. */

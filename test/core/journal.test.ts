@@ -159,6 +159,27 @@ describe('journal', () => {
     expect(store.lanes.find('L')?.activeTurnId).toBe('T-kept');
   });
 
+  it('a publication that throws does not keep the other facts of the transaction from being published', () => {
+    const journal = createJournal({
+      store,
+      clock,
+      publish: (entry) => {
+        published.push(entry);
+        if (entry.seq === 2) throw new Error('a listener failed');
+      },
+    });
+    expect(() =>
+      store.transaction(() => {
+        journal.record(created('L'));
+        journal.record(started('T1'));
+        journal.record({ type: 'statusChanged', laneId: 'L', status: 'active', activeFlags: [] });
+      }),
+    ).toThrow('a listener failed');
+    // Committed all the same, and every committed fact went out, in order.
+    expect(allFacts().map((f) => f.seq)).toEqual([1, 2, 3]);
+    expect(published.map((e) => e.seq)).toEqual([1, 2, 3]);
+  });
+
   it('stores items without their raw payload and with long text cut; the published entry keeps the full event', () => {
     const journal = journalWith();
     journal.record(created('L'));
