@@ -3,6 +3,7 @@
  * handle, status, active turn, latest turn, last agent message and attention. It is pure (no
  * store, no clock: `at` is the fact's own time), so it is tested by replaying facts alone.
  */
+import { isRunningLaneState } from '../../contracts/schemas.js';
 import type { Fact } from '../facts.js';
 import type { Attention, Lane, LaneState, LatestTurn } from '../model.js';
 
@@ -60,7 +61,7 @@ function createdLane(fact: Extract<Fact, { type: 'laneCreated' }>, at: string): 
 }
 
 /** The lane is running a turn other than `turnId`. */
-const runsOtherTurn = (lane: Lane, turnId: string): boolean => (lane.status === 'busy' || lane.status === 'waiting_approval') && lane.activeTurnId !== null && lane.activeTurnId !== turnId;
+const runsOtherTurn = (lane: Lane, turnId: string): boolean => isRunningLaneState(lane.status) && lane.activeTurnId !== null && lane.activeTurnId !== turnId;
 
 const turn = (id: string, status: LatestTurn['status'], error: LatestTurn['error'], at: string): LatestTurn => ({ id, status, error, at });
 
