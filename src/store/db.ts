@@ -106,7 +106,10 @@ export class SqliteStore implements Store {
   }
 }
 
-/** Runs every callback even if one throws (the commit has happened), then throws the first error. */
+/**
+ * Runs every callback of a committed transaction even when one throws (each is owed its run: a
+ * failing subscriber must not cost the others the rest of the facts), then throws the first error.
+ */
 function runAll(callbacks: ReadonlyArray<() => void>): void {
   let failure: { error: unknown } | undefined;
   for (const callback of callbacks) {

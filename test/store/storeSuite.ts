@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LatestTurn, TurnSettings } from '../../src/core/model.js';
-import type { Clock, LanePatch, NewDelivery, NewTrigger, Store } from '../../src/core/ports.js';
+import type { Fact } from '../../src/core/facts.js';
+import type { Clock, FactRetention, LanePatch, NewDelivery, NewTrigger, Store } from '../../src/core/ports.js';
 import { DispatchError } from '../../src/shared/errors.js';
 import { laneRecord, manualClock, type ManualClock } from './helpers.js';
 
@@ -456,6 +457,120 @@ export function runStoreSuite(open: (clock: Clock) => Store): void {
       expect(store.deliveries.countByState('b')).toEqual({ queued: 1 });
       expect(store.deliveries.countByState()).toEqual({ queued: 3, accepted: 1 });
       expect(store.deliveries.countByState('nobody')).toEqual({});
+    });
+  });
+
+  describe('facts', () => {
+    const DAY_MS = 86_400_000;
+    const fact = (lane: string, turnId = 'T'): Fact => ({ type: 'turnStarted', laneId: lane, turnId });
+    /** Appends facts on lane `a` at the clock time, the clock moving one second after each. */
+    const appendSome = (count: number, lane = 'a'): number[] =>
+      Array.from({ length: count }, (_, i) => {
+        const seq = store.facts.append(fact(lane, `T${i}`), clock.iso());
+        clock.advance(1000);
+        return seq;
+      });
+    const seqs = () => store.facts.since(0, { limit: 10_000 }).map((f) => f.seq);
+    const KEEP_ALL: FactRetention = { keep: 1_000_000, maxAgeDays: 36_500 };
+
+    it('appends with increasing sequence numbers and reads back after a cursor, oldest first, as appended', () => {
+      const first = store.facts.append(fact('a', 'T1'), '2030-01-01T00:00:00.000Z');
+      const second = store.facts.append({ type: 'laneRenamed', laneId: 'b', from: '@b', handle: '@bee' }, '2030-01-01T00:00:01.000Z');
+      expect([first, second]).toEqual([1, 2]);
+      expect(store.facts.since(0, { limit: 10 })).toEqual([
+        { type: 'turnStarted', laneId: 'a', turnId: 'T1', seq: 1, at: '2030-01-01T00:00:00.000Z' },
+        { type: 'laneRenamed', laneId: 'b', from: '@b', handle: '@bee', seq: 2, at: '2030-01-01T00:00:01.000Z' },
+      ]);
+      expect(store.facts.since(1, { limit: 10 }).map((f) => f.seq)).toEqual([2]);
+      expect(store.facts.since(2, { limit: 10 })).toEqual([]);
+    });
+
+    it('filters by lanes and honours the limit, keeping the oldest after the cursor', () => {
+      for (const lane of ['a', 'b', 'c', 'a', 'b', 'c', 'a']) store.facts.append(fact(lane), clock.iso());
+      expect(store.facts.since(0, { lanes: ['a'], limit: 10 }).map((f) => f.seq)).toEqual([1, 4, 7]);
+      expect(store.facts.since(0, { lanes: ['c', 'a'], limit: 10 }).map((f) => f.seq)).toEqual([1, 3, 4, 6, 7]);
+      expect(store.facts.since(3, { lanes: ['a', 'c'], limit: 2 }).map((f) => f.seq)).toEqual([4, 6]);
+      expect(store.facts.since(0, { limit: 3 }).map((f) => f.seq)).toEqual([1, 2, 3]);
+      expect(store.facts.since(0, { lanes: [], limit: 10 })).toEqual([]);
+      expect(store.facts.since(0, { lanes: ['nobody'], limit: 10 })).toEqual([]);
+    });
+
+    it('reports bounds: none before the first fact; the latest survives pruning every row (numbers are never reused)', () => {
+      expect(store.facts.bounds()).toEqual({ oldest: null, latest: 0 });
+      appendSome(3);
+      expect(store.facts.bounds()).toEqual({ oldest: 1, latest: 3 });
+      clock.advance(2 * DAY_MS);
+      expect(store.facts.prune({ keep: 1_000_000, maxAgeDays: 1 }, clock.now())).toBe(3);
+      expect(store.facts.bounds()).toEqual({ oldest: null, latest: 3 });
+      expect(store.facts.append(fact('a'), clock.iso())).toBe(4);
+      expect(store.facts.bounds()).toEqual({ oldest: 4, latest: 4 });
+    });
+
+    it('prunes by count, keeping the newest `keep`', () => {
+      appendSome(10);
+      expect(store.facts.prune({ keep: 10, maxAgeDays: 36_500 }, clock.now())).toBe(0);
+      expect(store.facts.prune({ keep: 4, maxAgeDays: 36_500 }, clock.now())).toBe(6);
+      expect(seqs()).toEqual([7, 8, 9, 10]);
+      expect(store.facts.prune({ keep: 4, maxAgeDays: 36_500 }, clock.now())).toBe(0);
+    });
+
+    it('prunes by age, keeping facts up to max_age_days old', () => {
+      store.facts.append(fact('a', 'old'), clock.iso());
+      clock.advance(DAY_MS);
+      store.facts.append(fact('a', 'day'), clock.iso());
+      clock.advance(DAY_MS / 2);
+      store.facts.append(fact('a', 'new'), clock.iso());
+      // now − 1 day is exactly the second fact's time: it stays, the older one goes.
+      clock.advance(DAY_MS / 2);
+      expect(store.facts.prune({ keep: 1_000_000, maxAgeDays: 1 }, clock.now())).toBe(1);
+      expect(store.facts.since(0, { limit: 10 }).map((f) => f.type === 'turnStarted' && f.turnId)).toEqual(['day', 'new']);
+      expect(store.facts.prune(KEEP_ALL, clock.now())).toBe(0);
+    });
+
+    it.each(['queued', 'submitting', 'accepted', 'ambiguous'] as const)('never prunes facts appended since an unsettled (%s) receipt was made', (state) => {
+      store.lanes.insert(laneRecord('a'));
+      appendSome(3);
+      const receipt = store.deliveries.insert(deliveryInput('a', { state: state === 'queued' ? 'queued' : 'submitting' }));
+      if (state === 'accepted' || state === 'ambiguous') expect(store.deliveries.transition(receipt.id, ['submitting'], state)).toBe(true);
+      const since = appendSome(5);
+      clock.advance(365 * DAY_MS);
+      // Both limits would drop everything; the receipt's facts stay, however many or old.
+      expect(store.facts.prune({ keep: 1, maxAgeDays: 1 }, clock.now())).toBe(3);
+      expect(seqs()).toEqual(since);
+      // Once it settles, they may go: by count all but the newest, by age that one too.
+      expect(store.deliveries.transition(receipt.id, [state], 'completed')).toBe(true);
+      expect(store.facts.prune({ keep: 1, maxAgeDays: 36_500 }, clock.now())).toBe(4);
+      expect(seqs()).toEqual([since.at(-1)]);
+      expect(store.facts.prune({ keep: 1, maxAgeDays: 1 }, clock.now())).toBe(1);
+    });
+
+    it('settled receipts hold nothing back; the oldest unsettled one decides', () => {
+      store.lanes.insert(laneRecord('a'));
+      for (const to of ['completed', 'failed', 'cancelled'] as const) {
+        const settled = store.deliveries.insert(deliveryInput('a', { clientMessageId: `c-${to}` }));
+        expect(store.deliveries.transition(settled.id, ['queued'], to === 'completed' ? 'submitting' : to)).toBe(true);
+        if (to === 'completed') expect(store.deliveries.transition(settled.id, ['submitting'], 'completed')).toBe(true);
+      }
+      appendSome(2);
+      store.deliveries.insert(deliveryInput('a', { clientMessageId: 'older' }));
+      const fromOlder = appendSome(2);
+      store.deliveries.insert(deliveryInput('a', { clientMessageId: 'newer' }));
+      const fromNewer = appendSome(2);
+      clock.advance(DAY_MS * 10);
+      expect(store.facts.prune({ keep: 1, maxAgeDays: 1 }, clock.now())).toBe(2);
+      expect(seqs()).toEqual([...fromOlder, ...fromNewer]);
+    });
+
+    it('never prunes facts appended since a pending server request was made, until it is answered', () => {
+      appendSome(2);
+      const request = store.requests.insert({ generation: 1, rpcId: '7', lane: 'a', method: 'item/commandExecution/requestApproval', kind: 'command', summary: 'touch x', prompt: null });
+      const since = appendSome(3);
+      clock.advance(DAY_MS * 10);
+      expect(store.facts.prune({ keep: 1, maxAgeDays: 1 }, clock.now())).toBe(2);
+      expect(seqs()).toEqual(since);
+      expect(store.requests.settle(request.id, 'answered', { decision: 'accept', decidedBy: 'test' })).toBe(true);
+      expect(store.facts.prune({ keep: 1, maxAgeDays: 36_500 }, clock.now())).toBe(2);
+      expect(seqs()).toEqual([since.at(-1)]);
     });
   });
 

@@ -3,6 +3,7 @@
  * handle, status, active turn, latest turn, last agent message and attention. It is pure (no
  * store, no clock: `at` is the fact's own time), so it is tested by replaying facts alone.
  */
+import { isRunningLaneState } from '../../contracts/schemas.js';
 import type { Fact } from '../facts.js';
 import type { Attention, Lane, LaneState, LatestTurn } from '../model.js';
 
@@ -59,6 +60,9 @@ function createdLane(fact: Extract<Fact, { type: 'laneCreated' }>, at: string): 
   };
 }
 
+/** The lane is running a turn other than `turnId`. */
+const runsOtherTurn = (lane: Lane, turnId: string): boolean => isRunningLaneState(lane.status) && lane.activeTurnId !== null && lane.activeTurnId !== turnId;
+
 const turn = (id: string, status: LatestTurn['status'], error: LatestTurn['error'], at: string): LatestTurn => ({ id, status, error, at });
 
 function changeOf(lane: Lane, fact: Fact, at: string): Change | undefined {
@@ -68,6 +72,8 @@ function changeOf(lane: Lane, fact: Fact, at: string): Change | undefined {
     case 'turnAccepted':
       // codex's turn/started may have come (or the turn even ended) before turn/start answered.
       if (fact.mode === 'steer' || lane.latestTurn?.id === fact.turnId) return undefined;
+      // codex runs one turn at a time: an acceptance read while another turn runs is a late one.
+      if (runsOtherTurn(lane, fact.turnId)) return undefined;
       return { status: 'busy', activeTurnId: fact.turnId, latestTurn: turn(fact.turnId, 'inProgress', null, at) };
     case 'turnCompleted': {
       // thread/status idle precedes turn/completed, so a new turn may already be running here:
@@ -81,13 +87,19 @@ function changeOf(lane: Lane, fact: Fact, at: string): Change | undefined {
         change.activeTurnId = null;
         change.attention = fact.outcome === 'failed' ? 'failed' : fact.outcome === 'completed' ? 'done-unread' : 'idle';
       }
-      if (current || known) change.latestTurn = turn(fact.turnId, fact.outcome, error, at);
-      if (fact.lastAgentMessage !== undefined) change.lastAgentMessage = fact.lastAgentMessage;
+      if (current || known) {
+        change.latestTurn = turn(fact.turnId, fact.outcome, error, at);
+        if (fact.lastAgentMessage !== undefined) change.lastAgentMessage = fact.lastAgentMessage;
+      }
       return change;
     }
     case 'turnError':
       // The `error` notification precedes turn/completed; keep its message for the failed turn.
-      if (!fact.willRetry) return { latestTurn: turn(fact.turnId, 'failed', fact.error, at), lastEventAt: at };
+      if (!fact.willRetry) {
+        // Like a late completion, a late error of an older turn leaves the newer turn alone.
+        if (lane.activeTurnId !== null && lane.activeTurnId !== fact.turnId && lane.latestTurn?.id !== fact.turnId) return { lastEventAt: at };
+        return { latestTurn: turn(fact.turnId, 'failed', fact.error, at), lastEventAt: at };
+      }
       // While codex retries (provider unreachable, "Reconnecting... 3/5") the lane stays busy; the
       // reason shows on its running turn until the turn progresses or ends.
       if (lane.activeTurnId === fact.turnId) return { latestTurn: turn(fact.turnId, 'inProgress', fact.error, at), lastEventAt: at };

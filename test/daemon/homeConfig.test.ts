@@ -1,0 +1,111 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_FACT_RETENTION } from '../../src/core/journal.js';
+import { homeConfigPath, loadHomeConfig } from '../../src/daemon/homeConfig.js';
+import { DispatchError } from '../../src/shared/errors.js';
+import { runCli } from '../helpers/dispatchHarness.js';
+
+const homes: string[] = [];
+afterEach(async () => {
+  for (const home of homes.splice(0)) await rm(home, { recursive: true, force: true });
+});
+
+/** A fresh home (short path: the daemon puts its socket there), with this config.toml when given. */
+async function homeWith(config?: string): Promise<string> {
+  const home = await mkdtemp(path.join(os.tmpdir(), 'dsp-'));
+  homes.push(home);
+  if (config !== undefined) await writeFile(homeConfigPath(home), config);
+  return home;
+}
+
+function validationError(home: string): DispatchError {
+  try {
+    loadHomeConfig(home);
+  } catch (error) {
+    expect(error).toBeInstanceOf(DispatchError);
+    expect((error as DispatchError).code).toBe('validation');
+    expect((error as DispatchError).exitCode).toBe(2);
+    return error as DispatchError;
+  }
+  throw new Error('loadHomeConfig accepted the file');
+}
+
+describe('loadHomeConfig', () => {
+  it('without a config.toml gives the defaults', async () => {
+    const home = await homeWith();
+    expect(loadHomeConfig(home)).toEqual({ path: path.join(home, 'config.toml'), retention: DEFAULT_FACT_RETENTION });
+    expect(DEFAULT_FACT_RETENTION).toEqual({ keep: 100_000, maxAgeDays: 30 });
+  });
+
+  it('an empty file, or one without [events], gives the defaults too', async () => {
+    expect(loadHomeConfig(await homeWith('')).retention).toEqual(DEFAULT_FACT_RETENTION);
+    expect(loadHomeConfig(await homeWith('# nothing set\n')).retention).toEqual(DEFAULT_FACT_RETENTION);
+    expect(loadHomeConfig(await homeWith('[events]\n')).retention).toEqual(DEFAULT_FACT_RETENTION);
+  });
+
+  it('reads [events] keep and max_age_days; a key left out keeps its default', async () => {
+    expect(loadHomeConfig(await homeWith('[events]\nkeep = 5000\nmax_age_days = 7\n')).retention).toEqual({ keep: 5000, maxAgeDays: 7 });
+    expect(loadHomeConfig(await homeWith('[events]\nmax_age_days = 0.5\n')).retention).toEqual({ keep: DEFAULT_FACT_RETENTION.keep, maxAgeDays: 0.5 });
+    expect(loadHomeConfig(await homeWith('events = { keep = 1000 }\n')).retention).toEqual({ keep: 1000, maxAgeDays: DEFAULT_FACT_RETENTION.maxAgeDays });
+  });
+
+  it('refuses an unknown top-level key, naming it and the file', async () => {
+    const home = await homeWith('retention = 5\n');
+    const error = validationError(home);
+    expect(error.message).toContain(homeConfigPath(home));
+    expect(error.message).toMatch(/: retention: .*"retention"/);
+  });
+
+  it('refuses an unknown key in [events], naming it with its table and the file', async () => {
+    const home = await homeWith('[events]\nkeep = 5000\nkep = 6000\n');
+    const error = validationError(home);
+    expect(error.message).toContain(homeConfigPath(home));
+    expect(error.message).toMatch(/: events\.kep: .*"kep"/);
+  });
+
+  it.each([
+    ['a string for a number', '[events]\nkeep = "lots"\n', 'events.keep'],
+    ['a fraction for a count', '[events]\nkeep = 1500.5\n', 'events.keep'],
+    ['a count below the floor', '[events]\nkeep = 10\n', 'events.keep'],
+    ['a zero age', '[events]\nmax_age_days = 0\n', 'events.max_age_days'],
+    ['a boolean for an age', '[events]\nmax_age_days = true\n', 'events.max_age_days'],
+    ['a value where the table goes', 'events = 3\n', 'events'],
+  ])('refuses %s, naming the key', async (_name, config, key) => {
+    const home = await homeWith(config);
+    const error = validationError(home);
+    expect(error.message.startsWith(`${homeConfigPath(home)}: ${key}: `)).toBe(true);
+  });
+
+  it('refuses invalid TOML with the parser\'s first line and the file', async () => {
+    const home = await homeWith('[events\nkeep = 5000\n');
+    const error = validationError(home);
+    expect(error.message).toMatch(new RegExp(`^${homeConfigPath(home).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not valid TOML: \\S`));
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('refuses a config.toml it cannot read as a file', async () => {
+    const home = await homeWith();
+    await mkdir(homeConfigPath(home));
+    expect(validationError(home).message).toContain(`cannot read ${homeConfigPath(home)}`);
+  });
+});
+
+describe('a daemon with a bad config.toml', () => {
+  it('refuses to start: `dispatch up` exits 2 with the file and key named, and no daemon is left', async () => {
+    const home = await homeWith('[events]\nkeep = 5000\nmax_age = 7\n');
+    const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: home, DISPATCH_HOME: home, CODEX_HOME: path.join(home, 'no-codex-home'), NO_COLOR: '1' };
+    const up = await runCli(['up', '--simulate', '--json'], { env, cwd: home });
+    expect(up.code, up.stderr).toBe(2);
+    const error = (JSON.parse(up.stderr.trim().split('\n').pop() ?? '{}') as { error?: { code: string; message: string } }).error;
+    expect(error).toEqual({ code: 'validation', message: `${homeConfigPath(home)}: events.max_age: Unrecognized key: "max_age"` });
+    // Nothing runs: no socket, and a status call says so instead of starting a daemon.
+    expect(existsSync(path.join(home, 'dispatchd.sock'))).toBe(false);
+    // The config is read before the registry is opened: a bad file leaves the home as it was.
+    expect(existsSync(path.join(home, 'registry.db'))).toBe(false);
+    const status = await runCli(['daemon', 'status', '--json'], { env, cwd: home });
+    expect(status.code).not.toBe(0);
+  }, 60_000);
+});
