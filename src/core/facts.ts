@@ -54,22 +54,36 @@ export interface FeedEntry {
   event: Fact | Extract<LaneEvent, { type: 'agentMessageDelta' }>;
 }
 
-/** Longest item text a stored fact keeps (the thread's own history has all of it). */
+/** Longest text a stored fact keeps in any one field (the thread's own history has all of it). */
 export const MAX_FACT_TEXT = 16_384;
 
-function storedItem(item: LaneItem): Omit<LaneItem, 'raw'> & { truncated?: true } {
-  const { raw: _raw, ...rest } = item;
-  if (rest.text === undefined || rest.text.length <= MAX_FACT_TEXT) return rest;
-  return { ...rest, text: rest.text.slice(0, MAX_FACT_TEXT), truncated: true };
+/** Cuts every string field over MAX_FACT_TEXT (and marks the record `truncated`); paths lists are capped too. */
+function clipped<T extends object>(record: T): T {
+  let out: Record<string, unknown> | undefined;
+  for (const [key, value] of Object.entries(record)) {
+    const long = typeof value === 'string' && value.length > MAX_FACT_TEXT;
+    const many = Array.isArray(value) && value.length > MAX_FACT_PATHS;
+    if (!long && !many) continue;
+    out ??= { ...(record as Record<string, unknown>) };
+    out[key] = long ? value.slice(0, MAX_FACT_TEXT) : (value as unknown[]).slice(0, MAX_FACT_PATHS);
+    out['truncated'] = true;
+  }
+  return (out ?? record) as T;
 }
 
+/** Most paths a stored file-change item keeps. */
+const MAX_FACT_PATHS = 200;
+
 /**
- * The form a fact is stored in: wire items lose their `raw` payload and long texts are cut, so
+ * The form a fact is stored in: wire items lose their `raw` payload and long fields are cut, so
  * one chatty command cannot grow the registry without bound. Live subscribers get the full event.
  */
 export function storedFormOf(fact: Fact): Fact {
-  if (fact.type === 'itemStarted' || fact.type === 'itemCompleted') return { ...fact, item: storedItem(fact.item) as LaneItem };
-  return fact;
+  if (fact.type === 'itemStarted' || fact.type === 'itemCompleted') {
+    const { raw: _raw, ...item } = fact.item;
+    return { ...fact, item: clipped(item) as LaneItem };
+  }
+  return clipped(fact);
 }
 
 /** The log's ends: the oldest fact still kept (null when none is) and the latest sequence number ever given. */
