@@ -22,6 +22,8 @@ export const CONTROL_LIMITS = {
   maxBufferedBytes: 64 * MiB,
   /** Open connections: CLI calls are short-lived; MCP servers and `lane follow`s hold one each. */
   maxConnections: 256,
+  /** Connections past maxConnections answered with a typed refusal at once; beyond these they are dropped. */
+  maxRefusing: 16,
   /** Subscriptions on one connection: a follower needs one; more is a client leaking them. */
   maxSubscriptionsPerConnection: 64,
   /**

@@ -35,6 +35,8 @@ export class ControlServer {
   /** Each open connection's transport, to bound the bytes of half-sent lines held across them. */
   private readonly transports = new Set<StreamTransport>();
   private readonly handlers: ControlHandlers;
+  /** Connections past maxConnections still being told so. */
+  private refusing = 0;
 
   constructor(handlers: ControlHandlers) {
     this.handlers = handlers;
@@ -78,6 +80,34 @@ export class ControlServer {
     chmodSync(socketPath, 0o600);
   }
 
+  /**
+   * A connection past maxConnections: its first request (the client's hello) is answered with the
+   * typed refusal, so the client reports `limit_exceeded`, not a dropped connection; then it is closed.
+   */
+  private refuseOverLimit(socket: net.Socket): void {
+    const error = limitError('maxConnections', `dispatchd already serves ${CONTROL_LIMITS.maxConnections} connections; close some (MCP servers, \`lane follow\`s) and retry`);
+    this.handlers.log('warn', 'control.connection_refused', { code: error.code, limit: 'maxConnections' });
+    if (this.refusing >= CONTROL_LIMITS.maxRefusing) {
+      socket.destroy();
+      return;
+    }
+    this.refusing++;
+    socket.once('close', () => this.refusing--);
+    const connection = new JsonRpcConnection(new StreamTransport(socket, socket, { peerName: 'control client', maxLineBytes: CONTROL_LIMITS.maxLineBytesBeforeHello }), {
+      requestTimeoutMs: 0,
+      peerName: 'control client',
+      errorToWire: wireErrorOf,
+    });
+    connection.onUnhandledRequest(() => {
+      setImmediate(() => refuseConnection(socket, error));
+      throw error;
+    });
+    connection.onClose(() => socket.destroy());
+    // A client that sends nothing is told after as long as it would have had to say hello.
+    setTimeout(() => refuseConnection(socket, error), CONTROL_LIMITS.helloTimeoutMs).unref();
+    void connection.start();
+  }
+
   /** Bytes of half-sent lines held across connections (a line past its cap is discarded, not held). */
   private bufferedBytes(): number {
     let total = 0;
@@ -96,8 +126,7 @@ export class ControlServer {
 
   private accept(socket: net.Socket): void {
     if (this.connections.size >= CONTROL_LIMITS.maxConnections) {
-      this.handlers.log('warn', 'control.connection_refused', { limit: 'maxConnections', max: CONTROL_LIMITS.maxConnections });
-      refuseConnection(socket, limitError('maxConnections', `dispatchd already serves ${CONTROL_LIMITS.maxConnections} connections; close some (MCP servers, \`lane follow\`s) and retry`));
+      this.refuseOverLimit(socket);
       return;
     }
     const transport = new StreamTransport(socket, socket, { peerName: 'control client', maxLineBytes: CONTROL_LIMITS.maxLineBytesBeforeHello });
