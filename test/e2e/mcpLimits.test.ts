@@ -27,7 +27,9 @@ describe('dispatch mcp size limits (real SDK client over stdio)', () => {
   });
 
   it('answers a request over the limit with a typed tool error and keeps serving', { timeout: 90_000 }, async () => {
-    const text = 'a'.repeat(MCP_LIMITS.maxRequestBytes + 1024 * 1024);
+    // Past the SDK's own 10 MiB read buffer, which made the server give up and exit.
+    const text = 'a'.repeat(11 * 1024 * 1024);
+    expect(text.length).toBeGreaterThan(MCP_LIMITS.maxRequestBytes);
     const refused = await client.callTool({ name: 'dispatch_lane_write', arguments: { op: 'send', lane: 'nobody', text } }, undefined, soon);
     expect(refused.isError).toBe(true);
     expect(refused._meta).toMatchObject({ code: 'limit_exceeded', limit: 'maxRequestBytes' });
@@ -36,7 +38,7 @@ describe('dispatch mcp size limits (real SDK client over stdio)', () => {
     expect(listed.isError).toBeFalsy();
     expect((listed.structuredContent as { lanes: unknown[] }).lanes).toEqual([]);
     // A request that is not a tool call gets a JSON-RPC error instead of a silent exit.
-    await expect(client.listTools({ cursor: 'c'.repeat(MCP_LIMITS.maxRequestBytes + 1024) }, soon)).rejects.toThrow(/over MCP's limit/);
+    await expect(client.listTools({ cursor: 'c'.repeat(11 * 1024 * 1024) }, soon)).rejects.toThrow(/over MCP's limit/);
     expect((await client.listTools(undefined, soon)).tools.length).toBeGreaterThan(0);
   });
 });
