@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CodexClient, malformedAnswer } from '../../src/codex/client.js';
 import { MemoryTransport } from '../../src/jsonrpc/memoryTransport.js';
-import type { Message } from '../../src/jsonrpc/message.js';
 import { DispatchError } from '../../src/shared/errors.js';
 
 /** A client over a hand-driven app-server that answers `initialize` properly and everything else with `answers[method]`. */
@@ -11,7 +10,7 @@ async function clientAnswering(answers: Record<string, unknown>): Promise<CodexC
     const message = value as { id?: number; method?: string };
     if (message.id === undefined || message.method === undefined) return;
     const result = message.method === 'initialize' ? { userAgent: 'fake/0', codexHome: '/tmp', platformFamily: 'unix', platformOs: 'linux' } : answers[message.method];
-    void peer.send({ id: message.id, result } as unknown as Message);
+    void peer.send({ id: message.id, result });
   };
   return CodexClient.connect(local, { requestTimeoutMs: 5000 });
 }
