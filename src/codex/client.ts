@@ -18,6 +18,7 @@ import type {
   UserInput,
 } from '../protocol/index.js';
 import { DispatchError, toDispatchError, wireErrorOf } from '../shared/errors.js';
+import { isRecord } from '../shared/records.js';
 import { APP_SERVER_INITIALIZE_TIMEOUT_MS } from '../shared/startup.js';
 import { resolveCodexBinary, type CodexBinary } from './binary.js';
 import { projectNotification, projectServerRequest, threadIdOf } from './events.js';
@@ -366,10 +367,9 @@ export class CodexClient {
   }
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const hasObject = (value: Record<string, unknown>, key: string): boolean => {
   const inner = value[key];
-  return isObject(inner) && typeof inner['id'] === 'string';
+  return isRecord(inner) && typeof inner['id'] === 'string';
 };
 const isPage = (value: Record<string, unknown>): boolean => Array.isArray(value['data']) && (value['nextCursor'] === null || typeof value['nextCursor'] === 'string');
 
@@ -390,7 +390,7 @@ const ANSWER_CHECKS: Partial<Record<ClientMethod, { expect: string; ok: (result:
 
 /** Why an answer cannot be what `method` returns, or undefined when it can. */
 export function malformedAnswer(method: ClientMethod, result: unknown): string | undefined {
-  if (!isObject(result)) return `expected an object, got ${result === null ? 'null' : Array.isArray(result) ? 'an array' : typeof result}`;
+  if (!isRecord(result)) return `expected an object, got ${result === null ? 'null' : Array.isArray(result) ? 'an array' : typeof result}`;
   const check = ANSWER_CHECKS[method];
   return check && !check.ok(result) ? `expected ${check.expect}` : undefined;
 }
