@@ -18,6 +18,7 @@ import type {
   UserInput,
 } from '../protocol/index.js';
 import { DispatchError, toDispatchError, wireErrorOf } from '../shared/errors.js';
+import { isRecord } from '../shared/records.js';
 import { APP_SERVER_INITIALIZE_TIMEOUT_MS } from '../shared/startup.js';
 import { resolveCodexBinary, type CodexBinary } from './binary.js';
 import { projectNotification, projectServerRequest, threadIdOf } from './events.js';
@@ -204,8 +205,9 @@ export class CodexClient {
    */
   async request<M extends ClientMethod>(method: M, params: ClientMethods[M]['params'], options: RequestOptions = {}): Promise<ClientMethods[M]['result']> {
     for (let attempt = 0; ; attempt++) {
+      let result: unknown;
       try {
-        return await this.connection.request<ClientMethods[M]['result']>(method, params, options);
+        result = await this.connection.request<unknown>(method, params, options);
       } catch (error) {
         if (!(error instanceof RpcError)) throw toDispatchError(error);
         if (error.code === RPC_CODES.serverOverloaded) {
@@ -218,6 +220,11 @@ export class CodexClient {
         const failure = appServerFailureIn(error.message);
         throw new DispatchError('app_server', `${method}: ${error.message}`, { cause: error, data: { rpcCode: error.code, method, ...(failure ? { failure } : {}) } });
       }
+      const wrong = malformedAnswer(method, result);
+      if (wrong !== undefined) {
+        throw new DispatchError('app_server', `${method}: codex app-server sent a malformed answer (${wrong})`, { data: { method, malformed: wrong } });
+      }
+      return result as ClientMethods[M]['result'];
     }
   }
 
@@ -358,6 +365,34 @@ export class CodexClient {
   private emitError(error: Error): void {
     for (const listener of this.errorListeners) listener(error);
   }
+}
+
+const hasObject = (value: Record<string, unknown>, key: string): boolean => {
+  const inner = value[key];
+  return isRecord(inner) && typeof inner['id'] === 'string';
+};
+const isPage = (value: Record<string, unknown>): boolean => Array.isArray(value['data']) && (value['nextCursor'] === null || typeof value['nextCursor'] === 'string');
+
+/**
+ * What dispatch reads from each answer, checked before it is trusted: a thread or turn with an id,
+ * a page with data and a cursor. Every result in the generated protocol is a JSON object.
+ */
+const ANSWER_CHECKS: Partial<Record<ClientMethod, { expect: string; ok: (result: Record<string, unknown>) => boolean }>> = {
+  'thread/start': { expect: 'thread.id', ok: (r) => hasObject(r, 'thread') },
+  'thread/resume': { expect: 'thread.id', ok: (r) => hasObject(r, 'thread') },
+  'thread/fork': { expect: 'thread.id', ok: (r) => hasObject(r, 'thread') },
+  'thread/read': { expect: 'thread.id', ok: (r) => hasObject(r, 'thread') },
+  'thread/list': { expect: 'data[] and nextCursor', ok: isPage },
+  'thread/turns/list': { expect: 'data[] and nextCursor', ok: isPage },
+  'turn/start': { expect: 'turn.id', ok: (r) => hasObject(r, 'turn') },
+  'turn/steer': { expect: 'turnId', ok: (r) => typeof r['turnId'] === 'string' },
+};
+
+/** Why an answer cannot be what `method` returns, or undefined when it can. */
+export function malformedAnswer(method: ClientMethod, result: unknown): string | undefined {
+  if (!isRecord(result)) return `expected an object, got ${result === null ? 'null' : Array.isArray(result) ? 'an array' : typeof result}`;
+  const check = ANSWER_CHECKS[method];
+  return check && !check.ok(result) ? `expected ${check.expect}` : undefined;
 }
 
 /**

@@ -79,10 +79,13 @@ let cachedHashes: Promise<Record<string, string>> | undefined;
 /**
  * The input-schema hash of every op this build knows (from the build's manifest), under its name
  * and under each old name of it, so a caller still using an old name is checked for skew the same way.
+ * Only own keys exist, so `hashes[name]` is undefined for any name that is not an op.
  */
 export function localOpHashes(): Promise<Record<string, string>> {
   cachedHashes ??= loadManifest().then((manifest) => {
-    const hashes: Record<string, string> = Object.fromEntries(manifest.ops.map((op) => [op.name, op.inputHash]));
+    // No prototype: an op named `toString` or `__proto__` must be unknown, not an Object method.
+    const hashes = Object.create(null) as Record<string, string>;
+    for (const op of manifest.ops) hashes[op.name] = op.inputHash;
     for (const [alias, name] of Object.entries(manifest.aliases)) {
       const hash = hashes[name];
       if (hash !== undefined) hashes[alias] = hash;

@@ -1,13 +1,11 @@
 import { rmSync } from 'node:fs';
-import { once } from 'node:events';
 import path from 'node:path';
-import { pino } from 'pino';
 import { CodexAppServer } from '../codex/appServerAdapter.js';
 import { createServerRequestResponder } from '../codex/serverRequests.js';
 import { AppServerSupervisor } from '../codex/supervisor.js';
 import { isRunningLaneState } from '../contracts/schemas.js';
 import { ApprovalBroker } from '../core/approvals.js';
-import { failpointFromEnv, type Logger, type OpContext } from '../core/context.js';
+import { failpointFromEnv, type OpContext } from '../core/context.js';
 import { resolveLane } from '../core/lanes.js';
 import { drainNext } from '../core/deliveries.js';
 import { LaneFeedHub } from '../core/feed.js';
@@ -16,7 +14,7 @@ import { createLanePipeline } from '../core/pipeline.js';
 import { reattachLanes, recordLostTurns, recoverAfterDaemonRestart } from '../core/recovery.js';
 import { systemClock, type Clock } from '../core/ports.js';
 import { DispatchError } from '../shared/errors.js';
-import { openPrivateFile, writePrivateFile } from '../shared/privateFiles.js';
+import { writePrivateFile } from '../shared/privateFiles.js';
 import { initializeTimeoutMs } from '../shared/startup.js';
 import { DISPATCH_VERSION } from '../shared/version.js';
 import { openStore } from '../store/index.js';
@@ -28,6 +26,7 @@ import { acquireLock } from './lock.js';
 import type { DaemonMode } from '../control/homeMode.js';
 import { resolveStartMode, writeHomeMode } from './mode.js';
 import type { DispatchPaths } from '../control/paths.js';
+import { openDaemonLog } from './logFile.js';
 import { ControlServer } from './server.js';
 import { startSimulation, type Simulation } from './simulation.js';
 
@@ -51,17 +50,9 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   const clock = options.clock ?? systemClock;
   preparePrivateHome(paths);
   const lock = acquireLock(paths.lock);
-  // The log file is opened here (0600, never through a symlink) so the fd is set at once: an async
-  // destination opened in the background would throw "sonic boom is not ready yet" if the process
-  // exits first. Wait for 'ready' anyway, which sonic-boom emits on the next tick for an fd.
-  const destination = pino.destination({ fd: openPrivateFile(paths.log, 'append'), sync: false });
-  await once(destination, 'ready');
-  const logger = pino({ base: { pid: process.pid } }, options.logToStderr ? pino.multistream([{ stream: destination }, { stream: process.stderr }]) : destination);
-  const log: Logger = {
-    info: (message, data) => logger.info(data ?? {}, message),
-    warn: (message, data) => logger.warn(data ?? {}, message),
-    error: (message, data) => logger.error(data ?? {}, message),
-  };
+  // Opened here, synchronously (0600, never through a symlink), rotated by size and rate-limited per message.
+  const daemonLog = openDaemonLog(paths.log, { logToStderr: options.logToStderr ?? false });
+  const { log } = daemonLog;
   const cleanups: Array<() => Promise<void> | void> = [() => lock.release()];
   const runCleanups = async (): Promise<void> => {
     for (const cleanup of cleanups.reverse()) {
@@ -72,7 +63,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       }
     }
     cleanups.length = 0;
-    logger.flush();
+    daemonLog.flush();
   };
 
   try {

@@ -10,6 +10,8 @@ import type { HomeMode } from '../control/homeMode.js';
 import { CONTROL_CANCEL_METHOD, CONTROL_PROTOCOL_VERSION, localOpHashes, localOpName, type CallParams, type EventNotification, type HelloParams, type HelloResult, type SubscribeParams, type SubscribeResult } from '../control/protocol.js';
 import { isRecord } from '../shared/records.js';
 import { startSubscription, type SubscriptionSource } from './subscription.js';
+import { CONTROL_LIMITS, limitError, refuseConnection } from './controlLimits.js';
+import { ConnectionError } from '../jsonrpc/connectionError.js';
 
 export interface ControlHandlers extends SubscriptionSource {
   version: string;
@@ -24,12 +26,17 @@ export interface ControlHandlers extends SubscriptionSource {
 
 /**
  * Serves the control socket: one JsonRpcConnection per client. Malformed frames get a typed
- * error (or, for unparseable lines, a log entry) and never take the daemon down.
+ * error (or, for unparseable lines, a log entry) and never take the daemon down. Every limit
+ * (controlLimits.ts) is refused with a typed `limit_exceeded` error.
  */
 export class ControlServer {
   private readonly server: net.Server;
   private readonly connections = new Set<JsonRpcConnection>();
+  /** Each open connection's transport, to bound the bytes of half-sent lines held across them. */
+  private readonly transports = new Set<StreamTransport>();
   private readonly handlers: ControlHandlers;
+  /** Connections past maxConnections still being told so. */
+  private refusing = 0;
 
   constructor(handlers: ControlHandlers) {
     this.handlers = handlers;
@@ -73,6 +80,41 @@ export class ControlServer {
     chmodSync(socketPath, 0o600);
   }
 
+  /**
+   * A connection past maxConnections: its first request (the client's hello) is answered with the
+   * typed refusal, so the client reports `limit_exceeded`, not a dropped connection; then it is closed.
+   */
+  private refuseOverLimit(socket: net.Socket): void {
+    const error = limitError('maxConnections', `dispatchd already serves ${CONTROL_LIMITS.maxConnections} connections; close some (MCP servers, \`lane follow\`s) and retry`);
+    this.handlers.log('warn', 'control.connection_refused', { code: error.code, limit: 'maxConnections' });
+    if (this.refusing >= CONTROL_LIMITS.maxRefusing) {
+      socket.destroy();
+      return;
+    }
+    this.refusing++;
+    socket.once('close', () => this.refusing--);
+    const connection = new JsonRpcConnection(new StreamTransport(socket, socket, { peerName: 'control client', maxLineBytes: CONTROL_LIMITS.maxLineBytesBeforeHello }), {
+      requestTimeoutMs: 0,
+      peerName: 'control client',
+      errorToWire: wireErrorOf,
+    });
+    connection.onUnhandledRequest(() => {
+      setImmediate(() => refuseConnection(socket, error));
+      throw error;
+    });
+    connection.onClose(() => socket.destroy());
+    // A client that sends nothing is told after as long as it would have had to say hello.
+    setTimeout(() => refuseConnection(socket, error), CONTROL_LIMITS.helloTimeoutMs).unref();
+    void connection.start();
+  }
+
+  /** Bytes of half-sent lines held across connections (a line past its cap is discarded, not held). */
+  private bufferedBytes(): number {
+    let total = 0;
+    for (const t of this.transports) total += Math.min(t.pendingBytes, CONTROL_LIMITS.maxLineBytes);
+    return total;
+  }
+
   get connectionCount(): number {
     return this.connections.size;
   }
@@ -83,23 +125,51 @@ export class ControlServer {
   }
 
   private accept(socket: net.Socket): void {
-    const connection = new JsonRpcConnection(new StreamTransport(socket, socket, { peerName: 'control client' }), {
+    if (this.connections.size >= CONTROL_LIMITS.maxConnections) {
+      this.refuseOverLimit(socket);
+      return;
+    }
+    const transport = new StreamTransport(socket, socket, { peerName: 'control client', maxLineBytes: CONTROL_LIMITS.maxLineBytesBeforeHello });
+    const connection = new JsonRpcConnection(transport, {
       requestTimeoutMs: 0,
       peerName: 'control client',
       errorToWire: wireErrorOf,
       cancelMethod: CONTROL_CANCEL_METHOD,
     });
     this.connections.add(connection);
+    this.transports.add(transport);
     const subscriptions = new Map<string, Disposable>();
+    let greeted = false;
+    const refuse = (error: DispatchError): void => {
+      this.handlers.log('warn', 'control.connection_refused', { code: error.code, limit: typeof error.data?.['limit'] === 'string' ? error.data['limit'] : null });
+      refuseConnection(socket, error);
+      void connection.close();
+    };
+    const helloTimer = setTimeout(
+      () => refuse(new DispatchError('timeout', `no hello within ${CONTROL_LIMITS.helloTimeoutMs} ms; a control client says hello first`, { data: { limit: 'helloTimeoutMs' } })),
+      CONTROL_LIMITS.helloTimeoutMs,
+    );
+    helloTimer.unref();
     connection.onClose(() => {
+      clearTimeout(helloTimer);
       this.connections.delete(connection);
+      this.transports.delete(transport);
       for (const s of subscriptions.values()) s.dispose();
-      socket.destroy();
+      subscriptions.clear();
+      // A refusal is still draining its error frame; refuseConnection destroys the socket after it.
+      if (!socket.writableEnded) socket.destroy();
     });
     connection.onError((error) => {
+      if (error instanceof ConnectionError && error.data?.['oversized'] !== undefined) return; // refused as it grew past the cap
       this.handlers.log('warn', 'control.bad_frame', { error: error.message });
       void connection.reportUnreadable(error);
     });
+    connection.onUnhandledRequest((_params, context) => {
+      throw new DispatchError('not_found', `unknown control method '${context.method}' (the control socket has hello, call, subscribe, unsubscribe, shutdown)`, { data: { method: context.method } });
+    });
+    const requireHello = (method: string): void => {
+      if (!greeted) throw new DispatchError('protocol', `${method} before hello: a control client says hello first`, { data: { method } });
+    };
 
     connection.onRequest('hello', async (params): Promise<HelloResult> => {
       if (!isRecord(params) || typeof params['protocol'] !== 'number') throw new DispatchError('validation', 'hello needs {protocol, version, op_hashes}');
@@ -107,9 +177,13 @@ export class ControlServer {
       if (hello.protocol !== CONTROL_PROTOCOL_VERSION) {
         throw new DispatchError('version_skew', `control protocol ${hello.protocol} is not supported (daemon speaks ${CONTROL_PROTOCOL_VERSION})`);
       }
+      greeted = true;
+      clearTimeout(helloTimer);
+      transport.maxLineBytes = CONTROL_LIMITS.maxLineBytes;
       return { protocol: CONTROL_PROTOCOL_VERSION, version: this.handlers.version, pid: process.pid, op_hashes: await localOpHashes(), busy_lanes: this.handlers.busyLanes(), mode: this.handlers.mode };
     });
     connection.onRequest('call', async (params, context) => {
+      requireHello('call');
       if (!isRecord(params) || typeof params['op'] !== 'string' || typeof params['input_hash'] !== 'string' || typeof params['cwd'] !== 'string') {
         throw new DispatchError('validation', 'call needs {op, input, input_hash, cwd}');
       }
@@ -132,12 +206,16 @@ export class ControlServer {
       }
     });
     connection.onRequest('subscribe', (params) => {
+      requireHello('subscribe');
       const asked = (isRecord(params) ? params : {}) as SubscribeParams;
       const selectors = [...(typeof asked.lane === 'string' ? [asked.lane] : []), ...(Array.isArray(asked.lanes) ? asked.lanes : [])];
       if (selectors.some((s) => typeof s !== 'string')) throw new DispatchError('validation', 'subscribe.lanes must be lane selectors');
       if (asked.since !== undefined && (!Number.isSafeInteger(asked.since) || asked.since < 0)) throw new DispatchError('validation', 'subscribe.since must be a sequence number (an integer ≥ 0)');
       const id = typeof asked.subscription === 'string' && asked.subscription.length > 0 ? asked.subscription : randomUUID();
       if (subscriptions.has(id)) throw new DispatchError('conflict', `subscription '${id}' already exists on this connection`);
+      if (subscriptions.size >= CONTROL_LIMITS.maxSubscriptionsPerConnection) {
+        throw limitError('maxSubscriptionsPerConnection', `this connection already has ${subscriptions.size} subscriptions; unsubscribe some first`);
+      }
       const started = startSubscription(this.handlers, {
         ...(selectors.length > 0 ? { lanes: selectors.map((s) => this.handlers.resolveLane(s)) } : {}),
         ...(asked.since === undefined ? {} : { since: asked.since }),
@@ -148,6 +226,7 @@ export class ControlServer {
       return { subscription: id, latest_seq: started.latest, oldest_seq: started.oldest, missed: started.missed } satisfies SubscribeResult;
     });
     connection.onRequest('unsubscribe', (params) => {
+      requireHello('unsubscribe');
       const id = isRecord(params) ? params['subscription'] : undefined;
       if (typeof id === 'string') {
         subscriptions.get(id)?.dispose();
@@ -156,9 +235,20 @@ export class ControlServer {
       return {};
     });
     connection.onRequest('shutdown', () => {
+      requireHello('shutdown');
       setImmediate(() => this.handlers.shutdown());
       return {};
     });
     void connection.start();
+    // After the transport's own listener (registered by start): a line is refused as soon as it
+    // grows past the cap, not when (if ever) its newline arrives.
+    socket.on('data', () => {
+      const cap = greeted ? CONTROL_LIMITS.maxLineBytes : CONTROL_LIMITS.maxLineBytesBeforeHello;
+      if (transport.pendingBytes > cap) {
+        refuse(limitError(greeted ? 'maxLineBytes' : 'maxLineBytesBeforeHello', `a control frame over ${cap} bytes was refused; the connection is closed`));
+      } else if (transport.pendingBytes > 0 && this.bufferedBytes() > CONTROL_LIMITS.maxBufferedBytes) {
+        refuse(limitError('maxBufferedBytes', `dispatchd holds over ${CONTROL_LIMITS.maxBufferedBytes} bytes of unfinished frames; this connection's was refused`));
+      }
+    });
   }
 }

@@ -11,7 +11,8 @@ export class LineDecoder {
   private chunks: Buffer[] = [];
   private buffered = 0;
   private discarding = false;
-  private readonly maxLineBytes: number;
+  /** Can change between chunks (a server allows longer lines once a peer has identified itself). */
+  maxLineBytes: number;
 
   constructor(maxLineBytes = DEFAULT_MAX_LINE_BYTES) {
     this.maxLineBytes = maxLineBytes;

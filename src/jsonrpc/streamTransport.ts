@@ -42,13 +42,27 @@ export class StreamTransport implements Transport {
     this.output.on('error', (error) => this.onerror?.(new ConnectionError('closed', `writing to ${this.peerName} failed: ${error.message}`, { cause: error })));
   }
 
+  /** The longest line accepted from here on; a longer one is reported as `oversized` and never held whole. */
+  set maxLineBytes(bytes: number) {
+    this.decoder.maxLineBytes = bytes;
+  }
+
+  /** Bytes of an unterminated line held in memory right now. */
+  get pendingBytes(): number {
+    return this.decoder.pendingBytes;
+  }
+
   private receive(chunk: Buffer): void {
     for (const decoded of this.decoder.push(chunk)) this.deliver(decoded);
   }
 
   private deliver(decoded: DecodedLine): void {
     if ('oversized' in decoded) {
-      this.onerror?.(new ConnectionError('protocol', `${this.peerName} sent a line of ${decoded.oversized} bytes, over the limit; it was dropped`));
+      this.onerror?.(
+        new ConnectionError('protocol', `${this.peerName} sent a line of ${decoded.oversized} bytes, over the limit of ${this.decoder.maxLineBytes}; it was dropped`, {
+          data: { oversized: decoded.oversized, max_line_bytes: this.decoder.maxLineBytes },
+        }),
+      );
       return;
     }
     let value: unknown;

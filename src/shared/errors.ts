@@ -25,6 +25,7 @@ export const ERROR_TABLE = {
   ambiguous: { exit: 14, rpc: -32016, retryable: false, summary: 'the lane selector matches more than one lane; use a full handle or the id' },
   unsafe_home: { exit: 15, rpc: -32017, retryable: false, summary: 'the dispatch home (or a directory or file in it) is not owned by you or is writable by others' },
   check_failed: { exit: 1, rpc: -32018, retryable: false, summary: 'a doctor check that blocks real use failed (the report says which and how to fix it)' },
+  limit_exceeded: { exit: 16, rpc: -32019, retryable: false, summary: 'a size or count limit was exceeded (a line, request or result too large, too many connections or subscriptions); data.limit says which' },
 } as const satisfies Record<string, { exit: number; rpc: number; retryable: boolean; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;

@@ -127,16 +127,17 @@ describe('dispatch CLI against a running daemon', () => {
       });
       socket.on('end', () => resolve(data));
       socket.on('error', reject);
+      // hello first: calls before it are refused (controlLimits.test.ts covers that).
+      socket.write('{"id":3,"method":"hello","params":{"protocol":1,"version":"0","op_hashes":{}}}\n');
       socket.write('this is not json\n');
       socket.write('[1,2,3]\n');
       socket.write('{"id":1,"method":"call","params":{"op":"roster","input":{"surprise":true},"input_hash":"x","cwd":"/"}}\n');
       socket.write('{"id":2,"method":"no/such/method","params":{}}\n');
-      socket.write('{"id":3,"method":"hello","params":{"protocol":1,"version":"0","op_hashes":{}}}\n');
     });
     const lines = replies.trim().split('\n').map((l) => JSON.parse(l) as { id: number | null; error?: { code: number; data?: { code: string } }; result?: unknown });
     expect(lines.filter((l) => l.id === null).map((l) => l.error?.data?.code)).toEqual(['protocol', 'protocol']);
     expect(lines.find((l) => l.id === 1)?.error?.data?.code).toBe('version_skew');
-    expect(lines.find((l) => l.id === 2)?.error?.code).toBe(-32601);
+    expect(lines.find((l) => l.id === 2)?.error?.data?.code).toBe('not_found');
     expect(lines.find((l) => l.id === 3)?.result).toBeDefined();
     const strict = await h.run(['lane', 'list']);
     expect(strict.code).toBe(0);

@@ -63,7 +63,9 @@ describe('old op names', () => {
     expect(hashes['show']).toBe(hashes['lane.get']);
     expect(hashes['trigger-add']).toBe(hashes['trigger.add']);
     const call = (op: string, input: unknown, inputHash: string | undefined) => ({ method: 'call', params: { op, input, input_hash: inputHash, cwd: h.workspace } });
-    const [shown, listed, added, skewed] = await controlRequests(socketPath, [
+    // A control client says hello before it calls.
+    const [, shown, listed, added, skewed] = await controlRequests(socketPath, [
+      { method: 'hello', params: { protocol: 1, version: 'script', op_hashes: {} } },
       call('show', { lane: 'alpha' }, hashes['show']),
       call('roster', {}, hashes['roster']),
       call('trigger-add', { name: 'old-name', lane: 'alpha', when: 'interval', seconds: 3600, action: 'inbox', text: 'ping' }, hashes['trigger-add']),

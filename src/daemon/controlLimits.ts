@@ -1,0 +1,57 @@
+import type net from 'node:net';
+import { DispatchError, wireErrorOf } from '../shared/errors.js';
+
+const MiB = 1024 * 1024;
+
+/**
+ * The control socket's limits, in one place. Every peer is the daemon's own user (SO_PEERCRED), so
+ * these guard against a buggy or runaway client, not an attacker: generous for real use, bounded.
+ */
+export const CONTROL_LIMITS = {
+  /**
+   * Longest line before `hello` succeeds: a hello is a few KiB (the op hashes), so a peer that has
+   * not said who it is cannot make the daemon hold more than this.
+   */
+  maxLineBytesBeforeHello: 64 * 1024,
+  /**
+   * Longest line after `hello`: a `send` text is at most 1 MiB of characters (MAX_TEXT_CHARS), at most
+   * 4 bytes each and 6 when JSON escapes a control character, plus the envelope.
+   */
+  maxLineBytes: 16 * MiB,
+  /** Bytes of unterminated lines held across all connections: the daemon's worst case for half-sent frames. */
+  maxBufferedBytes: 64 * MiB,
+  /** Open connections: CLI calls are short-lived; MCP servers and `lane follow`s hold one each. */
+  maxConnections: 256,
+  /** Connections past maxConnections answered with a typed refusal at once; beyond these they are dropped. */
+  maxRefusing: 16,
+  /** Subscriptions on one connection: a follower needs one; more is a client leaking them. */
+  maxSubscriptionsPerConnection: 64,
+  /**
+   * A connection must say hello within this: real clients do at once (their own hello timeout is 5 s).
+   * After hello there is no idle timeout: an MCP server or a `lane follow` may sit quiet for hours,
+   * and maxConnections bounds how many do.
+   */
+  helloTimeoutMs: 10_000,
+  /** How long a refused peer gets to read its error before the socket is destroyed. */
+  refusalGraceMs: 1_000,
+} as const;
+
+/**
+ * Answers a peer with one typed error frame (JSON-RPC's id-null error) and closes the socket: reads
+ * stop at once, the frame gets `refusalGraceMs` to drain, then the socket is destroyed.
+ */
+export function refuseConnection(socket: net.Socket, error: DispatchError): void {
+  if (socket.destroyed) return;
+  socket.pause();
+  const destroy = setTimeout(() => socket.destroy(), CONTROL_LIMITS.refusalGraceMs);
+  destroy.unref();
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.end(`${JSON.stringify({ id: null, error: wireErrorOf(error) })}\n`, () => socket.destroy());
+}
+
+export function limitError(limit: keyof typeof CONTROL_LIMITS, message: string, data: Record<string, unknown> = {}): DispatchError {
+  return new DispatchError('limit_exceeded', message, { data: { limit, max: CONTROL_LIMITS[limit], ...data } });
+}
