@@ -37,19 +37,24 @@ export const CONTROL_LIMITS = {
 } as const;
 
 /**
- * Answers a peer with one typed error frame (JSON-RPC's id-null error) and closes the socket: reads
- * stop at once, the frame gets `refusalGraceMs` to drain, then the socket is destroyed.
+ * Answers a peer with one typed error frame (JSON-RPC's id-null error) and closes the socket. What
+ * the peer still sends is read and dropped (never held) until it closes or `refusalGraceMs` pass:
+ * closing on a peer mid-write would fail its write (EPIPE) and it would drop the frame unread.
  */
 export function refuseConnection(socket: net.Socket, error: DispatchError): void {
   if (socket.destroyed) return;
-  socket.pause();
   const destroy = setTimeout(() => socket.destroy(), CONTROL_LIMITS.refusalGraceMs);
   destroy.unref();
+  socket.once('close', () => clearTimeout(destroy));
+  socket.removeAllListeners('data');
+  socket.on('data', () => undefined);
+  socket.once('end', () => socket.destroy());
+  socket.resume();
   if (!socket.writable) {
     socket.destroy();
     return;
   }
-  socket.end(`${JSON.stringify({ id: null, error: wireErrorOf(error) })}\n`, () => socket.destroy());
+  socket.end(`${JSON.stringify({ id: null, error: wireErrorOf(error) })}\n`);
 }
 
 export function limitError(limit: keyof typeof CONTROL_LIMITS, message: string, data: Record<string, unknown> = {}): DispatchError {
