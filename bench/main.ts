@@ -110,6 +110,7 @@ async function benchReaction(): Promise<void> {
   let started: (() => void) | undefined;
   let turn = 0;
   const appServer = {
+    info: () => ({ state: 'running' }),
     startTurn: async () => {
       started?.();
       return { turnId: `t${++turn}` };
