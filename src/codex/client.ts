@@ -1,3 +1,4 @@
+import { malformedAnswer } from './answers.js';
 import type { LaneEvent } from '../core/laneEvents.js';
 import type { AppServerFailure } from '../core/ports.js';
 import { JsonRpcConnection, type Disposable, type RequestHandler, type RequestOptions } from '../jsonrpc/connection.js';
@@ -18,7 +19,6 @@ import type {
   UserInput,
 } from '../protocol/index.js';
 import { DispatchError, toDispatchError, wireErrorOf } from '../shared/errors.js';
-import { isRecord } from '../shared/records.js';
 import { APP_SERVER_INITIALIZE_TIMEOUT_MS } from '../shared/startup.js';
 import { resolveCodexBinary, type CodexBinary } from './binary.js';
 import { projectNotification, projectServerRequest, threadIdOf } from './events.js';
@@ -367,33 +367,6 @@ export class CodexClient {
   }
 }
 
-const hasObject = (value: Record<string, unknown>, key: string): boolean => {
-  const inner = value[key];
-  return isRecord(inner) && typeof inner['id'] === 'string';
-};
-const isPage = (value: Record<string, unknown>): boolean => Array.isArray(value['data']) && (value['nextCursor'] === null || typeof value['nextCursor'] === 'string');
-
-/**
- * What dispatch reads from each answer, checked before it is trusted: a thread or turn with an id,
- * a page with data and a cursor. Every result in the generated protocol is a JSON object.
- */
-const ANSWER_CHECKS: Partial<Record<ClientMethod, { expect: string; ok: (result: Record<string, unknown>) => boolean }>> = {
-  'thread/start': { expect: 'thread.id', ok: (r) => hasObject(r, 'thread') },
-  'thread/resume': { expect: 'thread.id', ok: (r) => hasObject(r, 'thread') },
-  'thread/fork': { expect: 'thread.id', ok: (r) => hasObject(r, 'thread') },
-  'thread/read': { expect: 'thread.id', ok: (r) => hasObject(r, 'thread') },
-  'thread/list': { expect: 'data[] and nextCursor', ok: isPage },
-  'thread/turns/list': { expect: 'data[] and nextCursor', ok: isPage },
-  'turn/start': { expect: 'turn.id', ok: (r) => hasObject(r, 'turn') },
-  'turn/steer': { expect: 'turnId', ok: (r) => typeof r['turnId'] === 'string' },
-};
-
-/** Why an answer cannot be what `method` returns, or undefined when it can. */
-export function malformedAnswer(method: ClientMethod, result: unknown): string | undefined {
-  if (!isRecord(result)) return `expected an object, got ${result === null ? 'null' : Array.isArray(result) ? 'an array' : typeof result}`;
-  const check = ANSWER_CHECKS[method];
-  return check && !check.ok(result) ? `expected ${check.expect}` : undefined;
-}
 
 /**
  * The AppServerFailure a codex error message names. codex tells these apart by its words only (no

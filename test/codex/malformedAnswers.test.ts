@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CodexClient, malformedAnswer } from '../../src/codex/client.js';
+import { malformedAnswer } from '../../src/codex/answers.js';
+import { CodexClient } from '../../src/codex/client.js';
 import { MemoryTransport } from '../../src/jsonrpc/memoryTransport.js';
 import { DispatchError } from '../../src/shared/errors.js';
 
