@@ -72,6 +72,8 @@ export class CodexAppServer implements AppServer {
   private readonly current: () => CodexClient;
   private readonly describe: () => AppServerInfo;
   private readonly restartNow: () => Promise<AppServerInfo>;
+  /** Turns wait for this: after a restart the lanes' threads are loaded again first. */
+  private turnsHeld: Promise<void> = Promise.resolve();
 
   constructor(current: () => CodexClient, describe: () => AppServerInfo, restart: () => Promise<AppServerInfo>) {
     this.current = current;
@@ -81,6 +83,14 @@ export class CodexAppServer implements AppServer {
 
   info(): AppServerInfo {
     return this.describe();
+  }
+
+  /** Holds turn/start, turn/steer and context injection until `loaded` settles (the lanes are resumed). */
+  holdTurnsUntil(loaded: Promise<unknown>): void {
+    this.turnsHeld = loaded.then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   restart(): Promise<AppServerInfo> {
@@ -126,6 +136,7 @@ export class CodexAppServer implements AppServer {
   }
 
   async startTurn(threadId: string, options: { text: string; cwd: string; settings: TurnSettings; clientUserMessageId?: string }) {
+    await this.turnsHeld;
     const s = options.settings;
     const turn = await this.current().turnStart({
       threadId,
@@ -146,6 +157,7 @@ export class CodexAppServer implements AppServer {
   }
 
   async steerTurn(threadId: string, options: { expectedTurnId: string; text: string; clientUserMessageId?: string }) {
+    await this.turnsHeld;
     const turnId = await this.current().turnSteer({ threadId, ...options });
     return { turnId };
   }
@@ -155,6 +167,7 @@ export class CodexAppServer implements AppServer {
   }
 
   async injectContext(threadId: string, text: string): Promise<void> {
+    await this.turnsHeld;
     // Responses-API items: model-visible context without starting a turn (text only; images unverified).
     await this.current().request('thread/inject_items', {
       threadId,

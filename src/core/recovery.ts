@@ -36,12 +36,10 @@ export function recoverAfterDaemonRestart(ctx: Recorder): void {
 
 /**
  * After an app-server (re)start: load the owned lanes into it (metadata resume; attached lanes are
- * left alone), mark ephemeral lanes lost, then let idle lanes' queues move again.
+ * left alone) and mark ephemeral lanes lost. Turns must wait for it: a thread not yet loaded again
+ * answers turn/start with "thread not found".
  */
-export async function reattachLanes(
-  ctx: DeliveryContext & { appServer: AppServer; log: Logger },
-  options: { generation: number; restarted: boolean },
-): Promise<void> {
+async function resumeLanes(ctx: Pick<DeliveryContext, 'store' | 'journal' | 'appServer' | 'log'>, options: { generation: number; restarted: boolean }): Promise<void> {
   for (const lane of ctx.store.lanes.list()) {
     if (lane.source !== 'own') continue;
     if (lane.ephemeral && options.restarted) {
@@ -56,5 +54,24 @@ export async function reattachLanes(
       ctx.log.warn('lane.resume_failed', { lane: lane.id, generation: options.generation, error: (error as Error).message });
     }
   }
+}
+
+/** Lets every idle lane's queue move again (after a restart, or when codex is back). */
+async function drainIdleLanes(ctx: DeliveryContext): Promise<void> {
   for (const lane of ctx.store.lanes.list()) if (lane.status === 'idle' || lane.status === 'error') await drainNext(ctx, lane.id);
+}
+
+/**
+ * After an app-server (re)start: resume the lanes, then let idle lanes' queues move again.
+ * `holdTurns` gets the resume in flight at once, so the caller can make turns wait for it.
+ */
+export async function reattachLanes(
+  ctx: DeliveryContext & { appServer: AppServer; log: Logger },
+  options: { generation: number; restarted: boolean },
+  holdTurns: (resumed: Promise<void>) => void = () => undefined,
+): Promise<void> {
+  const resumed = resumeLanes(ctx, options);
+  holdTurns(resumed);
+  await resumed;
+  await drainIdleLanes(ctx);
 }

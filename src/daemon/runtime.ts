@@ -158,7 +158,8 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     });
     supervisor.onReady(async (generation, restarted) => {
       approvals.failStale(generation);
-      await reattachLanes({ ...baseContext, callerCwd: paths.home }, { generation, restarted });
+      // Turns wait until the lanes are loaded again: a thread not loaded yet answers "thread not found".
+      await reattachLanes({ ...baseContext, callerCwd: paths.home }, { generation, restarted }, (resumed) => appServer.holdTurnsUntil(resumed));
     });
     recoverAfterDaemonRestart(baseContext);
     await supervisor.start();
