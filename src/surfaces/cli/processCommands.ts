@@ -2,12 +2,24 @@ import type { Command } from 'commander';
 import type { OpManifest } from '../../contracts/manifest.js';
 import { resolvePaths } from '../../control/paths.js';
 import { DispatchError, ERROR_TABLE } from '../../shared/errors.js';
-import { findCommand, processCommandSchema } from './commandTree.js';
+import { findCommand, processCommandSchema, type CommandLeaf } from './commandTree.js';
 import { opForCommand } from './derive.js';
 import { printResult, wantsJson } from './output.js';
 
 /** Commands that are not ops: daemon lifecycle, MCP, schema, doctor and the demo. */
-export function addProcessCommands(program: Command, manifest: OpManifest): void {
+export function processCommandLeaves(manifest: OpManifest): CommandLeaf[] {
+  return [
+    { words: ['up'], add: addUp },
+    { words: ['down'], add: addDown },
+    { words: ['mcp'], add: addMcp },
+    { words: ['schema'], add: (parent, root) => addSchema(parent, root, manifest), readsTree: true },
+    { words: ['lane', 'follow'], add: addLaneFollow },
+    { words: ['doctor'], add: addDoctor },
+    { words: ['demo'], add: addDemo },
+  ];
+}
+
+function addUp(program: Command): void {
   program
     .command('up')
     .description("Start the daemon in the background, in the home's recorded mode unless one is given (no-op when it is already running).")
@@ -21,7 +33,9 @@ export function addProcessCommands(program: Command, manifest: OpManifest): void
       printResult(result, options.json ?? false);
       for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
     });
+}
 
+function addDown(program: Command): void {
   program
     .command('down')
     .description('Stop the daemon and its codex app-server.')
@@ -31,7 +45,9 @@ export function addProcessCommands(program: Command, manifest: OpManifest): void
       const result = await stopDaemon(resolvePaths());
       printResult({ status: result.stopped ? 'stopped' : 'not_running', pid: result.pid }, options.json ?? false);
     });
+}
 
+function addMcp(program: Command): void {
   program
     .command('mcp')
     .description('Serve every op as MCP tools over stdio (starts the daemon on first use).')
@@ -39,7 +55,9 @@ export function addProcessCommands(program: Command, manifest: OpManifest): void
       const { runMcpStdio } = await import('../mcp/server.js');
       await runMcpStdio();
     });
+}
 
+function addSchema(program: Command, root: Command, manifest: OpManifest): void {
   program
     .command('schema')
     .description('Print the input and output JSON Schema of a command or op (e.g. "lane get", send).')
@@ -48,7 +66,7 @@ export function addProcessCommands(program: Command, manifest: OpManifest): void
       const text = words.join(' ');
       const entry = opForCommand(manifest, text);
       if (!entry) {
-        const command = findCommand(program, words);
+        const command = findCommand(root, words);
         if (!command) throw new DispatchError('usage', `unknown command or op for schema: ${text} (ops: ${manifest.ops.map((o) => o.name).join(', ')})`);
         process.stdout.write(`${JSON.stringify(processCommandSchema(command, text), null, 2)}\n`);
         return;
@@ -59,8 +77,9 @@ export function addProcessCommands(program: Command, manifest: OpManifest): void
       const errors = op.errors.map((code) => ({ code, exit: ERROR_TABLE[code].exit, summary: ERROR_TABLE[code].summary }));
       process.stdout.write(`${JSON.stringify({ command: text, op: op.name, summary: op.summary, intent: op.intent, errors, input: inputJsonSchema(op), output: outputJsonSchema(op) }, null, 2)}\n`);
     });
+}
 
-  const laneGroup = program.commands.find((c) => c.name() === 'lane') ?? program.command('lane');
+function addLaneFollow(laneGroup: Command): void {
   laneGroup
     .command('follow')
     .description("Stream a lane's live events (replies as they are written, commands, approvals) until Ctrl-C.")
@@ -76,7 +95,9 @@ export function addProcessCommands(program: Command, manifest: OpManifest): void
         ...(options.timeout === undefined ? {} : { timeoutSeconds: options.timeout }),
       });
     });
+}
 
+function addDoctor(program: Command): void {
   program
     .command('doctor')
     .description('Check the codex binary and version, the home\'s mode, codex login, the daemon socket and pidfile, and the registry; exits 1 when a check fails.')
@@ -88,7 +109,9 @@ export function addProcessCommands(program: Command, manifest: OpManifest): void
       else process.stdout.write(`${renderDoctor(report)}\n`);
       if (!report.ok) process.exitCode = ERROR_TABLE.check_failed.exit;
     });
+}
 
+function addDemo(program: Command): void {
   program
     .command('demo')
     .description('Rehearse dispatch end to end on the simulated provider in a throwaway home: two lanes, send, queue, stop.')
