@@ -1,10 +1,20 @@
 import type { Command } from 'commander';
 import type { OpManifest } from '../../contracts/manifest.js';
+import { runDoctorProcess } from '../../client/dispatchdProcess.js';
+import { stopDaemon } from '../../client/client.js';
+import { bringUp } from '../../client/up.js';
 import { resolvePaths } from '../../control/paths.js';
 import { DispatchError, ERROR_TABLE } from '../../shared/errors.js';
 import { findCommand, processCommandSchema, type CommandLeaf } from './commandTree.js';
 import { opForCommand } from './derive.js';
 import { printResult, wantsJson } from './output.js';
+import { daemonClient } from './daemonConnection.js';
+import { renderDoctor } from './doctorView.js';
+import { followLane } from './follow.js';
+
+// Imported statically, since the CLI runs as one bundle: each import() becomes a chunk of its own,
+// and the chunks it shares with the rest are more files every command loads. Only what pulls in
+// zod or the MCP SDK (schema, mcp, demo) is loaded on demand.
 
 /** Commands that are not ops: daemon lifecycle, MCP, schema, doctor and the demo. */
 export function processCommandLeaves(manifest: OpManifest): CommandLeaf[] {
@@ -28,7 +38,6 @@ function addUp(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { simulate?: boolean; real?: boolean; json?: boolean }) => {
       if (options.simulate && options.real) throw new DispatchError('usage', '--simulate and --real exclude each other');
-      const { bringUp } = await import('../../client/up.js');
       const result = await bringUp(resolvePaths(), options.simulate ? 'simulated' : options.real ? 'real' : undefined);
       printResult(result, options.json ?? false);
       for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
@@ -41,7 +50,6 @@ function addDown(program: Command): void {
     .description('Stop the daemon and its codex app-server.')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const { stopDaemon } = await import('../../client/client.js');
       const result = await stopDaemon(resolvePaths());
       printResult({ status: result.stopped ? 'stopped' : 'not_running', pid: result.pid }, options.json ?? false);
     });
@@ -88,7 +96,6 @@ function addLaneFollow(laneGroup: Command): void {
     .option('--timeout <seconds>', 'stop after this long', Number)
     .option('--json', 'print one JSON event per line')
     .action(async (lane: string, options: { untilIdle?: boolean; timeout?: number; json?: boolean }) => {
-      const [{ daemonClient }, { followLane }] = await Promise.all([import('./daemonConnection.js'), import('./follow.js')]);
       await followLane(await daemonClient(), lane, {
         json: wantsJson(options.json ?? false),
         untilIdle: options.untilIdle ?? false,
@@ -103,7 +110,6 @@ function addDoctor(program: Command): void {
     .description('Check the codex binary and version, the home\'s mode, codex login, the daemon socket and pidfile, and the registry; exits 1 when a check fails.')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const [{ runDoctorProcess }, { renderDoctor }] = await Promise.all([import('../../client/dispatchdProcess.js'), import('./doctorView.js')]);
       const report = await runDoctorProcess(process.env);
       if (wantsJson(options.json ?? false)) printResult(report, true);
       else process.stdout.write(`${renderDoctor(report)}\n`);
