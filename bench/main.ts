@@ -27,30 +27,41 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
-function timeProcess(args: string[], env: NodeJS.ProcessEnv, runs: number): number {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    execFileSync(process.execPath, args, { env, stdio: 'pipe' });
-    times.push(performance.now() - start);
-  }
-  return median(times);
-}
-
 function report(name: string, value: number, baseline: number, unit: string, baselineName: string): void {
   console.log(`${name.padEnd(44)} ${value.toFixed(2).padStart(9)} ${unit}   ${(value / baseline).toFixed(2)}× ${baselineName} (${baseline.toFixed(2)} ${unit})`);
 }
 
+/**
+ * CLI start-up against the floor, `node -e 0`, in the same run. The three are timed in turns, round
+ * by round, so load from others on a shared machine falls on all of them alike; medians of 20.
+ */
 async function benchCli(): Promise<void> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'dsp-bench-'));
+  // A fresh environment: NODE_EXTRA_CA_CERTS (which makes node read a CA bundle at start) is unset for all.
   const env = { PATH: process.env['PATH'], HOME: home, DISPATCH_HOME: home, NO_COLOR: '1' };
   const cli = path.join(ROOT, 'bin', 'dispatch.js');
+  const runs = 20;
+  const timed = { baseline: [] as number[], list: [] as number[], version: [] as number[] };
+  const time = (args: string[]): number => {
+    const start = performance.now();
+    execFileSync(process.execPath, args, { env, stdio: 'pipe' });
+    return performance.now() - start;
+  };
   try {
     execFileSync(process.execPath, [cli, 'up', '--simulate'], { env, stdio: 'pipe' });
     execFileSync(process.execPath, [cli, 'new', '--name', 'bench', '--prefix', '', '--no-send'], { env, stdio: 'pipe' });
-    const baseline = timeProcess(['-e', '0'], env, 15);
-    report('dispatch lane list (running daemon), median', timeProcess([cli, 'lane', 'list'], env, 15), baseline, 'ms', 'node -e 0');
-    report('dispatch --version, median', timeProcess([cli, '--version'], env, 15), baseline, 'ms', 'node -e 0');
+    // One untimed round warms the file cache for each.
+    time(['-e', '0']);
+    time([cli, 'lane', 'list']);
+    time([cli, '--version']);
+    for (let i = 0; i < runs; i++) {
+      timed.baseline.push(time(['-e', '0']));
+      timed.list.push(time([cli, 'lane', 'list']));
+      timed.version.push(time([cli, '--version']));
+    }
+    const baseline = median(timed.baseline);
+    report(`dispatch lane list (running daemon), median of ${runs}`, median(timed.list), baseline, 'ms', 'node -e 0');
+    report(`dispatch --version, median of ${runs}`, median(timed.version), baseline, 'ms', 'node -e 0');
   } finally {
     try {
       execFileSync(process.execPath, [cli, 'down'], { env, stdio: 'pipe' });

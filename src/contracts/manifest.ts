@@ -24,7 +24,8 @@ export interface OpManifest {
   aliases: Record<string, string>;
 }
 
-export const MANIFEST_FILE = new URL('./manifest.json', import.meta.url);
+/** From dist/contracts/ and from the CLI bundle in dist/cli/ alike (both two levels down). */
+export const MANIFEST_FILE = new URL('../contracts/manifest.json', import.meta.url);
 
 /** Builds the manifest from the contracts (loads zod); the build writes it, tests compare it. */
 export async function buildManifest(): Promise<OpManifest> {

@@ -5,12 +5,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DISPATCH_BIN, DISPATCHD_BIN, startDispatchHarness, type DispatchHarness } from '../helpers/dispatchHarness.js';
 
 // The CLI process is a thin client: SQLite, codex, core and the daemon's composition root run in
 // dispatchd (or a dispatchd child), never in `dispatch`. Every command is run through the built
-// CLI with a hook that records each module the process resolves, dynamic import() included.
+// CLI with a hook that records each module the process resolves, dynamic import() included. The
+// CLI runs as a bundle (dist/cli/, scripts/bundleCli.ts), so what went into it is checked too, from
+// esbuild's metafile.
 
 const RECORDER = fileURLToPath(new URL('../helpers/recordModules.mjs', import.meta.url));
 const FORBIDDEN = [/\/node_modules\/better-sqlite3\//, /\/dist\/(store|codex|core|daemon|simulator)\//];
@@ -41,6 +44,17 @@ function recorded(entry: string, args: string[], env: NodeJS.ProcessEnv, cwd: st
 
 const forbiddenIn = (modules: string[]): string[] => modules.filter((url) => FORBIDDEN.some((pattern) => pattern.test(url)));
 
+/** Whether module `dist/<file>` ran: unbundled, or as the bundle's chunk esbuild names after it (dist/cli/<chunk>-<hash>.js). */
+const ran = (modules: string[], file: string, chunk: string): boolean =>
+  modules.some((url) => url.endsWith(`/dist/${file}`) || new RegExp(`/dist/cli/${chunk}-[A-Z0-9]+\\.js$`).test(url));
+/** The zod contracts (contracts/index.js), which only `schema` needs: op commands read the build's manifest. */
+const loadsContracts = (modules: string[]): boolean => ran(modules, 'contracts/index.js', 'contracts');
+
+const ROOT = path.resolve(path.dirname(DISPATCH_BIN), '..');
+
+/** Every source file esbuild put into a bundle, as paths from the repository root with a leading slash. */
+const bundleInputs = (metafile: Metafile): string[] => [...new Set(Object.values(metafile.outputs).flatMap((output) => Object.keys(output.inputs)))].map((input) => `/${input}`);
+
 /** The subcommand names in a commander help text ("Commands:" section), `help` left out. */
 function subcommands(help: string): string[] {
   const section = help.split('\nCommands:\n')[1];
@@ -66,6 +80,28 @@ describe('the CLI module graph', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(forbiddenIn(run.modules).some((url) => url.includes('/better-sqlite3/'))).toBe(true);
     expect(forbiddenIn(run.modules).some((url) => url.includes('/dist/core/'))).toBe(true);
+  });
+
+  it('the CLI bundle holds none of them; the same check finds them in a bundle of dispatchd', async () => {
+    const cli = JSON.parse(readFileSync(path.join(ROOT, 'dist', 'cli', 'meta.json'), 'utf8')) as Metafile;
+    const inputs = bundleInputs(cli);
+    expect(inputs).toEqual(expect.arrayContaining(['/dist/surfaces/cli/main.js', '/dist/client/client.js', '/dist/surfaces/mcp/server.js']));
+    expect(inputs.some((input) => input.includes('/node_modules/commander/'))).toBe(true);
+    expect(forbiddenIn(inputs)).toEqual([]);
+    const daemon = await build({ absWorkingDir: ROOT, entryPoints: ['dist/daemon/main.js'], bundle: true, platform: 'node', format: 'esm', write: false, metafile: true, logLevel: 'silent' });
+    const daemonInputs = bundleInputs(daemon.metafile);
+    expect(forbiddenIn(daemonInputs).some((input) => input.includes('/better-sqlite3/'))).toBe(true);
+    expect(forbiddenIn(daemonInputs).some((input) => input.includes('/dist/core/'))).toBe(true);
+  }, 60_000);
+
+  it('--version and -V load nothing but the entry, and print the version of package.json', async () => {
+    const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const run = await recorded(DISPATCH_BIN, [flag], h.env, h.workspace);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toBe(`${version}\n`);
+      expect(run.modules).toEqual([new URL(`file://${DISPATCH_BIN}`).href]);
+    }
   });
 
   it('--help of every command loads no SQLite, codex, core, daemon or simulator module', async () => {
@@ -103,14 +139,15 @@ describe('the CLI module graph', () => {
       if (!args.includes('no-such-lane')) expect(run.code, `dispatch ${args.join(' ')}: ${run.stderr}`).toBe(0);
       expect(run.modules, `dispatch ${args.join(' ')} recorded nothing: ${run.stderr}`).toContain(new URL(`file://${DISPATCH_BIN}`).href);
       expect(forbiddenIn(run.modules), `dispatch ${args.join(' ')}`).toEqual([]);
+      // The action's dynamic imports were recorded too: schema's zod contracts, the demo.
+      expect(loadsContracts(run.modules), `dispatch ${args.join(' ')}`).toBe(args[0] === 'schema' && args[1] === 'lane');
+      if (args[0] === 'demo') expect(ran(run.modules, 'surfaces/cli/demo.js', 'demo')).toBe(true);
     }
-    // The action's dynamic imports were recorded: the client for op calls, the doctor's process runner.
+    // The doctor's checks ran in a dispatchd child, which read the registry.
     const doctor = await recorded(DISPATCH_BIN, ['doctor', '--json'], h.env, h.workspace);
-    expect(doctor.modules.some((url) => url.endsWith('/dist/client/dispatchdProcess.js'))).toBe(true);
     expect((JSON.parse(doctor.stdout) as { checks: Array<{ name: string; detail: string }> }).checks.find((c) => c.name === 'registry')?.detail).toContain('integrity ok');
     const down = await recorded(DISPATCH_BIN, ['down', '--json'], h.env, h.workspace);
     expect(down.code, down.stderr).toBe(0);
-    expect(down.modules.some((url) => url.endsWith('/dist/client/client.js'))).toBe(true);
     expect(forbiddenIn(down.modules)).toEqual([]);
   }, 240_000);
 
@@ -133,7 +170,7 @@ describe('the CLI module graph', () => {
       await client.close();
     }
     const modules = readFileSync(log, 'utf8').split('\n').filter(Boolean);
-    expect(modules.some((url) => url.endsWith('/dist/surfaces/mcp/server.js'))).toBe(true);
+    expect(ran(modules, 'surfaces/mcp/server.js', 'server')).toBe(true);
     expect(forbiddenIn(modules)).toEqual([]);
   }, 120_000);
 });

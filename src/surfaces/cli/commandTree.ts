@@ -4,7 +4,49 @@ import { DispatchError } from '../../shared/errors.js';
 /**
  * The command tree commander holds once every op route (from the manifest) and every process
  * command is registered: schema and shell completion read it, so neither keeps a list of its own.
+ * A command run by name needs only its own branch, which is most of a command's start-up saved.
  */
+
+/** A command reached by its words (['lane', 'get']); its groups are made by the tree. */
+export interface CommandLeaf {
+  words: readonly string[];
+  /** Adds the command under `parent`, its group (or the program itself); `root` is the program. */
+  add(parent: Command, root: Command): void;
+  /** It reads the whole tree (schema, completion), so running it builds every command. */
+  readsTree?: boolean;
+}
+
+function groupCommand(root: Command, words: readonly string[]): Command {
+  let parent = root;
+  for (const word of words) {
+    const existing = parent.commands.find((c) => c.name() === word);
+    parent = existing ?? parent.command(word).description(`${word} commands`);
+  }
+  return parent;
+}
+
+const startsWith = (words: readonly string[], prefix: readonly string[]): boolean => prefix.every((word, i) => words[i] === word);
+
+/**
+ * The leaves to build for the typed arguments (argv without node and script): the branch of the
+ * command they name (the longest match, with anything under it), or all of them when they name
+ * none — root or group help, `help`, an unknown command (commander suggests a near one), a leading
+ * option — or a command that reads the tree. Either way commander sees the same commands it parses.
+ */
+export function leavesFor(leaves: readonly CommandLeaf[], typed: readonly string[]): readonly CommandLeaf[] {
+  let named: CommandLeaf | undefined;
+  for (const leaf of leaves) {
+    if (startsWith(typed, leaf.words) && leaf.words.length > (named?.words.length ?? 0)) named = leaf;
+  }
+  if (!named || named.readsTree) return leaves;
+  const branch = named.words;
+  return leaves.filter((leaf) => startsWith(leaf.words, branch));
+}
+
+/** Adds the leaves under the root in order, each group made when its first command is added. */
+export function addLeaves(root: Command, leaves: readonly CommandLeaf[]): void {
+  for (const leaf of leaves) leaf.add(groupCommand(root, leaf.words.slice(0, -1)), root);
+}
 
 /** The command reached by `words` (group words included), or undefined. */
 export function findCommand(root: Command, words: readonly string[]): Command | undefined {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Argument } from 'commander';
 import { DispatchError } from '../../shared/errors.js';
-import { visibleOptions } from './commandTree.js';
+import { visibleOptions, type CommandLeaf } from './commandTree.js';
 
 /** One node of the command tree as completion sees it: a path of words and what may follow it. */
 interface Node {
@@ -74,15 +74,19 @@ function fishScript(nodes: Node[]): string {
 
 const SHELLS = { bash: bashScript, zsh: zshScript, fish: fishScript } as const;
 
-/** `dispatch completion bash|zsh|fish`: a script generated from the registered command tree. */
-export function addCompletionCommand(program: Command): void {
-  program
-    .command('completion')
-    .description('Print a shell completion script (bash, zsh or fish) for every dispatch command.')
-    .addArgument(new Argument('<shell>', 'the shell').choices(Object.keys(SHELLS)))
-    .action((shell: string) => {
-      const script = SHELLS[shell as keyof typeof SHELLS] as ((nodes: Node[]) => string) | undefined;
-      if (!script) throw new DispatchError('usage', `no completion for ${shell}; choose bash, zsh or fish`);
-      process.stdout.write(script(nodesOf(program)));
-    });
-}
+/** `dispatch completion bash|zsh|fish`: a script generated from the registered command tree (all of it). */
+export const completionLeaf: CommandLeaf = {
+  words: ['completion'],
+  readsTree: true,
+  add(program: Command, root: Command): void {
+    program
+      .command('completion')
+      .description('Print a shell completion script (bash, zsh or fish) for every dispatch command.')
+      .addArgument(new Argument('<shell>', 'the shell').choices(Object.keys(SHELLS)))
+      .action((shell: string) => {
+        const script = SHELLS[shell as keyof typeof SHELLS] as ((nodes: Node[]) => string) | undefined;
+        if (!script) throw new DispatchError('usage', `no completion for ${shell}; choose bash, zsh or fish`);
+        process.stdout.write(script(nodesOf(root)));
+      });
+  },
+};

@@ -1,4 +1,4 @@
-import type { DaemonClient } from '../../client/client.js';
+import { ensureDaemon, type DaemonClient } from '../../client/client.js';
 import { resolvePaths } from '../../control/paths.js';
 
 let client: DaemonClient | undefined;
@@ -6,7 +6,6 @@ let client: DaemonClient | undefined;
 /** The daemon connection for this command, starting the daemon when it is not running. */
 export async function daemonClient(): Promise<DaemonClient> {
   if (!client) {
-    const { ensureDaemon } = await import('../../client/client.js');
     client = await ensureDaemon(resolvePaths(), { autoStart: process.env['DISPATCH_NO_AUTOSTART'] !== '1' });
   }
   return client;

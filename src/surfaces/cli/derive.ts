@@ -1,10 +1,11 @@
-import type { Command} from 'commander';
+import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { CliRoute, Intent } from '../../contracts/defineOp.js';
 import type { FieldInfo } from '../../contracts/fields.js';
 import type { OpManifest, OpManifestEntry } from '../../contracts/manifest.js';
 import { DispatchError } from '../../shared/errors.js';
 import { resolveText } from './textInput.js';
+import type { CommandLeaf } from './commandTree.js';
 
 /** The CLI flag (without dashes) of an op input field. */
 export const flagName = (field: string): string => field.replace(/_/g, '-');
@@ -103,22 +104,12 @@ function addFieldOption(command: Command, field: FieldInfo): void {
   }
 }
 
-function groupCommand(root: Command, words: string[]): Command {
-  let parent = root;
-  for (const word of words) {
-    const existing = parent.commands.find((c) => c.name() === word);
-    parent = existing ?? parent.command(word).description(`${word} commands`);
-  }
-  return parent;
-}
-
 /** The camelCase keys commander gives options, mapped back to the contract's field names. */
 function camel(name: string): string {
   return name.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
 }
 
-function addRoute(root: Command, op: OpManifestEntry, words: string[], route: CliRoute, invoke: InvokeOp): void {
-  const parent = groupCommand(root, words.slice(0, -1));
+function addRoute(parent: Command, op: OpManifestEntry, words: readonly string[], route: CliRoute, invoke: InvokeOp): void {
   const command = parent.command(words.at(-1) ?? op.name).description(op.summary);
   const positionals = (route.positionals ?? []).map((p) => ({ name: p.replace(/\?$/, ''), optional: p.endsWith('?') }));
   for (const p of positionals) command.argument(p.optional ? `[${p.name}]` : `<${p.name}>`);
@@ -151,12 +142,13 @@ function addRoute(root: Command, op: OpManifestEntry, words: string[], route: Cl
   });
 }
 
-/** Adds one command per op route (and alias) of the registry's manifest. */
-export function deriveOpCommands(root: Command, manifest: OpManifest, invoke: InvokeOp): void {
-  for (const op of manifest.ops) {
-    if (!op.cli) continue;
-    for (const words of [op.cli.command, ...(op.cli.aliases ?? [])]) addRoute(root, op, words, op.cli, invoke);
-  }
+/** One command per op route (and alias) of the registry's manifest, in the manifest's order. */
+export function opCommandLeaves(manifest: OpManifest, invoke: InvokeOp): CommandLeaf[] {
+  return manifest.ops.flatMap((op) => {
+    const route = op.cli;
+    if (!route) return [];
+    return [route.command, ...(route.aliases ?? [])].map((words) => ({ words, add: (parent: Command) => addRoute(parent, op, words, route, invoke) }));
+  });
 }
 
 /** Maps a command as typed (e.g. "lane get", "lane list --unmanaged"), an op name ("lane.get") or an old op name ("show") to its op. */

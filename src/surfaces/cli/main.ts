@@ -1,18 +1,17 @@
-import { Command, CommanderError } from 'commander';
-import { createInterface } from 'node:readline/promises';
+import { CommanderError } from 'commander';
 import { DispatchError, ERROR_TABLE, toDispatchError } from '../../shared/errors.js';
 import { errorHint } from './errorHint.js';
-import { DISPATCH_VERSION } from '../../shared/version.js';
 import { loadManifest } from '../../contracts/manifest.js';
 import { closeDaemonClient, daemonClient } from './daemonConnection.js';
-import { deriveOpCommands, type InvokeOp } from './derive.js';
+import type { InvokeOp } from './derive.js';
 import { withHandles } from './handles.js';
-import { addCompletionCommand } from './completion.js';
-import { addProcessCommands } from './processCommands.js';
+import { buildProgram } from './program.js';
 import { printResult, wantsJson } from './output.js';
 import { red } from './render.js';
 
 async function confirm(question: string): Promise<boolean> {
+  // Loaded only when a person is asked: most commands never prompt.
+  const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
@@ -44,20 +43,7 @@ function reportError(error: unknown, json: boolean): number {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = new Command('dispatch')
-    .description('A local control plane for OpenAI Codex agents: lanes, queues, triggers and approvals over codex app-server.')
-    .version(DISPATCH_VERSION, '-V, --version')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
-  const manifest = await loadManifest();
-  deriveOpCommands(program, manifest, invoke);
-  addProcessCommands(program, manifest);
-  addCompletionCommand(program);
-  const applyOverrides = (command: Command): void => {
-    command.exitOverride();
-    command.commands.forEach(applyOverrides);
-  };
-  applyOverrides(program);
+  const program = buildProgram(await loadManifest(), invoke, argv);
   const json = argv.includes('--json');
   try {
     await program.parseAsync(argv);

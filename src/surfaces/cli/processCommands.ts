@@ -1,13 +1,35 @@
 import type { Command } from 'commander';
 import type { OpManifest } from '../../contracts/manifest.js';
+import { runDoctorProcess } from '../../client/dispatchdProcess.js';
+import { stopDaemon } from '../../client/client.js';
+import { bringUp } from '../../client/up.js';
 import { resolvePaths } from '../../control/paths.js';
 import { DispatchError, ERROR_TABLE } from '../../shared/errors.js';
-import { findCommand, processCommandSchema } from './commandTree.js';
+import { findCommand, processCommandSchema, type CommandLeaf } from './commandTree.js';
 import { opForCommand } from './derive.js';
 import { printResult, wantsJson } from './output.js';
+import { daemonClient } from './daemonConnection.js';
+import { renderDoctor } from './doctorView.js';
+import { followLane } from './follow.js';
+
+// Imported statically, since the CLI runs as one bundle: each import() becomes a chunk of its own,
+// and the chunks it shares with the rest are more files every command loads. Only what pulls in
+// zod or the MCP SDK (schema, mcp, demo) is loaded on demand.
 
 /** Commands that are not ops: daemon lifecycle, MCP, schema, doctor and the demo. */
-export function addProcessCommands(program: Command, manifest: OpManifest): void {
+export function processCommandLeaves(manifest: OpManifest): CommandLeaf[] {
+  return [
+    { words: ['up'], add: addUp },
+    { words: ['down'], add: addDown },
+    { words: ['mcp'], add: addMcp },
+    { words: ['schema'], add: (parent, root) => addSchema(parent, root, manifest), readsTree: true },
+    { words: ['lane', 'follow'], add: addLaneFollow },
+    { words: ['doctor'], add: addDoctor },
+    { words: ['demo'], add: addDemo },
+  ];
+}
+
+function addUp(program: Command): void {
   program
     .command('up')
     .description("Start the daemon in the background, in the home's recorded mode unless one is given (no-op when it is already running).")
@@ -16,22 +38,24 @@ export function addProcessCommands(program: Command, manifest: OpManifest): void
     .option('--json', 'print JSON')
     .action(async (options: { simulate?: boolean; real?: boolean; json?: boolean }) => {
       if (options.simulate && options.real) throw new DispatchError('usage', '--simulate and --real exclude each other');
-      const { bringUp } = await import('../../client/up.js');
       const result = await bringUp(resolvePaths(), options.simulate ? 'simulated' : options.real ? 'real' : undefined);
       printResult(result, options.json ?? false);
       for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
     });
+}
 
+function addDown(program: Command): void {
   program
     .command('down')
     .description('Stop the daemon and its codex app-server.')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const { stopDaemon } = await import('../../client/client.js');
       const result = await stopDaemon(resolvePaths());
       printResult({ status: result.stopped ? 'stopped' : 'not_running', pid: result.pid }, options.json ?? false);
     });
+}
 
+function addMcp(program: Command): void {
   program
     .command('mcp')
     .description('Serve every op as MCP tools over stdio (starts the daemon on first use).')
@@ -39,7 +63,9 @@ export function addProcessCommands(program: Command, manifest: OpManifest): void
       const { runMcpStdio } = await import('../mcp/server.js');
       await runMcpStdio();
     });
+}
 
+function addSchema(program: Command, root: Command, manifest: OpManifest): void {
   program
     .command('schema')
     .description('Print the input and output JSON Schema of a command or op (e.g. "lane get", send).')
@@ -48,7 +74,7 @@ export function addProcessCommands(program: Command, manifest: OpManifest): void
       const text = words.join(' ');
       const entry = opForCommand(manifest, text);
       if (!entry) {
-        const command = findCommand(program, words);
+        const command = findCommand(root, words);
         if (!command) throw new DispatchError('usage', `unknown command or op for schema: ${text} (ops: ${manifest.ops.map((o) => o.name).join(', ')})`);
         process.stdout.write(`${JSON.stringify(processCommandSchema(command, text), null, 2)}\n`);
         return;
@@ -59,8 +85,9 @@ export function addProcessCommands(program: Command, manifest: OpManifest): void
       const errors = op.errors.map((code) => ({ code, exit: ERROR_TABLE[code].exit, summary: ERROR_TABLE[code].summary }));
       process.stdout.write(`${JSON.stringify({ command: text, op: op.name, summary: op.summary, intent: op.intent, errors, input: inputJsonSchema(op), output: outputJsonSchema(op) }, null, 2)}\n`);
     });
+}
 
-  const laneGroup = program.commands.find((c) => c.name() === 'lane') ?? program.command('lane');
+function addLaneFollow(laneGroup: Command): void {
   laneGroup
     .command('follow')
     .description("Stream a lane's live events (replies as they are written, commands, approvals) until Ctrl-C.")
@@ -69,26 +96,28 @@ export function addProcessCommands(program: Command, manifest: OpManifest): void
     .option('--timeout <seconds>', 'stop after this long', Number)
     .option('--json', 'print one JSON event per line')
     .action(async (lane: string, options: { untilIdle?: boolean; timeout?: number; json?: boolean }) => {
-      const [{ daemonClient }, { followLane }] = await Promise.all([import('./daemonConnection.js'), import('./follow.js')]);
       await followLane(await daemonClient(), lane, {
         json: wantsJson(options.json ?? false),
         untilIdle: options.untilIdle ?? false,
         ...(options.timeout === undefined ? {} : { timeoutSeconds: options.timeout }),
       });
     });
+}
 
+function addDoctor(program: Command): void {
   program
     .command('doctor')
     .description('Check the codex binary and version, the home\'s mode, codex login, the daemon socket and pidfile, and the registry; exits 1 when a check fails.')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const [{ runDoctorProcess }, { renderDoctor }] = await Promise.all([import('../../client/dispatchdProcess.js'), import('./doctorView.js')]);
       const report = await runDoctorProcess(process.env);
       if (wantsJson(options.json ?? false)) printResult(report, true);
       else process.stdout.write(`${renderDoctor(report)}\n`);
       if (!report.ok) process.exitCode = ERROR_TABLE.check_failed.exit;
     });
+}
 
+function addDemo(program: Command): void {
   program
     .command('demo')
     .description('Rehearse dispatch end to end on the simulated provider in a throwaway home: two lanes, send, queue, stop.')
