@@ -1,195 +1,98 @@
 /**
- * `npm run bench`: speed figures printed as ratios against a baseline measured in the same run,
- * so they compare across machines. Nothing here asserts a time; it reports.
+ * `npm run bench`: runs every bench file and prints one table (value, baseline measured in the same
+ * run, ratio, goal, met/missed); `--json` prints one JSON object instead. Nothing here asserts a
+ * time; benches report. A bench that throws is reported and makes the run exit 1.
+ *
+ *   --only <name>   run one bench (decoder, rpc, reaction, cli, facts, scale, recovery)
+ *   --scale <N>     lanes of the scale bench (default 200)
+ *   --smoke         every bench at its minimum size: checks that they run, measures nothing
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { ApprovalBroker } from '../src/core/approvals.js';
-import { silentLogger } from '../src/core/context.js';
-import { deliver } from '../src/core/deliveries.js';
-import type { AppServer } from '../src/core/ports.js';
-import { createJournal } from '../src/core/journal.js';
-import { createLane } from '../src/core/lanes.js';
-import { react } from '../src/core/reactor.js';
-import { fireEventTriggers } from '../src/core/triggers/apply.js';
-import { LaneFeedHub } from '../src/core/feed.js';
-import { openStore } from '../src/store/index.js';
-import { JsonRpcConnection } from '../src/jsonrpc/connection.js';
-import { LineDecoder } from '../src/jsonrpc/lineDecoder.js';
-import { MemoryTransport } from '../src/jsonrpc/memoryTransport.js';
+import { parseArgs } from 'node:util';
+import { benchCli } from './cli.js';
+import { benchFacts } from './facts.js';
+import { benchReaction, REACTION_DEFAULTS } from './reaction.js';
+import { benchRecovery } from './recovery.js';
+import { goalMet, ratioOf, type BenchRow } from './report.js';
+import { benchDecoder, benchRpc } from './rpc.js';
+import { benchScale } from './scale.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    scale: { type: 'string', default: '200' },
+    smoke: { type: 'boolean', default: false },
+  },
+});
+const smoke = values.smoke;
+const scaleLanes = Number(values.scale);
+if (!Number.isInteger(scaleLanes) || scaleLanes < 1) throw new Error(`--scale expects a positive whole number of lanes, not '${values.scale}'`);
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
+const BENCHES: Record<string, () => Promise<BenchRow[]>> = {
+  decoder: async () => benchDecoder(smoke ? 1 : 50),
+  rpc: () => benchRpc(smoke ? 100 : 20_000),
+  reaction: () => benchReaction(smoke ? { rounds: 5, busyLanes: 2, busyEventsPerSecond: 100 } : REACTION_DEFAULTS),
+  cli: () => benchCli(smoke ? 1 : 20),
+  facts: () => benchFacts(),
+  scale: () => benchScale(smoke ? 2 : scaleLanes),
+  recovery: () => benchRecovery(smoke ? 2 : 50),
+};
 
-function report(name: string, value: number, baseline: number, unit: string, baselineName: string): void {
-  console.log(`${name.padEnd(44)} ${value.toFixed(2).padStart(9)} ${unit}   ${(value / baseline).toFixed(2)}× ${baselineName} (${baseline.toFixed(2)} ${unit})`);
-}
+if (values.only !== undefined && !(values.only in BENCHES)) throw new Error(`--only expects one of ${Object.keys(BENCHES).join(', ')}, not '${values.only}'`);
+const selected = values.only === undefined ? Object.keys(BENCHES) : [values.only];
 
-/**
- * CLI start-up against the floor, `node -e 0`, in the same run. The three are timed in turns, round
- * by round, so load from others on a shared machine falls on all of them alike; medians of 20.
- */
-async function benchCli(): Promise<void> {
-  const home = mkdtempSync(path.join(os.tmpdir(), 'dsp-bench-'));
-  // A fresh environment: NODE_EXTRA_CA_CERTS (which makes node read a CA bundle at start) is unset for all.
-  const env = { PATH: process.env['PATH'], HOME: home, DISPATCH_HOME: home, NO_COLOR: '1' };
-  const cli = path.join(ROOT, 'bin', 'dispatch.js');
-  const runs = 20;
-  const timed = { baseline: [] as number[], list: [] as number[], version: [] as number[] };
-  const time = (args: string[]): number => {
-    const start = performance.now();
-    execFileSync(process.execPath, args, { env, stdio: 'pipe' });
-    return performance.now() - start;
-  };
+const rows: BenchRow[] = [];
+const failures: { bench: string; error: string }[] = [];
+// Progress goes to stderr so stdout holds only the table, or only the JSON.
+for (const name of selected) {
+  const run = BENCHES[name];
+  if (!run) continue;
+  process.stderr.write(`bench ${name}…\n`);
+  const started = performance.now();
   try {
-    execFileSync(process.execPath, [cli, 'up', '--simulate'], { env, stdio: 'pipe' });
-    execFileSync(process.execPath, [cli, 'new', '--name', 'bench', '--prefix', '', '--no-send'], { env, stdio: 'pipe' });
-    // One untimed round warms the file cache for each.
-    time(['-e', '0']);
-    time([cli, 'lane', 'list']);
-    time([cli, '--version']);
-    for (let i = 0; i < runs; i++) {
-      timed.baseline.push(time(['-e', '0']));
-      timed.list.push(time([cli, 'lane', 'list']));
-      timed.version.push(time([cli, '--version']));
-    }
-    const baseline = median(timed.baseline);
-    report(`dispatch lane list (running daemon), median of ${runs}`, median(timed.list), baseline, 'ms', 'node -e 0');
-    report(`dispatch --version, median of ${runs}`, median(timed.version), baseline, 'ms', 'node -e 0');
-  } finally {
-    try {
-      execFileSync(process.execPath, [cli, 'down'], { env, stdio: 'pipe' });
-    } finally {
-      rmSync(home, { recursive: true, force: true });
-    }
+    rows.push(...(await run()));
+  } catch (error) {
+    failures.push({ bench: name, error: (error as Error).stack ?? String(error) });
   }
+  process.stderr.write(`bench ${name}: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 }
 
-async function benchRpc(): Promise<void> {
-  const [a, b] = MemoryTransport.createLinkedPair();
-  const client = new JsonRpcConnection(a, { maxInFlight: 64 });
-  const server = new JsonRpcConnection(b);
-  server.onRequest('echo', (params) => params);
-  await client.start();
-  await server.start();
-  const n = 20_000;
-  const payload = { threadId: '01a210e9-2e2e-7e00-9e61-95965d27737b', text: 'hello there' };
-  let start = performance.now();
-  await Promise.all(Array.from({ length: n }, () => client.request('echo', payload)));
-  const rpc = ((performance.now() - start) * 1000) / n;
-  start = performance.now();
-  for (let i = 0; i < n; i++) {
-    // Baseline: the two JSON round trips every request costs at minimum.
-    JSON.parse(JSON.stringify({ id: i, method: 'echo', params: payload }));
-    JSON.parse(JSON.stringify({ id: i, result: payload }));
-    await Promise.resolve();
-  }
-  const baseline = ((performance.now() - start) * 1000) / n;
-  report('JSON-RPC request round trip (memory pair)', rpc, baseline, 'µs', 'bare JSON round trip');
+const figure = (n: number): string => (Number.isNaN(n) ? 'n/a' : Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(2));
+
+function goalText(row: BenchRow): string {
+  if (!row.goal) return '';
+  const suffix = row.goal.of === 'ratio' ? '×' : ` ${row.unit}`;
+  const parts = [row.goal.max === undefined ? '' : `≤ ${row.goal.max}${suffix}`, row.goal.min === undefined ? '' : `≥ ${row.goal.min}${suffix}`];
+  return parts.filter(Boolean).join(', ');
 }
 
-function benchDecoder(): void {
-  const line = JSON.stringify({ method: 'item/agentMessage/delta', params: { threadId: 't', turnId: 'u', itemId: 'i', delta: 'x'.repeat(200) } });
-  const chunk = Buffer.from(`${line}\n`.repeat(2000));
-  const rounds = 50;
-  const decoder = new LineDecoder();
-  let start = performance.now();
-  let count = 0;
-  for (let r = 0; r < rounds; r++) for (const _ of decoder.push(chunk)) count++;
-  const decoded = (performance.now() - start) / rounds;
-  start = performance.now();
-  for (let r = 0; r < rounds; r++) count -= chunk.toString('utf8').split('\n').filter(Boolean).length;
-  const baseline = (performance.now() - start) / rounds;
-  if (count !== 0) throw new Error('decoder and baseline disagree on the line count');
-  report(`JSONL decode of ${(chunk.length / 1e6).toFixed(1)} MB`, decoded, baseline, 'ms', 'toString+split');
+function table(): string {
+  const header = ['benchmark', 'value', 'unit', 'baseline', 'ratio', 'goal', 'met'];
+  const lines = rows.map((row) => {
+    const ratio = ratioOf(row);
+    const met = goalMet(row);
+    return [
+      row.name,
+      figure(row.value),
+      row.unit,
+      row.baseline ? `${figure(row.baseline.value)} (${row.baseline.name})` : '',
+      ratio === undefined ? '' : `${figure(ratio)}×`,
+      goalText(row),
+      met === undefined ? '' : met ? 'met' : 'MISSED',
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
+  const format = (cells: string[]): string => cells.map((c, i) => (i === 1 || i === 4 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  const extras = rows.filter((r) => r.extra).map((r) => `  ${r.name}: ${Object.entries(r.extra ?? {}).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  return [format(header), ...lines.map(format), ...(extras.length ? ['', 'details:', ...extras] : [])].join('\n');
 }
 
-/**
- * In-daemon reaction time: a lane event goes in (A's turn completed), the triggered request comes
- * out (turn/start for B), through the real reactor, trigger matching, guards, ledger and SQLite.
- * Baseline: the same delivery to B called directly, with no event and no trigger.
- */
-async function benchReaction(): Promise<void> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'dsp-bench-react-'));
-  const store = openStore({ path: path.join(dir, 'registry.db') });
-  let started: (() => void) | undefined;
-  let turn = 0;
-  const appServer = {
-    info: () => ({ state: 'running' }),
-    startTurn: async () => {
-      started?.();
-      return { turnId: `t${++turn}` };
-    },
-  } as unknown as AppServer;
-  const clock = { now: () => new Date() };
-  const feed = new LaneFeedHub();
-  const journal = createJournal({ store, clock, publish: (entry) => feed.publish(entry) });
-  const ctx = {
-    store,
-    journal,
-    appServer,
-    clock,
-    feed,
-    log: silentLogger,
-    callerCwd: dir,
-    failpoint: async () => undefined,
-    drainQueue: async () => undefined,
-    approvals: new ApprovalBroker({ store, log: silentLogger }),
-  };
-  const settings = { sandbox: 'read-only' as const, approvalPolicy: 'never' as const };
-  createLane(ctx, { laneId: 'A', handle: '@a', source: 'own', cwd: dir, status: 'idle', settings, ephemeral: false, by: 'bench' });
-  createLane(ctx, { laneId: 'B', handle: '@b', source: 'own', cwd: dir, status: 'idle', settings, ephemeral: false, by: 'bench' });
-  store.triggers.insert({ id: 'ab', name: 'a→b', lane: 'A', when: { kind: 'event', event: 'turn_completed' }, action: { kind: 'send', text: 'A said: {{last_message}}', target: 'B' }, guard: { idleOnly: false, minIntervalSeconds: null, dedupe: false, once: false }, enabled: true });
-  const reactor = (event: Parameters<typeof react>[1]): void => react({ store, journal, clock, publishLive: () => undefined }, event);
-  // B's turn ends (as codex would report it) so every round starts from an idle B.
-  const settleB = (): void => {
-    const active = store.lanes.find('B')?.activeTurnId;
-    if (active) reactor({ type: 'turnCompleted', laneId: 'B', turnId: active, outcome: 'completed' });
-  };
-  const rounds = 300;
-  const reaction: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    settleB();
-    reactor({ type: 'turnStarted', laneId: 'A', turnId: `a${i}` });
-    // A trigger that never fires must fail the bench, not leave a top-level await hanging (exit 13).
-    const done = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the trigger never started a turn for B')), 5000);
-      started = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    const t0 = performance.now();
-    const event = { type: 'turnCompleted' as const, laneId: 'A', turnId: `a${i}`, outcome: 'completed' as const, lastAgentMessage: `result ${i}` };
-    reactor(event);
-    await fireEventTriggers(ctx, event);
-    await done;
-    reaction.push(performance.now() - t0);
-  }
-  const direct: number[] = [];
-  const lane = () => store.lanes.find('B');
-  for (let i = 0; i < rounds; i++) {
-    settleB();
-    const t0 = performance.now();
-    const b = lane();
-    if (!b) throw new Error('lane B vanished');
-    await deliver(ctx, { lane: b, mode: 'send', text: `direct ${i}`, source: 'bench' });
-    direct.push(performance.now() - t0);
-  }
-  store.close();
-  rmSync(dir, { recursive: true, force: true });
-  report('reaction: event in → triggered turn/start out, median', median(reaction) * 1000, median(direct) * 1000, 'µs', 'direct delivery');
+if (values.json) {
+  const out = { node: process.version, cores: os.cpus().length, smoke, rows: rows.map((row) => ({ ...row, ratio: ratioOf(row) ?? null, met: goalMet(row) ?? null })), failures };
+  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+} else {
+  process.stdout.write(`dispatch bench — node ${process.version}, ${os.cpus().length} cores${smoke ? ' (smoke: minimum sizes, figures mean nothing)' : ''}\n\n${table()}\n`);
 }
-
-console.log(`dispatch bench — node ${process.version}, ${os.cpus().length} cores\n`);
-benchDecoder();
-await benchRpc();
-await benchReaction();
-await benchCli();
-
+for (const failure of failures) process.stderr.write(`bench ${failure.bench} failed: ${failure.error}\n`);
+process.exitCode = failures.length > 0 ? 1 : 0;
