@@ -27,7 +27,12 @@ const { values } = parseArgs({
 });
 const smoke = values.smoke;
 const scaleLanes = Number(values.scale);
-if (!Number.isInteger(scaleLanes) || scaleLanes < 1) throw new Error(`--scale expects a positive whole number of lanes, not '${values.scale}'`);
+
+function usage(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
+if (!Number.isInteger(scaleLanes) || scaleLanes < 1) usage(`--scale expects a positive whole number of lanes, not '${values.scale}'`);
 
 const BENCHES: Record<string, () => Promise<BenchRow[]>> = {
   decoder: async () => benchDecoder(smoke ? 1 : 50),
@@ -39,10 +44,10 @@ const BENCHES: Record<string, () => Promise<BenchRow[]>> = {
   recovery: () => benchRecovery(smoke ? 2 : 50),
 };
 
-if (values.only !== undefined && !(values.only in BENCHES)) throw new Error(`--only expects one of ${Object.keys(BENCHES).join(', ')}, not '${values.only}'`);
+if (values.only !== undefined && !(values.only in BENCHES)) usage(`--only expects one of ${Object.keys(BENCHES).join(', ')}, not '${values.only}'`);
 const selected = values.only === undefined ? Object.keys(BENCHES) : [values.only];
 
-const rows: BenchRow[] = [];
+const rows: (BenchRow & { bench: string })[] = [];
 const failures: { bench: string; error: string }[] = [];
 // Progress goes to stderr so stdout holds only the table, or only the JSON.
 for (const name of selected) {
@@ -51,7 +56,7 @@ for (const name of selected) {
   process.stderr.write(`bench ${name}…\n`);
   const started = performance.now();
   try {
-    rows.push(...(await run()));
+    for (const row of await run()) rows.push({ bench: name, ...row });
   } catch (error) {
     failures.push({ bench: name, error: (error as Error).stack ?? String(error) });
   }
