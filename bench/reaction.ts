@@ -97,7 +97,10 @@ export async function benchReaction(options: ReactionOptions = REACTION_DEFAULTS
   const tickMs = 10;
   const pumpStart = performance.now();
   // Timers fire late on a loaded machine: each tick catches up to the asked rate (at most 4 ticks' worth).
+  // How long the event loop is held by one tick of busy-lane events: a reaction arriving meanwhile waits.
+  const tickDurations: number[] = [];
   const pump = streams.length === 0 ? undefined : setInterval(() => {
+    const tickStart = performance.now();
     const due = Math.floor(((performance.now() - pumpStart) * options.busyEventsPerSecond) / 1000) - busyEvents;
     const batch = Math.min(due, Math.ceil((options.busyEventsPerSecond * tickMs * 4) / 1000));
     for (let n = 0; n < batch; n++) {
@@ -113,6 +116,7 @@ export async function benchReaction(options: ReactionOptions = REACTION_DEFAULTS
         busyEvents++;
       }
     }
+    tickDurations.push(performance.now() - tickStart);
   }, tickMs);
 
   // B's turn ends (as codex would report it) so every round starts from an idle B.
@@ -160,7 +164,7 @@ export async function benchReaction(options: ReactionOptions = REACTION_DEFAULTS
   }
   const seconds = (performance.now() - startedAt) / 1000;
   const load = `${options.busyLanes} busy lanes`;
-  const extra = { rounds: options.rounds, busy_lanes: options.busyLanes, busy_events_per_s: Math.round(busyEvents / seconds) };
+  const extra = { rounds: options.rounds, busy_lanes: options.busyLanes, busy_events_per_s: Math.round(busyEvents / seconds), busy_tick_p50_ms: Number(percentile(tickDurations, 0.5).toFixed(2)), busy_tick_p99_ms: Number(percentile(tickDurations, 0.99).toFixed(2)), busy_event_us: Math.round((tickDurations.reduce((a, b) => a + b, 0) * 1000) / Math.max(1, busyEvents)) };
   return [
     { name: `reaction p50, ${load}`, value: percentile(reaction, 0.5), unit: 'ms', baseline: { value: percentile(direct, 0.5), name: 'direct delivery p50' }, extra },
     { name: `reaction p99, ${load}`, value: percentile(reaction, 0.99), unit: 'ms', baseline: { value: percentile(direct, 0.99), name: 'direct delivery p99' }, goal: { of: 'value', max: 5 }, extra },

@@ -44,11 +44,16 @@ export async function benchRecovery(lanes = 50, timeoutMs = 60_000): Promise<Ben
     const wanted = new Set(receipts);
     let last: Delivery[] = [];
     let resumed: number | undefined;
+    // Where the time goes: until codex runs again, until the first lane accepts a turn.
+    let running: number | undefined;
+    let firstAccepted: number | undefined;
     try {
       resumed = await waitFor(
         async () => {
+          if (running === undefined && (await call<Status>('daemon.status', {})).app_server.state === 'running') running = performance.now() - t0;
           const { deliveries } = await call<{ deliveries: Delivery[] }>('queue.list', { all: true, limit: 10_000 });
           last = deliveries.filter((d) => wanted.has(d.receipt));
+          if (firstAccepted === undefined && last.some((d) => ACCEPTED.has(d.state))) firstAccepted = performance.now() - t0;
           if (last.length === lanes && last.every((d) => ACCEPTED.has(d.state) || SETTLED_BADLY.has(d.state))) return performance.now() - t0;
           return undefined;
         },
@@ -73,6 +78,8 @@ export async function benchRecovery(lanes = 50, timeoutMs = 60_000): Promise<Ben
       app_server_restarts: after.app_server.restarts,
       app_server_state: after.app_server.state,
       lanes_in_error: after.lanes.error,
+      app_server_running_s: running === undefined ? 'never' : Number((running / 1000).toFixed(2)),
+      first_accepted_s: firstAccepted === undefined ? 'never' : Number((firstAccepted / 1000).toFixed(2)),
       new_pid: after.app_server.pid === killedPid ? 'same' : 'new',
     };
     if (firstError) extra['first_error'] = firstError;
