@@ -40,7 +40,9 @@ export function createJournal(deps: JournalDeps): Journal & { prune(): number } 
   return {
     prune,
     record(fact) {
-      return store.transaction(() => {
+      // No savepoint of its own (one per fact costs more than the fact): a failed write here rolls
+      // back the enclosing transaction instead.
+      return store.join(() => {
         const at = clock.now().toISOString();
         const seq = store.facts.append(storedFormOf(fact), at);
         const before = store.lanes.find(fact.laneId);
