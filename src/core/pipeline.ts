@@ -13,13 +13,15 @@ export interface PipelineStages extends ReactorDeps {
 }
 
 export interface LanePipeline {
-  /** Takes one lane event; inside `batch` it waits for the batch's end. */
+  /** Takes one lane event; inside a batch it waits for the batch's end. */
   (event: LaneEvent): void;
   /**
-   * Runs `read` (which hands over what codex sent in one read of its output) and records every
-   * event it passed in one transaction; the later stages then run per event, in order. A nested
-   * call joins the open batch.
+   * Events until the matching `endBatch` (what codex sent in one read of its output) are recorded
+   * in one transaction at that end; the later stages then run per event, in order. Batches nest.
    */
+  beginBatch(): void;
+  endBatch(): void;
+  /** `read` between beginBatch and endBatch. */
   batch(read: () => void): void;
 }
 
@@ -52,23 +54,29 @@ export function createLanePipeline(stages: PipelineStages): LanePipeline {
     run('reactor', event, () => react(stages, event));
     after(event);
   };
-  let held: LaneEvent[] | undefined;
+  let held: LaneEvent[] = [];
+  let depth = 0;
+  const endBatch = (): void => {
+    if (depth === 0 || --depth > 0) return;
+    const events = held;
+    held = [];
+    if (events.length === 1) one(events[0] as LaneEvent);
+    else if (events.length > 1) flush(events);
+  };
   const pipeline: LanePipeline = Object.assign(
     (event: LaneEvent): void => {
-      if (held) held.push(event);
+      if (depth > 0) held.push(event);
       else one(event);
     },
     {
+      beginBatch: () => void depth++,
+      endBatch,
       batch(read: () => void): void {
-        if (held) return read();
-        const events: LaneEvent[] = [];
-        held = events;
+        depth++;
         try {
           read();
         } finally {
-          held = undefined;
-          if (events.length === 1) one(events[0] as LaneEvent);
-          else if (events.length > 1) flush(events);
+          endBatch();
         }
       },
     },
