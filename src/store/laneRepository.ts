@@ -84,6 +84,8 @@ export class SqliteLaneRepository implements LaneRepository {
    */
   private readonly cached = new Map<string, Lane>();
   private readonly dirty = new Set<string>();
+  /** The open transaction's time for updated_at: one instant for all its changes, read once. */
+  private transactionNow: string | undefined;
 
   constructor(db: Database.Database, clock: Clock) {
     this.db = db;
@@ -150,12 +152,12 @@ export class SqliteLaneRepository implements LaneRepository {
     const keys = PATCH_KEYS.filter((key) => Object.hasOwn(patch, key) && patch[key] !== undefined);
     const before = this.find(id);
     if (!before) throw new DispatchError('not_found', `no lane '${id}'`);
-    const updatedAt = isoNow(this.clock);
+    const updatedAt = this.db.inTransaction ? (this.transactionNow ??= isoNow(this.clock)) : isoNow(this.clock);
     const after: Lane = { ...before, updatedAt };
-    for (const key of keys) (after as Record<PatchKey, unknown>)[key] = patch[key] ?? null;
+    for (const key of keys) (after as Record<PatchKey, unknown>)[key] = patch[key];
     // Inside a transaction the row is written before the commit; a new handle is written at once,
     // so a taken one fails here, at the caller, and not at the commit.
-    if (this.db.inTransaction && !keys.includes('handle')) {
+    if (this.db.inTransaction && patch.handle === undefined) {
       this.cached.set(id, after);
       this.dirty.add(id);
       return after;
@@ -188,6 +190,7 @@ export class SqliteLaneRepository implements LaneRepository {
   forgetPending(): void {
     this.cached.clear();
     this.dirty.clear();
+    this.transactionNow = undefined;
   }
 
   private updateFor(keys: PatchKey[]): Database.Statement<[Record<string, string | null>]> {
