@@ -23,6 +23,7 @@ import { APP_SERVER_INITIALIZE_TIMEOUT_MS } from '../shared/startup.js';
 import { resolveCodexBinary, type CodexBinary } from './binary.js';
 import { projectNotification, projectServerRequest, threadIdOf } from './events.js';
 import { AppServerProcess, codexEnvironment, type ProcessExit } from './process.js';
+import { ReadEdges, type ReadEdge } from './readEdges.js';
 
 export interface CodexClientInfo {
   name: string;
@@ -105,6 +106,7 @@ export class CodexClient {
   private initialized: InitializeResponse | undefined;
   private readonly eventListeners = new Set<(event: LaneEvent) => void>();
   private readonly rawListeners = new Set<RawListener>();
+  private readonly reads = new ReadEdges((error) => this.emitError(error));
   private readonly closeListeners = new Set<(info: CodexCloseInfo) => void>();
   private readonly errorListeners = new Set<(error: Error) => void>();
   private closeInfo: CodexCloseInfo | undefined;
@@ -174,6 +176,7 @@ export class CodexClient {
 
   private async handshake(): Promise<void> {
     await this.connection.start();
+    if (this.process) this.reads.attach(this.process.child.stdout);
     const info = this.options.clientInfo ?? DEFAULT_CLIENT_INFO;
     this.initialized = await this.connection.request<InitializeResponse>(
       'initialize',
@@ -291,6 +294,11 @@ export class CodexClient {
     return { dispose: () => this.eventListeners.delete(listener) };
   }
 
+  /** Each read of codex's output: the events between its 'start' and 'end' came in one read. */
+  onRead(listener: (edge: ReadEdge) => void): Disposable {
+    return this.reads.on(listener);
+  }
+
   /** Every message (notification or server request) that names a thread, as codex sent it. */
   onRaw(listener: RawListener): Disposable {
     this.rawListeners.add(listener);
@@ -339,7 +347,8 @@ export class CodexClient {
     const laneId = threadIdOf({ params });
     if (laneId) this.emitRaw(laneId, { id, method, params });
     const event = projectServerRequest(method, id, params);
-    if (event) this.emitEvent(event);
+    // Its handler starts synchronously after this: it must see the events before it, and its own, handled.
+    if (event) this.reads.cut(() => this.emitEvent(event));
   }
 
   private emitEvent(event: LaneEvent): void {

@@ -7,6 +7,7 @@ import { DispatchError } from '../shared/errors.js';
 import { readAccount } from './account.js';
 import { requireSupportedCodex, resolveCodexBinary, type CodexBinary } from './binary.js';
 import { CodexClient, type CodexCloseInfo, type RawListener, type SpawnCodexOptions } from './client.js';
+import type { ReadEdge } from './readEdges.js';
 
 /** Answers one server→client request; `generation` names the app-server connection it came on. */
 export type ServerRequestResponder = (request: {
@@ -47,6 +48,7 @@ export class AppServerSupervisor {
   private readonly options: SupervisorOptions;
   private readonly eventListeners = new Set<(event: LaneEvent, generation: number) => void>();
   private readonly rawListeners = new Set<RawListener>();
+  private readonly readListeners = new Set<(edge: ReadEdge) => void>();
   private readonly readyListeners = new Set<(generation: number, restarted: boolean) => void | Promise<void>>();
   private readonly downListeners = new Set<(info: CodexCloseInfo, generation: number) => void>();
   private responder: ServerRequestResponder | undefined;
@@ -128,6 +130,12 @@ export class AppServerSupervisor {
     return { dispose: () => this.eventListeners.delete(listener) };
   }
 
+  /** 'start' and 'end' of each read of the running app-server's output (its events in between came at once). */
+  onRead(listener: (edge: ReadEdge) => void): Disposable {
+    this.readListeners.add(listener);
+    return { dispose: () => this.readListeners.delete(listener) };
+  }
+
   onRaw(listener: RawListener): Disposable {
     this.rawListeners.add(listener);
     return { dispose: () => this.rawListeners.delete(listener) };
@@ -169,6 +177,9 @@ export class AppServerSupervisor {
     const generation = ++this.generationCounter;
     client.onEvent((event) => {
       for (const listener of this.eventListeners) listener(event, generation);
+    });
+    client.onRead((edge) => {
+      for (const listener of this.readListeners) listener(edge);
     });
     client.onRaw((laneId, message) => {
       for (const listener of this.rawListeners) listener(laneId, message);

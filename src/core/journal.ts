@@ -8,9 +8,12 @@ import { changedFields, reduceLane } from './lane/state.js';
 import type { Clock, FactRetention, Store } from './ports.js';
 import type { Logger } from './context.js';
 
+/** Where a recorded fact went in the log: its sequence number and time. */
+export type Recorded = Pick<StoredFact, 'seq' | 'at'>;
+
 export interface Journal {
   /** Appends the fact and applies it to its lane, joining the caller's transaction if one is open. */
-  record(fact: Fact): StoredFact;
+  record(fact: Fact): Recorded;
 }
 
 export const DEFAULT_FACT_RETENTION: FactRetention = { keep: 100_000, maxAgeDays: 30 };
@@ -31,6 +34,17 @@ export function createJournal(deps: JournalDeps): Journal & { prune(): number } 
   const { store, clock } = deps;
   const retention = deps.retention ?? DEFAULT_FACT_RETENTION;
   let sincePrune = 0;
+  // Facts come in bursts within one millisecond: its text form is made once.
+  let stampedMs = Number.NaN;
+  let stamp = '';
+  const timeNow = (): string => {
+    const now = clock.now();
+    if (now.getTime() !== stampedMs) {
+      stampedMs = now.getTime();
+      stamp = now.toISOString();
+    }
+    return stamp;
+  };
   const prune = (): number => {
     sincePrune = 0;
     const removed = store.transaction(() => store.facts.prune(retention, clock.now()));
@@ -40,8 +54,10 @@ export function createJournal(deps: JournalDeps): Journal & { prune(): number } 
   return {
     prune,
     record(fact) {
-      return store.transaction(() => {
-        const at = clock.now().toISOString();
+      // No savepoint of its own (one per fact costs more than the fact): a failed write here rolls
+      // back the enclosing transaction instead.
+      return store.join(() => {
+        const at = timeNow();
         const seq = store.facts.append(storedFormOf(fact), at);
         const before = store.lanes.find(fact.laneId);
         const after = reduceLane(before, fact, at);
@@ -55,7 +71,7 @@ export function createJournal(deps: JournalDeps): Journal & { prune(): number } 
           deps.publish({ seq, at, event: fact });
           if (++sincePrune >= PRUNE_EVERY) prune();
         });
-        return { ...fact, seq, at };
+        return { seq, at };
       });
     },
   };

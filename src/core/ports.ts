@@ -135,6 +135,12 @@ export interface Store {
   inbox: InboxRepository;
   /** Runs fn in one transaction (nested calls join the outer one). */
   transaction<T>(fn: () => T): T;
+  /**
+   * Runs fn in the open transaction without a savepoint of its own (in a new one when none is
+   * open); if fn throws, the enclosing transaction level rolls back when it ends, even if its caller
+   * catches the error. For writes too frequent to pay for a savepoint each (the journal's).
+   */
+  join<T>(fn: () => T): T;
   /** Runs fn once the current transaction commits (at once outside one); never when it rolls back. */
   afterCommit(fn: () => void): void;
   schemaVersion(): number;

@@ -18,10 +18,12 @@ export interface ReactorDeps {
  */
 export function react(deps: ReactorDeps, event: LaneEvent): void {
   if (event.type === 'agentMessageDelta' || !deps.store.lanes.find(event.laneId)) {
-    deps.publishLive({ seq: null, at: deps.clock.now().toISOString(), event });
+    const entry = { seq: null, at: deps.clock.now().toISOString(), event };
+    // In a batch the feed gets it after the facts before it, which wait for the commit.
+    deps.store.afterCommit(() => deps.publishLive(entry));
     return;
   }
-  deps.store.transaction(() => {
+  deps.store.join(() => {
     deps.journal.record(event);
     if (event.type === 'turnCompleted') settleTurn(deps, event.laneId, event.turnId, event.outcome, event.error?.message);
   });

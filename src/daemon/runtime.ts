@@ -110,20 +110,21 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const approvals = new ApprovalBroker({ store, log });
     const automation = startAutomation({ ...baseContext, callerCwd: paths.home, drainQueue }, log);
     cleanups.push(() => automation.stop());
-    supervisor.onEvent(
-      createLanePipeline({
-        store,
-        journal,
-        clock,
-        log,
-        publishLive: (entry) => feed.publish(entry),
-        correlate: (event) => approvals.observe(event),
-        automate: (event) => automation.observe(event),
-        turnEnded: (laneId) => {
-          drainQueue(laneId).catch((error: unknown) => log.error('queue.drain_failed', { lane: laneId, error: (error as Error).message }));
-        },
-      }),
-    );
+    const pipeline = createLanePipeline({
+      store,
+      journal,
+      clock,
+      log,
+      publishLive: (entry) => feed.publish(entry),
+      correlate: (event) => approvals.observe(event),
+      automate: (event) => automation.observe(event),
+      turnEnded: (laneId) => {
+        drainQueue(laneId).catch((error: unknown) => log.error('queue.drain_failed', { lane: laneId, error: (error as Error).message }));
+      },
+    });
+    supervisor.onEvent(pipeline);
+    // What codex sent in one read is recorded in one transaction (see createLanePipeline).
+    supervisor.onRead((edge) => (edge === 'start' ? pipeline.beginBatch() : pipeline.endBatch()));
     supervisor.onRaw((laneId, message) => feed.publishRaw(laneId, message));
     supervisor.setServerRequestResponder(
       createServerRequestResponder({

@@ -40,8 +40,9 @@ export class SqliteStore implements Store {
   /** Set when opening migrated an older registry: where its pre-migration copy is. */
   readonly migrationBackup: MigrationBackup | undefined;
   private readonly db: Database.Database;
-  /** afterCommit callbacks, one list per open transaction level (savepoints included). */
-  private readonly pendingCommits: Array<Array<() => void>> = [];
+  /** One entry per open transaction level (savepoints included): its afterCommit callbacks, and whether a joined write failed in it. */
+  private readonly levels: Array<{ commits: Array<() => void>; doomed?: { error: unknown } }> = [];
+  private readonly control: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo', Database.Statement>;
 
   constructor(db: Database.Database, clock: Clock, migrationBackup?: MigrationBackup) {
     this.db = db;
@@ -53,30 +54,89 @@ export class SqliteStore implements Store {
     this.deliveries = new SqliteDeliveryRepository(db, clock);
     this.requests = new SqliteRequestRepository(db, clock);
     this.inbox = new SqliteInboxRepository(db, clock);
+    // Prepared once: a `db.transaction(fn)` wrapper per call costs more than the statements it runs.
+    this.control = {
+      begin: db.prepare('BEGIN'),
+      commit: db.prepare('COMMIT'),
+      rollback: db.prepare('ROLLBACK'),
+      // Nested savepoints may share a name: RELEASE and ROLLBACK TO act on the innermost one.
+      savepoint: db.prepare('SAVEPOINT nested'),
+      release: db.prepare('RELEASE nested'),
+      rollbackTo: db.prepare('ROLLBACK TO nested'),
+    };
   }
 
   transaction<T>(fn: () => T): T {
-    // better-sqlite3 runs a transaction opened inside another as a savepoint, so nested calls join
-    // the outer one: an inner throw undoes only the inner work, an outer throw undoes everything.
-    this.pendingCommits.push([]);
-    let committed = false;
+    // A transaction opened inside another is a savepoint, so nested calls join the outer one: an
+    // inner throw undoes only the inner work, an outer throw undoes everything.
+    const outermost = this.levels.length === 0;
+    if (outermost) {
+      this.control.begin.run();
+    } else {
+      // Lane rows the outer level changed are written first, so a rollback here keeps them.
+      this.lanes.flushPending();
+      this.control.savepoint.run();
+    }
+    const level: { commits: Array<() => void>; doomed?: { error: unknown } } = { commits: [] };
+    this.levels.push(level);
     let result: T;
     try {
-      result = this.db.transaction(fn)();
-      committed = true;
-    } finally {
-      const level = this.pendingCommits.pop() ?? [];
-      const outer = this.pendingCommits.at(-1);
-      // A savepoint's callbacks wait for the outer commit; a rolled-back level's are dropped.
-      if (committed && outer) outer.push(...level);
-      else if (committed) runAll(level);
+      result = fn();
+      // A joined write that failed leaves partial work: the level cannot commit, whatever fn did after.
+      if (level.doomed) throw level.doomed.error;
+      if (outermost) {
+        this.lanes.flushPending();
+        this.control.commit.run();
+      } else {
+        this.control.release.run();
+      }
+    } catch (error) {
+      this.levels.pop();
+      this.undo(outermost);
+      throw error;
     }
+    this.levels.pop();
+    if (outermost) this.lanes.forgetPending();
+    const outer = this.levels.at(-1);
+    // A savepoint's callbacks wait for the outer commit; a rolled-back level's are dropped.
+    if (outer) outer.commits.push(...level.commits);
+    else runAll(level.commits);
     return result;
   }
 
+  /**
+   * Runs fn as part of the open transaction without a savepoint of its own (in a new transaction
+   * when none is open). A throw from fn dooms the enclosing level: it rolls back when it ends,
+   * even if its caller catches the error, so fn's partial writes never commit.
+   */
+  join<T>(fn: () => T): T {
+    const level = this.levels.at(-1);
+    if (!level) return this.transaction(fn);
+    try {
+      return fn();
+    } catch (error) {
+      level.doomed ??= { error };
+      throw error;
+    }
+  }
+
+  private undo(outermost: boolean): void {
+    // SQLite may have rolled the whole transaction back itself (a full disk, an interrupt).
+    if (this.db.inTransaction) {
+      if (outermost) {
+        this.control.rollback.run();
+      } else {
+        this.control.rollbackTo.run();
+        this.control.release.run();
+      }
+    }
+    // Cached lane rows may hold what was just undone: they are read again from the table.
+    this.lanes.forgetPending();
+  }
+
   afterCommit(fn: () => void): void {
-    const level = this.pendingCommits.at(-1);
-    if (level) level.push(fn);
+    const level = this.levels.at(-1);
+    if (level) level.commits.push(fn);
     else fn();
   }
 

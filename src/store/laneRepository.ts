@@ -76,6 +76,16 @@ export class SqliteLaneRepository implements LaneRepository {
   private readonly insertRow: Database.Statement<[Record<string, string | number | null>]>;
   /** One UPDATE per set of patched columns, prepared the first time that set is seen (at most 2^8). */
   private readonly updates = new Map<string, Database.Statement<[Record<string, string | null>]>>();
+  private readonly writeRow: Database.Statement<[Record<string, string | null>]>;
+  /**
+   * Lanes as the open transaction left them, valid inside that transaction only: a lane read or
+   * changed many times in one transaction (a batch of codex events) is read once and written once,
+   * before the commit (or before a savepoint opens, or anything reads the table with SQL).
+   */
+  private readonly cached = new Map<string, Lane>();
+  private readonly dirty = new Set<string>();
+  /** The open transaction's time for updated_at: one instant for all its changes, read once. */
+  private transactionNow: string | undefined;
 
   constructor(db: Database.Database, clock: Clock) {
     this.db = db;
@@ -88,6 +98,8 @@ export class SqliteLaneRepository implements LaneRepository {
       `INSERT INTO lanes (id, handle, source, cwd, status, attention, settings, ephemeral, created_at, updated_at)
        VALUES (@id, @handle, @source, @cwd, @status, @attention, @settings, @ephemeral, @now, @now)`,
     );
+    const columns = [...PATCH_KEYS.map((key) => `${PATCH_COLUMNS[key]} = @${key}`), 'updated_at = @updatedAt'];
+    this.writeRow = db.prepare(`UPDATE lanes SET ${columns.join(', ')} WHERE id = @id`);
   }
 
   insert(record: NewLaneRecord): Lane {
@@ -112,15 +124,22 @@ export class SqliteLaneRepository implements LaneRepository {
   }
 
   find(id: string): Lane | undefined {
+    const hit = this.cached.get(id);
+    if (hit) return hit;
     const row = this.byId.get(id);
-    return row ? laneOf(row) : undefined;
+    if (!row) return undefined;
+    const lane = laneOf(row);
+    if (this.db.inTransaction) this.cached.set(id, lane);
+    return lane;
   }
 
   findByHandle(handle: string): Lane[] {
+    this.flushPending();
     return this.byHandle.all(handle).map(laneOf);
   }
 
   list(options: { includeArchived?: boolean } = {}): Lane[] {
+    this.flushPending();
     return (options.includeArchived ? this.all : this.active).all().map(laneOf);
   }
 
@@ -131,7 +150,19 @@ export class SqliteLaneRepository implements LaneRepository {
   update(id: string, patch: LanePatch): Lane {
     // Only known keys count, so a caller passing a wider object (a whole Lane) cannot reach other columns.
     const keys = PATCH_KEYS.filter((key) => Object.hasOwn(patch, key) && patch[key] !== undefined);
-    const params: Record<string, string | null> = { id, updatedAt: isoNow(this.clock) };
+    const before = this.find(id);
+    if (!before) throw new DispatchError('not_found', `no lane '${id}'`);
+    const updatedAt = this.db.inTransaction ? (this.transactionNow ??= isoNow(this.clock)) : isoNow(this.clock);
+    const after: Lane = { ...before, updatedAt };
+    for (const key of keys) (after as Record<PatchKey, unknown>)[key] = patch[key];
+    // Inside a transaction the row is written before the commit; a new handle is written at once,
+    // so a taken one fails here, at the caller, and not at the commit.
+    if (this.db.inTransaction && patch.handle === undefined) {
+      this.cached.set(id, after);
+      this.dirty.add(id);
+      return after;
+    }
+    const params: Record<string, string | null> = { id, updatedAt };
     for (const key of keys) params[key] = encodePatchValue(key, patch);
     try {
       if (this.updateFor(keys).run(params).changes === 0) throw new DispatchError('not_found', `no lane '${id}'`);
@@ -139,7 +170,27 @@ export class SqliteLaneRepository implements LaneRepository {
       if (isUniqueViolation(error)) throw handleTaken(String(patch.handle), error);
       throw error;
     }
-    return this.get(id);
+    if (this.db.inTransaction) this.cached.set(id, after);
+    return after;
+  }
+
+  /** Writes the lanes changed in the open transaction to the table (the store calls it before committing). */
+  flushPending(): void {
+    for (const id of this.dirty) {
+      const lane = this.cached.get(id);
+      if (!lane) continue;
+      const params: Record<string, string | null> = { id, updatedAt: lane.updatedAt };
+      for (const key of PATCH_KEYS) params[key] = encodePatchValue(key, lane);
+      this.writeRow.run(params);
+    }
+    this.dirty.clear();
+  }
+
+  /** Drops what the transaction cached (it ended, or rolled back): the table is read again. */
+  forgetPending(): void {
+    this.cached.clear();
+    this.dirty.clear();
+    this.transactionNow = undefined;
   }
 
   private updateFor(keys: PatchKey[]): Database.Statement<[Record<string, string | null>]> {

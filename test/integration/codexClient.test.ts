@@ -82,6 +82,54 @@ describe('codex client against the real app-server', () => {
     expect(readFileSync(path.join(harness.workspace, 'approved-accept.txt'), 'utf8').trim()).toBe('accept');
   });
 
+  it('marks each read of its output: events come inside reads, and a server request is handled after every event before it', async () => {
+    // A consumer that batches as the daemon does: events held during a read are handled at its end.
+    let open = 0;
+    let held: string[] = [];
+    const handled: string[] = [];
+    const unpaired: string[] = [];
+    const reads = client.onRead((edge) => {
+      if (edge === 'start') open++;
+      else if (open === 0) unpaired.push('end without start');
+      else if (--open === 0) handled.push(...held.splice(0));
+    });
+    let eventsInReads = 0;
+    let eventsOutside = 0;
+    const events = client.onEvent((event) => {
+      if (open > 0) {
+        eventsInReads++;
+        held.push(event.type);
+      } else {
+        eventsOutside++;
+        handled.push(event.type);
+      }
+    });
+    const handledWhenAsked: string[][] = [];
+    const answers = client.onServerRequest('item/commandExecution/requestApproval', () => {
+      handledWhenAsked.push([...handled]);
+      return { decision: 'decline' };
+    });
+    try {
+      const { thread } = await client.request('thread/start', { cwd: harness.workspace, ephemeral: true, approvalPolicy: 'untrusted', sandbox: 'danger-full-access' });
+      const done = nextEvent(client, isTurnCompleted(thread.id));
+      held = [];
+      await client.turnStart({ threadId: thread.id, text: '@sim shell echo hi\n@sim reply finished' });
+      await done;
+      expect(unpaired).toEqual([]);
+      expect(open).toBe(0);
+      expect(eventsInReads).toBeGreaterThan(0);
+      expect(eventsOutside).toBe(1); // the approval request, cut out of its read
+      expect(handledWhenAsked).toHaveLength(1);
+      const seen = handledWhenAsked[0] ?? [];
+      expect(seen.at(-1)).toBe('approvalRequested');
+      expect(seen).toContain('turnStarted');
+    } finally {
+      reads.dispose();
+      events.dispose();
+      answers.dispose();
+    }
+  });
+
   it('steers a slow turn with expectedTurnId, and refuses a wrong one', async () => {
     const { thread } = await client.request('thread/start', { cwd: harness.workspace, ephemeral: true });
     const started = nextEvent(client, (e) => e.type === 'agentMessageDelta' && e.laneId === thread.id);

@@ -163,14 +163,29 @@ function changeOf(lane: Lane, fact: Fact, at: string): Change | undefined {
 
 const FIELDS = ['handle', 'status', 'attention', 'activeTurnId', 'lastAgentMessage', 'lastEventAt'] as const;
 
+/** Field by field: this runs for every fact, where serializing both turns would cost more than the fold. */
+function sameTurn(a: LatestTurn | null, b: LatestTurn | null): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.id !== b.id || a.status !== b.status || a.at !== b.at) return false;
+  return a.error === b.error || JSON.stringify(a.error) === JSON.stringify(b.error);
+}
+
 function sameLane(a: Lane, b: Lane): boolean {
-  return FIELDS.every((key) => a[key] === b[key]) && JSON.stringify(a.latestTurn) === JSON.stringify(b.latestTurn);
+  return FIELDS.every((key) => a[key] === b[key]) && sameTurn(a.latestTurn, b.latestTurn);
 }
 
 /** The lane fields a fold changed, as a patch for the repository (undefined when none did). */
 export function changedFields(before: Lane, after: Lane): Change | undefined {
   const patch: Change = {};
-  for (const key of FIELDS) if (before[key] !== after[key]) (patch as Record<string, unknown>)[key] = after[key];
-  if (JSON.stringify(before.latestTurn) !== JSON.stringify(after.latestTurn)) patch.latestTurn = after.latestTurn;
-  return Object.keys(patch).length === 0 ? undefined : patch;
+  let changed = false;
+  for (const key of FIELDS) {
+    if (before[key] === after[key]) continue;
+    (patch as Record<string, unknown>)[key] = after[key];
+    changed = true;
+  }
+  if (!sameTurn(before.latestTurn, after.latestTurn)) {
+    patch.latestTurn = after.latestTurn;
+    changed = true;
+  }
+  return changed ? patch : undefined;
 }
