@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/core/context.js';
-import { deliver } from '../../src/core/deliveries.js';
+import { deliver, reconcile } from '../../src/core/deliveries.js';
 import { reattachLanes, recordLostTurns, recoverAfterDaemonRestart } from '../../src/core/recovery.js';
 import { DispatchError } from '../../src/shared/errors.js';
 import { MINIMAL_SETTINGS } from '../store/helpers.js';
@@ -125,5 +125,23 @@ describe('recovery', () => {
       expect(core.store.deliveries.find(running.id)?.state).toBe('interrupted');
       expect(core.lane(lane.id).status).toBe('error');
     });
+  });
+
+  it('reconcile settles a receipt an older dispatch failed after a crash from the history, and leaves one codex really refused failed', async () => {
+    const { lane, running } = await busyLane();
+    core.fake.finishUnheard(lane.id);
+    // As dispatch before this fix left it: the lost turn's receipt failed.
+    core.store.deliveries.transition(running.id, ['accepted'], 'failed', { error: 'dispatchd stopped during the turn' });
+    const failed = core.store.deliveries.find(running.id);
+    if (!failed) throw new Error('no receipt');
+    expect(await reconcile(core.ctx, failed, 'check')).toMatchObject({ settled: true, evidence: expect.stringContaining(`found in turn ${running.turnId} (completed)`) });
+    expect(core.store.deliveries.find(running.id)).toMatchObject({ state: 'completed', error: null });
+
+    const reserved = core.store.deliveries.insert({ lane: lane.id, mode: 'send', source: 'op', text: 'never sent', clientMessageId: 'cid-refused', state: 'submitting' });
+    core.store.deliveries.transition(reserved.id, ['submitting'], 'failed', { error: 'app_server: turn/start: refused' });
+    const refused = core.store.deliveries.find(reserved.id);
+    if (!refused) throw new Error('no receipt');
+    expect(await reconcile(core.ctx, refused, 'check')).toMatchObject({ settled: true, evidence: expect.stringContaining('dispatch delivery retry') });
+    expect(core.store.deliveries.find(refused.id)?.state).toBe('failed');
   });
 });
