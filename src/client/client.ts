@@ -9,7 +9,18 @@ import { processAlive } from '../shared/processAlive.js';
 import { DAEMON_STARTUP_MARGIN_MS, initializeTimeoutMs } from '../shared/startup.js';
 import { DISPATCH_VERSION } from '../shared/version.js';
 import type { DispatchPaths } from '../control/paths.js';
-import { CONTROL_CANCEL_METHOD, CONTROL_PROTOCOL_VERSION, localOpHashes, type EventNotification, type FeedEntry, type HelloResult, type SubscribeParams, type SubscribeResult } from '../control/protocol.js';
+import {
+  CONTROL_CANCEL_METHOD,
+  CONTROL_PROTOCOL_VERSION,
+  SUBSCRIPTION_ENDED_METHOD,
+  localOpHashes,
+  type EventNotification,
+  type FeedEntry,
+  type HelloResult,
+  type SubscribeParams,
+  type SubscribeResult,
+  type SubscriptionEndedNotification,
+} from '../control/protocol.js';
 import type { DaemonMode } from '../control/homeMode.js';
 import { spawnDaemonProcess } from './dispatchdProcess.js';
 import { assertSafeHome, preparePrivateHome } from '../control/homeSecurity.js';
@@ -21,13 +32,22 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
+/** The DispatchError a wire error's `data.code` names. */
+function fromWireError(message: string, data: Record<string, unknown>): DispatchError {
+  const { code, ...rest } = data;
+  return new DispatchError(isErrorCode(code) ? code : 'internal', message, { data: rest });
+}
+
 /** Turns a control-protocol error back into the DispatchError the daemon raised; engine errors map by their code. */
 function fromWire(error: unknown): unknown {
   if (!(error instanceof RpcError)) return toDispatchError(error);
-  const data = (error.data ?? {}) as Record<string, unknown>;
-  const code = data['code'];
-  const { code: _code, ...rest } = data;
-  return new DispatchError(isErrorCode(code) ? code : 'internal', error.message, { data: rest });
+  return fromWireError(error.message, (error.data ?? {}) as Record<string, unknown>);
+}
+
+/** What a subscriber gets: each entry, then (when the daemon ends the subscription) why, with `data.last_seq`. */
+interface SubscriptionListeners {
+  entry(entry: FeedEntry): void;
+  ended?: ((error: DispatchError) => void) | undefined;
 }
 
 /** One connection to a running dispatchd: the hello exchange, then op calls and subscriptions. */
@@ -35,17 +55,25 @@ export class DaemonClient {
   readonly hello: HelloResult;
   private readonly connection: JsonRpcConnection;
   private readonly localHashes: Record<string, string>;
-  private readonly eventListeners = new Map<string, (entry: FeedEntry) => void>();
+  private readonly subscriptions = new Map<string, SubscriptionListeners>();
 
   private constructor(connection: JsonRpcConnection, hello: HelloResult, localHashes: Record<string, string>) {
     this.connection = connection;
     this.hello = hello;
     this.localHashes = localHashes;
     connection.onNotification((message) => {
+      if (message.method === SUBSCRIPTION_ENDED_METHOD) {
+        const params = message.params as Partial<SubscriptionEndedNotification> | undefined;
+        if (!params?.subscription) return;
+        const listeners = this.subscriptions.get(params.subscription);
+        this.subscriptions.delete(params.subscription);
+        listeners?.ended?.(fromWireError(params.error?.message ?? 'dispatchd ended the subscription', { ...(params.error?.data ?? {}), last_seq: params.last_seq ?? null }));
+        return;
+      }
       if (message.method !== 'event') return;
       const params = message.params as Partial<EventNotification> | undefined;
       if (!params?.subscription || !params.event) return;
-      this.eventListeners.get(params.subscription)?.({ seq: params.seq ?? null, at: params.at ?? '', event: params.event as FeedEntry['event'] });
+      this.subscriptions.get(params.subscription)?.entry({ seq: params.seq ?? null, at: params.at ?? '', event: params.event as FeedEntry['event'] });
     });
   }
 
@@ -105,15 +133,20 @@ export class DaemonClient {
 
   /**
    * Streams what the daemon pushes until disposed: with `since`, every fact after that sequence
-   * number first (a client that reconnects passes the last one it saw), then live entries.
+   * number first (a client that reconnects passes the last one it saw), then live entries. When the
+   * daemon ends it (this client read too slowly) `ended` gets why, with `data.last_seq` to resume from.
    */
-  async subscribe(options: { lanes?: string[]; since?: number }, listener: (entry: FeedEntry) => void): Promise<Disposable & Omit<SubscribeResult, 'subscription'>> {
+  async subscribe(
+    options: { lanes?: string[]; since?: number },
+    listener: (entry: FeedEntry) => void,
+    ended?: (error: DispatchError) => void,
+  ): Promise<Disposable & Omit<SubscribeResult, 'subscription'>> {
     // Filed before asking, so entries the daemon sends right after its answer are never dropped.
     const subscription = randomUUID();
-    this.eventListeners.set(subscription, listener);
+    this.subscriptions.set(subscription, { entry: listener, ended });
     const params: SubscribeParams = { subscription, ...(options.lanes?.length ? { lanes: options.lanes } : {}), ...(options.since === undefined ? {} : { since: options.since }) };
     const result = await this.connection.request<SubscribeResult>('subscribe', params).catch((e: unknown) => {
-      this.eventListeners.delete(subscription);
+      this.subscriptions.delete(subscription);
       throw fromWire(e);
     });
     return {
@@ -121,7 +154,7 @@ export class DaemonClient {
       oldest_seq: result.oldest_seq,
       missed: result.missed,
       dispose: () => {
-        this.eventListeners.delete(subscription);
+        this.subscriptions.delete(subscription);
         this.connection.request('unsubscribe', { subscription }).catch(() => undefined);
       },
     };

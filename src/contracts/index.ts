@@ -4,6 +4,7 @@ import { codexRestartOp } from './ops/codex/restart.js';
 import { daemonStatusOp } from './ops/daemon/status.js';
 import { deliveryGetOp } from './ops/delivery/get.js';
 import { deliveryReconcileOp } from './ops/delivery/reconcile.js';
+import { deliveryRetryOp } from './ops/delivery/retry.js';
 import { goalClearOp } from './ops/goal/clear.js';
 import { goalSetOp } from './ops/goal/set.js';
 import { goalStatusOp } from './ops/goal/status.js';
@@ -82,6 +83,7 @@ export const ops = {
   'inbox.read': inboxReadOp,
   'inbox.ack': inboxAckOp,
   events: eventsOp,
+  'delivery.retry': deliveryRetryOp,
 } as const;
 
 export type Ops = typeof ops;

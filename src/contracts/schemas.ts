@@ -151,7 +151,7 @@ export const triggerView = z.object({
 
 export const triggerId = z.string().min(1).describe('Trigger id.');
 
-export const DELIVERY_STATES = ['queued', 'submitting', 'accepted', 'completed', 'failed', 'ambiguous', 'cancelled'] as const;
+export const DELIVERY_STATES = ['queued', 'submitting', 'accepted', 'completed', 'interrupted', 'failed', 'ambiguous', 'cancelled'] as const;
 export const SEND_MODES = ['send', 'steer', 'queue', 'interject', 'context'] as const;
 export const REQUEST_STATES = ['pending', 'answered', 'expired', 'failed'] as const;
 

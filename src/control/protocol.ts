@@ -10,7 +10,8 @@ import type { HomeMode } from './homeMode.js';
  *   hello       {protocol, version, op_hashes}              → {protocol, version, pid, op_hashes, busy_lanes, mode}
  *   call        {op, input, input_hash, cwd}                 → the op's output (or a typed error)
  *   subscribe   {lane?, lanes?, since?, subscription?}       → {subscription, latest_seq, oldest_seq, missed};
- *                                                              then `event` notifications {subscription, seq, at, event}
+ *                                                              then `event` notifications {subscription, seq, at, event},
+ *                                                              and a last `subscriptionEnded` if the daemon ends it
  *   unsubscribe {subscription}                               → {}
  *   shutdown    {}                                           → {} and the daemon stops
  */
@@ -72,6 +73,17 @@ export interface EventNotification {
   seq: number | null;
   at: string;
   event: unknown;
+}
+
+/** The notification a subscription's last frame is when the daemon ends it (a client too slow to read). */
+export const SUBSCRIPTION_ENDED_METHOD = 'subscriptionEnded';
+
+export interface SubscriptionEndedNotification {
+  subscription: string;
+  /** The last fact's seq the daemon wrote to this subscription: subscribe again with `since` it to miss nothing. */
+  last_seq: number;
+  /** Why, as a typed wire error (`data.code`, e.g. `limit_exceeded` with `data.limit`). */
+  error: { code: number; message: string; data: Record<string, unknown> };
 }
 
 let cachedHashes: Promise<Record<string, string>> | undefined;

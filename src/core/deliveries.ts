@@ -3,7 +3,7 @@ import { DispatchError } from '../shared/errors.js';
 import type { OpContext } from './context.js';
 import { clip, requireActiveTurn, requireIdle } from './lanes.js';
 import type { Delivery, DeliveryMode, DeliveryState, Lane } from './model.js';
-import { isAppServerUnavailable } from './ports.js';
+import { isAppServerUnavailable, type TranscriptTurn } from './ports.js';
 
 export type DeliveryContext = Pick<OpContext, 'store' | 'journal' | 'appServer' | 'clock' | 'log' | 'callerCwd' | 'feed' | 'failpoint'>;
 
@@ -224,8 +224,56 @@ export async function drainNext(ctx: DeliveryContext, laneId: string): Promise<b
 /** Settles the receipts of a turn that ended (called by the reactor in wire order). */
 export function settleTurn(ctx: Ledger, laneId: string, turnId: string, outcome: 'completed' | 'interrupted' | 'failed', error?: string): void {
   for (const delivery of ctx.store.deliveries.findByTurn(laneId, turnId)) {
-    const to: DeliveryState = outcome === 'completed' ? 'completed' : 'failed';
-    moveDelivery(ctx, delivery, ['accepted'], to, outcome === 'completed' ? {} : { error: outcome === 'interrupted' ? 'turn interrupted' : (error ?? 'turn failed') });
+    const patch = outcome === 'completed' ? {} : { error: outcome === 'interrupted' ? 'turn interrupted' : (error ?? 'turn failed') };
+    moveDelivery(ctx, delivery, ['accepted'], outcome, patch);
+  }
+}
+
+/** What a thread's history says of a receipt: the turn holding its exact client id (and the same text). */
+type Evidence = { kind: 'found'; turn: TranscriptTurn } | { kind: 'mismatch'; turn: TranscriptTurn } | { kind: 'none' };
+
+function evidenceOf(turns: readonly TranscriptTurn[], delivery: Delivery): Evidence {
+  for (const turn of turns) {
+    const match = turn.items.find((item) => item.type === 'userMessage' && item.clientId === delivery.clientMessageId);
+    if (!match) continue;
+    return { kind: (match.text ?? '').trim() === delivery.text.trim() ? 'found' : 'mismatch', turn };
+  }
+  return { kind: 'none' };
+}
+
+/** How many of the newest turns are searched for a receipt's client id. */
+const EVIDENCE_TURNS = 50;
+
+/**
+ * After an app-server (re)start, before turns are let through: the receipts of turns lost with the
+ * old process (still `accepted`, nothing runs them any more) are settled from the thread's history.
+ * Completed there → `completed`; the message is there but the turn died → `interrupted`; failed →
+ * `failed`; no trace (or no readable history) → `ambiguous`, which holds the lane for a person.
+ */
+export async function settleLostReceipts(ctx: Pick<DeliveryContext, 'store' | 'journal' | 'appServer' | 'log'>, laneId: string): Promise<void> {
+  const lost = ctx.store.deliveries.list({ lane: laneId, states: ['accepted'] });
+  if (lost.length === 0) return;
+  let turns: TranscriptTurn[] | null = null;
+  try {
+    turns = await ctx.appServer.listTurns(laneId, { limit: EVIDENCE_TURNS });
+  } catch (error) {
+    ctx.log.warn('delivery.history_unreadable', { lane: laneId, error: (error as Error).message });
+  }
+  for (const delivery of lost) {
+    const evidence = turns ? evidenceOf(turns, delivery) : ({ kind: 'none' } as const);
+    if (evidence.kind !== 'found') {
+      const why = turns === null ? "the thread's history could not be read" : evidence.kind === 'mismatch' ? `turn ${evidence.turn.id} carries its client id with different text` : 'its message is not in the thread';
+      moveDelivery(ctx, delivery, ['accepted'], 'ambiguous', { note: `turn lost in a restart and ${why}; not re-sent` });
+      continue;
+    }
+    const { turn } = evidence;
+    // No process runs the turn any more: one the history still shows in progress died with it.
+    const to = turn.status === 'completed' ? 'completed' : turn.status === 'failed' ? 'failed' : 'interrupted';
+    moveDelivery(ctx, delivery, ['accepted'], to, {
+      turnId: turn.id,
+      note: `settled from the thread's history after a restart: turn ${turn.id} ${turn.status}`,
+      ...(to === 'completed' ? { error: null } : { error: turn.error?.message ?? 'the turn ended when codex or dispatchd stopped' }),
+    });
   }
 }
 
@@ -238,10 +286,19 @@ export function markInterruptedSubmissions(ctx: Ledger): Delivery[] {
 
 export type ReconcileAction = 'check' | 'release' | 'cancel';
 
+/** Receipts `check` can settle from the history: one nobody knows about, or one whose recorded end the history may contradict. */
+const CHECKABLE_STATES: readonly DeliveryState[] = ['ambiguous', 'failed', 'interrupted'];
+
+/** The receipt state a turn of the history proves. */
+function stateProvenBy(turn: TranscriptTurn): DeliveryState {
+  return turn.status === 'inProgress' ? 'accepted' : turn.status;
+}
+
 /**
- * Settles an ambiguous receipt. `check` looks for the exact clientUserMessageId (and the same
- * text) in the thread's persisted history — nothing else counts as evidence; `release` puts it
- * back in the queue (the person decided it was not delivered); `cancel` drops it.
+ * Settles a receipt from evidence. `check` looks for the exact clientUserMessageId (and the same
+ * text) in the thread's persisted history — nothing else counts as evidence — for an ambiguous,
+ * failed or interrupted receipt; `release` puts an ambiguous one back in the queue (the person
+ * decided it was not delivered); `cancel` drops it.
  */
 export async function reconcile(ctx: DeliveryContext, delivery: Delivery, action: ReconcileAction): Promise<{ settled: boolean; evidence: string }> {
   if (action === 'cancel') {
@@ -252,21 +309,21 @@ export async function reconcile(ctx: DeliveryContext, delivery: Delivery, action
   }
   if (action === 'release') {
     if (!moveDelivery(ctx, delivery, ['ambiguous'], 'queued', { note: 'released by user: will be sent again' })) {
-      throw new DispatchError('validation', `receipt ${delivery.id} is ${delivery.state}; only ambiguous receipts can be released`);
+      const hint = delivery.state === 'interrupted' || delivery.state === 'failed' ? `; send it again with \`dispatch delivery retry ${delivery.id}\`` : '';
+      throw new DispatchError('validation', `receipt ${delivery.id} is ${delivery.state}; only ambiguous receipts can be released${hint}`);
     }
     return { settled: true, evidence: 'released by user' };
   }
-  if (delivery.state !== 'ambiguous') return { settled: delivery.state !== 'submitting', evidence: `receipt is ${delivery.state}` };
-  const turns = await ctx.appServer.listTurns(delivery.lane, { limit: 50 });
-  for (const turn of turns) {
-    const match = turn.items.find((item) => item.type === 'userMessage' && item.clientId === delivery.clientMessageId);
-    if (!match) continue;
-    if ((match.text ?? '').trim() !== delivery.text.trim()) {
-      return { settled: false, evidence: `turn ${turn.id} carries the client id but different text; left ambiguous` };
-    }
-    const to: DeliveryState = turn.status === 'inProgress' ? 'accepted' : turn.status === 'completed' ? 'completed' : 'failed';
-    moveDelivery(ctx, delivery, ['ambiguous'], to, { turnId: turn.id, note: `found in turn ${turn.id} (${turn.status})` });
-    return { settled: true, evidence: `user message with client id ${delivery.clientMessageId} found in turn ${turn.id} (${turn.status})` };
+  if (!CHECKABLE_STATES.includes(delivery.state)) return { settled: delivery.state !== 'submitting', evidence: `receipt is ${delivery.state}` };
+  const turns = await ctx.appServer.listTurns(delivery.lane, { limit: EVIDENCE_TURNS });
+  const evidence = evidenceOf(turns, delivery);
+  if (evidence.kind === 'mismatch') return { settled: false, evidence: `turn ${evidence.turn.id} carries the client id but different text; left ${delivery.state}` };
+  if (evidence.kind === 'none') {
+    const next = delivery.state === 'ambiguous' ? 'release it to send again or cancel it' : `send it again with \`dispatch delivery retry ${delivery.id}\``;
+    return { settled: delivery.state !== 'ambiguous', evidence: `no user message with client id ${delivery.clientMessageId} in the last ${turns.length} turns; ${next}` };
   }
-  return { settled: false, evidence: `no user message with client id ${delivery.clientMessageId} in the last ${turns.length} turns; release it to send again or cancel it` };
+  const { turn } = evidence;
+  const to = stateProvenBy(turn);
+  if (to !== delivery.state) moveDelivery(ctx, delivery, [delivery.state], to, { turnId: turn.id, note: `found in turn ${turn.id} (${turn.status})`, ...(to === 'completed' ? { error: null } : {}) });
+  return { settled: true, evidence: `user message with client id ${delivery.clientMessageId} found in turn ${turn.id} (${turn.status})` };
 }

@@ -130,14 +130,16 @@ export interface Trigger {
 /**
  * A receipt's life: `queued` (waiting for the lane to go idle) → `submitting` (reserved, the
  * app-server call in flight) → `accepted` (codex took it: a turn started, or context injected) →
- * `completed` | `failed`. `ambiguous`: dispatch lost track while submitting (a crash); it is never
- * re-sent on its own and holds later queued work for its lane until reconciled or released.
+ * `completed` | `interrupted` (the message is in the thread, its turn died or was stopped: retry it
+ * with `delivery retry`) | `failed`. `ambiguous`: dispatch lost track (a crash while submitting, or a
+ * lost turn the history says nothing of); it is never re-sent on its own and holds later queued work
+ * for its lane until reconciled or released.
  */
 export { DELIVERY_STATES };
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
 /** Where a receipt ends; until then it is unsettled (and the facts about it are kept). */
-export const SETTLED_DELIVERY_STATES: readonly DeliveryState[] = ['completed', 'failed', 'cancelled'];
+export const SETTLED_DELIVERY_STATES: readonly DeliveryState[] = ['completed', 'interrupted', 'failed', 'cancelled'];
 
 export type DeliveryMode = (typeof SEND_MODES)[number];
 

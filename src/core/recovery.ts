@@ -1,14 +1,14 @@
 import { isRunningLaneState } from '../contracts/schemas.js';
 import type { Logger, OpContext } from './context.js';
-import { drainNext, markInterruptedSubmissions, settleTurn, type DeliveryContext } from './deliveries.js';
+import { drainNext, markInterruptedSubmissions, settleLostReceipts, type DeliveryContext } from './deliveries.js';
 import type { AppServer } from './ports.js';
 
 type Recorder = Pick<OpContext, 'store' | 'journal'>;
 
 /**
  * Turns that were running when their app-server (or dispatchd) died are gone: each busy lane
- * records its turn as failed with the reason, and its accepted receipts fail with it, instead of
- * the lane staying "busy" forever.
+ * records its turn as failed with the reason, instead of staying "busy" forever. Its receipts stay
+ * `accepted` until the history can be read again: `resumeLanes` settles them from it.
  */
 export function recordLostTurns(ctx: Recorder, reason: { message: string; code: string; exit: string }): number {
   const { store } = ctx;
@@ -18,7 +18,6 @@ export function recordLostTurns(ctx: Recorder, reason: { message: string; code: 
     const turnId = lane.activeTurnId ?? lane.latestTurn?.id ?? 'unknown';
     store.transaction(() => {
       ctx.journal.record({ type: 'turnLost', laneId: lane.id, turnId, error: { message: reason.message, code: reason.code } });
-      settleTurn(ctx, lane.id, turnId, 'failed', reason.message);
       store.audit.record({ op: 'turn-lost', lane: lane.id, detail: reason.exit, outcome: reason.code });
     });
     lost++;
@@ -26,7 +25,7 @@ export function recordLostTurns(ctx: Recorder, reason: { message: string; code: 
   return lost;
 }
 
-/** At daemon start: receipts a dead daemon left submitting become ambiguous (never re-sent), busy lanes failed. */
+/** At daemon start: receipts a dead daemon left submitting become ambiguous (never re-sent), busy lanes' turns lost. */
 export function recoverAfterDaemonRestart(ctx: Recorder): void {
   for (const delivery of markInterruptedSubmissions(ctx)) {
     ctx.store.audit.record({ op: 'delivery-ambiguous', lane: delivery.lane, detail: `receipt ${delivery.id}`, outcome: 'ambiguous' });
@@ -36,8 +35,9 @@ export function recoverAfterDaemonRestart(ctx: Recorder): void {
 
 /**
  * After an app-server (re)start: load the owned lanes into it (metadata resume; attached lanes are
- * left alone) and mark ephemeral lanes lost. Turns must wait for it: a thread not yet loaded again
- * answers turn/start with "thread not found".
+ * left alone), mark ephemeral lanes lost, and settle the receipts of lost turns from each thread's
+ * history. Turns must wait for it: a thread not yet loaded again answers turn/start with "thread
+ * not found", and a new turn would make a lost receipt look like one still running.
  */
 async function resumeLanes(ctx: Pick<DeliveryContext, 'store' | 'journal' | 'appServer' | 'log'>, options: { generation: number; restarted: boolean }): Promise<void> {
   for (const lane of ctx.store.lanes.list()) {
@@ -45,6 +45,7 @@ async function resumeLanes(ctx: Pick<DeliveryContext, 'store' | 'journal' | 'app
     if (lane.ephemeral && options.restarted) {
       // An ephemeral thread has no rollout: it did not survive the process.
       ctx.journal.record({ type: 'laneLost', laneId: lane.id, reason: 'an ephemeral thread does not survive an app-server restart' });
+      await settleLostReceipts(ctx, lane.id);
       continue;
     }
     try {
@@ -53,6 +54,7 @@ async function resumeLanes(ctx: Pick<DeliveryContext, 'store' | 'journal' | 'app
       // A thread with no turn yet has no rollout to resume; it is loaded on its first turn.
       ctx.log.warn('lane.resume_failed', { lane: lane.id, generation: options.generation, error: (error as Error).message });
     }
+    await settleLostReceipts(ctx, lane.id);
   }
 }
 

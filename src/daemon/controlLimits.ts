@@ -34,6 +34,17 @@ export const CONTROL_LIMITS = {
   helloTimeoutMs: 10_000,
   /** How long a refused peer gets to read its error before the socket is destroyed. */
   refusalGraceMs: 1_000,
+  /**
+   * Memory that outgoing lines (events and replies, each with ~1 KiB of bookkeeping) may hold for one
+   * connection that does not read. Without a bound a stalled subscriber holds every event from then
+   * on (five took the daemon from 75 to 536 MB in a minute). 8 MiB is some 6,000 streamed deltas, so
+   * a follower paused for a moment (Ctrl-S) is kept; past it the connection is let go, each
+   * subscription told its `last_seq` to resume from the event log with `since`. A single larger
+   * reply still goes out to a client that keeps up.
+   */
+  maxQueuedBytesPerConnection: 8 * MiB,
+  /** How long a connection let go as too slow has to read what it was sent (and why) before it is destroyed. */
+  slowConsumerGraceMs: 30_000,
 } as const;
 
 /**
@@ -43,18 +54,26 @@ export const CONTROL_LIMITS = {
  */
 export function refuseConnection(socket: net.Socket, error: DispatchError): void {
   if (socket.destroyed) return;
-  const destroy = setTimeout(() => socket.destroy(), CONTROL_LIMITS.refusalGraceMs);
+  discardInput(socket, CONTROL_LIMITS.refusalGraceMs);
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.end(`${JSON.stringify({ id: null, error: wireErrorOf(error) })}\n`);
+}
+
+/**
+ * From now on what the peer sends is read and dropped (never held) until it closes; the socket is
+ * destroyed after `graceMs` at the latest, so it can read what is written to it before.
+ */
+export function discardInput(socket: net.Socket, graceMs: number): void {
+  const destroy = setTimeout(() => socket.destroy(), graceMs);
   destroy.unref();
   socket.once('close', () => clearTimeout(destroy));
   socket.removeAllListeners('data');
   socket.on('data', () => undefined);
   socket.once('end', () => socket.destroy());
   socket.resume();
-  if (!socket.writable) {
-    socket.destroy();
-    return;
-  }
-  socket.end(`${JSON.stringify({ id: null, error: wireErrorOf(error) })}\n`);
 }
 
 export function limitError(limit: keyof typeof CONTROL_LIMITS, message: string, data: Record<string, unknown> = {}): DispatchError {

@@ -2,15 +2,28 @@ import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { JsonRpcConnection, type Disposable } from '../jsonrpc/connection.js';
+import { JsonRpcConnection } from '../jsonrpc/connection.js';
 import { StreamTransport } from '../jsonrpc/streamTransport.js';
 import { DispatchError, wireErrorOf } from '../shared/errors.js';
 import { loadPeerCredentials, peerCredentials } from './peerCredentials.js';
 import type { HomeMode } from '../control/homeMode.js';
-import { CONTROL_CANCEL_METHOD, CONTROL_PROTOCOL_VERSION, localOpHashes, localOpName, type CallParams, type EventNotification, type HelloParams, type HelloResult, type SubscribeParams, type SubscribeResult } from '../control/protocol.js';
+import {
+  CONTROL_CANCEL_METHOD,
+  CONTROL_PROTOCOL_VERSION,
+  SUBSCRIPTION_ENDED_METHOD,
+  localOpHashes,
+  localOpName,
+  type CallParams,
+  type EventNotification,
+  type HelloParams,
+  type HelloResult,
+  type SubscribeParams,
+  type SubscribeResult,
+  type SubscriptionEndedNotification,
+} from '../control/protocol.js';
 import { isRecord } from '../shared/records.js';
-import { startSubscription, type SubscriptionSource } from './subscription.js';
-import { CONTROL_LIMITS, limitError, refuseConnection } from './controlLimits.js';
+import { startSubscription, type Subscription, type SubscriptionSource } from './subscription.js';
+import { CONTROL_LIMITS, discardInput, limitError, refuseConnection } from './controlLimits.js';
 import { ConnectionError } from '../jsonrpc/connectionError.js';
 
 export interface ControlHandlers extends SubscriptionSource {
@@ -129,7 +142,12 @@ export class ControlServer {
       this.refuseOverLimit(socket);
       return;
     }
-    const transport = new StreamTransport(socket, socket, { peerName: 'control client', maxLineBytes: CONTROL_LIMITS.maxLineBytesBeforeHello });
+    const transport = new StreamTransport(socket, socket, {
+      peerName: 'control client',
+      maxLineBytes: CONTROL_LIMITS.maxLineBytesBeforeHello,
+      maxQueuedBytes: CONTROL_LIMITS.maxQueuedBytesPerConnection,
+      onOverflow: (queuedBytes) => letSlowReaderGo(queuedBytes),
+    });
     const connection = new JsonRpcConnection(transport, {
       requestTimeoutMs: 0,
       peerName: 'control client',
@@ -138,8 +156,27 @@ export class ControlServer {
     });
     this.connections.add(connection);
     this.transports.add(transport);
-    const subscriptions = new Map<string, Disposable>();
+    const subscriptions = new Map<string, Subscription>();
     let greeted = false;
+    /**
+     * A peer that stopped reading: its queued lines are dropped, each subscription is told its last
+     * seq (to resume from the log with `since`), and the connection ends; memory held for it is freed.
+     */
+    const letSlowReaderGo = (queuedBytes: number): void => {
+      const max = CONTROL_LIMITS.maxQueuedBytesPerConnection;
+      const ended = [...subscriptions].map(([id, subscription]) => {
+        const error = limitError('maxQueuedBytesPerConnection', `dispatchd ended this subscription: the client read too slowly (${queuedBytes} bytes waited, over the limit of ${max}); it was sent every fact up to seq ${subscription.lastSent}: resume with since ${subscription.lastSent} (\`dispatch events --since ${subscription.lastSent}\`)`, {
+          last_seq: subscription.lastSent,
+        });
+        const params: SubscriptionEndedNotification = { subscription: id, last_seq: subscription.lastSent, error: wireErrorOf(error) };
+        return { method: SUBSCRIPTION_ENDED_METHOD, params };
+      });
+      for (const subscription of subscriptions.values()) subscription.dispose();
+      subscriptions.clear();
+      this.handlers.log('warn', 'control.slow_consumer', { queued_bytes: queuedBytes, max, subscriptions: ended.length });
+      discardInput(socket, CONTROL_LIMITS.slowConsumerGraceMs);
+      transport.endDroppingQueued(ended, new ConnectionError('closed', `the control client read too slowly (over ${max} bytes waited); it was let go`));
+    };
     const refuse = (error: DispatchError): void => {
       this.handlers.log('warn', 'control.connection_refused', { code: error.code, limit: typeof error.data?.['limit'] === 'string' ? error.data['limit'] : null });
       refuseConnection(socket, error);

@@ -17,15 +17,31 @@ export interface SubscriptionStart {
   onError(error: Error): void;
 }
 
-/** How many stored facts one replay step reads (and writes before waiting for the socket). */
+/** How many stored facts one replay step reads. */
 const REPLAY_PAGE = 500;
+
+/**
+ * A replay page this short is written at once, in the tick that turns the subscription live (so no
+ * fact falls between); longer ones go one fact at a time, each waiting for the socket, so a replay
+ * never queues more than this many facts (of at most ~16 KiB each) for a reader.
+ */
+const LAST_PAGE = 16;
 
 /**
  * One subscriber: facts after `since` from the log, then live entries, with no fact missed or
  * sent twice. The replay reads a page and, when it was the last, turns live in the same tick:
  * facts commit (and reach the feed) synchronously, so none can fall between the two.
  */
-export function startSubscription(source: SubscriptionSource, start: SubscriptionStart): { dispose(): void; latest: number; oldest: number | null; missed: boolean } {
+export interface Subscription {
+  dispose(): void;
+  latest: number;
+  oldest: number | null;
+  missed: boolean;
+  /** The last fact's seq whose line was handed to the socket: a client cut off resumes with `since` it. */
+  readonly lastSent: number;
+}
+
+export function startSubscription(source: SubscriptionSource, start: SubscriptionStart): Subscription {
   const bounds = source.factBounds();
   const { oldest, latest } = bounds;
   const missed = start.since !== undefined && checkCursor(start.since, bounds).missed;
@@ -33,8 +49,17 @@ export function startSubscription(source: SubscriptionSource, start: Subscriptio
   let cursor = start.since ?? latest;
   let live = start.since === undefined;
   let disposed = false;
+  let lastSent = cursor;
+  const send = async (entry: FeedEntry): Promise<void> => {
+    await start.send(entry);
+    if (entry.seq !== null && entry.seq > lastSent) lastSent = entry.seq;
+  };
+  const failed = (error: unknown): void => {
+    // Once disposed (unsubscribed, or the connection let go), sends still queued fail as expected.
+    if (!disposed) start.onError(error as Error);
+  };
   const forward = (entry: FeedEntry): void => {
-    start.send(entry).catch((error: unknown) => start.onError(error as Error));
+    send(entry).catch(failed);
   };
   const listener = source.onEntry((entry) => {
     if (!live || disposed || !wanted(entry)) return;
@@ -47,29 +72,34 @@ export function startSubscription(source: SubscriptionSource, start: Subscriptio
   const replay = async (): Promise<void> => {
     while (!disposed) {
       const page = source.factsSince(cursor, start.lanes, REPLAY_PAGE);
-      let written: Promise<void> = Promise.resolve();
-      for (const fact of page) {
-        const { seq, at, ...event } = fact;
-        cursor = seq;
-        written = start.send({ seq, at, event });
-      }
-      if (page.length < REPLAY_PAGE) {
+      const entries = page.map(({ seq, at, ...event }) => ({ seq, at, event }));
+      if (entries.length <= LAST_PAGE) {
+        let written: Promise<void> = Promise.resolve();
+        for (const entry of entries) written = send(entry);
+        cursor = entries.at(-1)?.seq ?? cursor;
         live = true;
         await written;
         return;
       }
-      await written; // the socket drained: read on
+      for (const entry of entries) {
+        if (disposed) return;
+        cursor = entry.seq;
+        await send(entry); // the socket took it: read on
+      }
     }
   };
   if (!live) {
     setImmediate(() => {
-      replay().catch((error: unknown) => start.onError(error as Error));
+      replay().catch(failed);
     });
   }
   return {
     latest,
     oldest,
     missed,
+    get lastSent() {
+      return lastSent;
+    },
     dispose: () => {
       disposed = true;
       listener.dispose();

@@ -8,7 +8,20 @@ export interface StreamTransportOptions {
   maxLineBytes?: number;
   /** Name used in error messages ("codex app-server", "dispatch daemon"). */
   peerName?: string;
+  /**
+   * Outgoing bytes (each line's plus QUEUED_LINE_OVERHEAD_BYTES) that may wait for a peer that does
+   * not read: a send while more than this waits is refused and `onOverflow` runs (which ends the
+   * transport). Unbounded when absent.
+   */
+  maxQueuedBytes?: number;
+  onOverflow?: (queuedBytes: number) => void;
 }
+
+/**
+ * What a queued line costs besides its bytes: the promises and closures of its send (measured at
+ * about 1 KiB on Node 20), so `maxQueuedBytes` bounds memory, not just bytes, for small lines too.
+ */
+export const QUEUED_LINE_OVERHEAD_BYTES = 1024;
 
 /** JSONL over a pair of byte streams (a child's stdio, a Unix socket). Writes wait for 'drain'. */
 export class StreamTransport implements Transport {
@@ -20,6 +33,10 @@ export class StreamTransport implements Transport {
   private closed = false;
   private writeChain: Promise<void> = Promise.resolve();
   private readonly waitingForDrain = new Set<{ resolve: () => void; reject: (error: Error) => void }>();
+  /** Bytes (with their overhead) sent but not yet handed to the OS: queued behind a write waiting for 'drain', or in the stream's buffer. */
+  private queued = 0;
+  private readonly maxQueuedBytes: number | undefined;
+  private readonly onOverflow: ((queuedBytes: number) => void) | undefined;
 
   private readonly input: Readable;
   private readonly output: Writable;
@@ -29,6 +46,13 @@ export class StreamTransport implements Transport {
     this.output = output;
     this.decoder = new LineDecoder(options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
     this.peerName = options.peerName ?? 'peer';
+    this.maxQueuedBytes = options.maxQueuedBytes;
+    this.onOverflow = options.onOverflow;
+  }
+
+  /** Outgoing bytes the peer has not taken yet (see maxQueuedBytes). */
+  get queuedBytes(): number {
+    return this.queued;
   }
 
   async start(): Promise<void> {
@@ -77,15 +101,29 @@ export class StreamTransport implements Transport {
 
   send(message: Message): Promise<void> {
     if (this.closed) return Promise.reject(new ConnectionError('closed', `${this.peerName} is closed`));
+    // Only what waits ahead counts: one message of any size goes out to a peer that keeps up.
+    if (this.maxQueuedBytes !== undefined && this.queued > this.maxQueuedBytes) {
+      this.onOverflow?.(this.queued);
+      return Promise.reject(new ConnectionError('closed', `${this.peerName} reads too slowly: ${this.queued} bytes wait, over the limit of ${this.maxQueuedBytes}`));
+    }
     const line = `${JSON.stringify(message)}\n`;
+    const bytes = Buffer.byteLength(line) + QUEUED_LINE_OVERHEAD_BYTES;
+    this.queued += bytes;
+    let counted = true;
+    const taken = (): void => {
+      if (counted) this.queued -= bytes;
+      counted = false;
+    };
     const write = this.writeChain.then(
       () =>
         new Promise<void>((resolve, reject) => {
           if (this.closed || this.output.destroyed || !this.output.writable) {
+            taken();
             reject(new ConnectionError('closed', `${this.peerName} is closed`));
             return;
           }
           const flushed = this.output.write(line, (error) => {
+            taken();
             if (error) reject(new ConnectionError('closed', `writing to ${this.peerName} failed: ${error.message}`, { cause: error }));
           });
           if (flushed) {
@@ -103,6 +141,20 @@ export class StreamTransport implements Transport {
     );
     this.writeChain = write.catch(() => undefined);
     return write;
+  }
+
+  /**
+   * Lets a peer that reads too slowly go: every line not yet handed to the stream is dropped (its
+   * send rejects), `final` is written after what was, and the output ends, so a peer that reads
+   * again gets what it was sent, then `final`, then EOF. What is still held is bounded by the OS buffer.
+   */
+  endDroppingQueued(final: readonly Message[], reason: Error): void {
+    if (this.closed) return;
+    if (!this.output.destroyed && this.output.writable) {
+      for (const message of final) this.output.write(`${JSON.stringify(message)}\n`);
+      this.output.end();
+    }
+    this.finish(reason);
   }
 
   private finish(reason: Error | undefined): void {

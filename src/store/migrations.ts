@@ -219,6 +219,38 @@ export const MIGRATIONS: readonly Migration[] = [
         WHEN 'busy' THEN 'working' WHEN 'waiting_approval' THEN 'needs-you' WHEN 'error' THEN 'failed' ELSE 'idle' END;
     `,
   },
+  {
+    version: 9,
+    name: "receipts can be 'interrupted' (the message reached the thread, its turn died)",
+    sql: `
+      -- A CHECK cannot be altered in SQLite: the table is rebuilt, keeping ids and the id high-water mark.
+      CREATE TABLE deliveries_next (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        lane TEXT NOT NULL,
+        mode TEXT NOT NULL CHECK (mode IN ('send', 'steer', 'queue', 'interject', 'context')),
+        source TEXT NOT NULL,
+        text TEXT NOT NULL,
+        idempotency_key TEXT,
+        client_message_id TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'submitting', 'accepted', 'completed', 'interrupted', 'failed', 'ambiguous', 'cancelled')),
+        turn_id TEXT,
+        error TEXT,
+        note TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      INSERT INTO sqlite_sequence (name, seq) SELECT 'deliveries_next', seq FROM sqlite_sequence WHERE name = 'deliveries';
+      INSERT INTO deliveries_next SELECT id, lane, mode, source, text, idempotency_key, client_message_id, state, turn_id, error, note, created_at, updated_at
+        FROM deliveries ORDER BY id;
+      DROP TABLE deliveries;
+      ALTER TABLE deliveries_next RENAME TO deliveries;
+      CREATE UNIQUE INDEX deliveries_idempotency_key ON deliveries (idempotency_key) WHERE idempotency_key IS NOT NULL;
+      CREATE INDEX deliveries_lane_state ON deliveries (lane, state, id);
+      CREATE INDEX deliveries_state ON deliveries (state, id);
+      CREATE INDEX deliveries_turn ON deliveries (lane, turn_id) WHERE turn_id IS NOT NULL;
+      CREATE INDEX deliveries_source ON deliveries (source, id);
+    `,
+  },
 ];
 
 /** The newest schema version this build knows; a registry above it was written by a newer dispatch. */

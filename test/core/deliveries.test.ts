@@ -181,7 +181,7 @@ describe('delivery ledger', () => {
     const { lane, first } = await busyLane();
     const { delivery } = await deliver(core.ctx, { lane, mode: 'interject', text: '@sim reply instead', source: 'op' });
     expect(core.fake.calls.filter((c) => c.method === 'interruptTurn').map((c) => c.args[1])).toEqual([first.turnId]);
-    expect(core.store.deliveries.find(first.id)).toMatchObject({ state: 'failed', error: 'turn interrupted' });
+    expect(core.store.deliveries.find(first.id)).toMatchObject({ state: 'interrupted', error: 'turn interrupted' });
     expect(delivery.state).toBe('accepted');
     expect(delivery.turnId).not.toBe(first.turnId);
     await core.until(() => core.store.deliveries.find(delivery.id)?.state === 'completed');

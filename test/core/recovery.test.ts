@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/core/context.js';
-import { deliver } from '../../src/core/deliveries.js';
+import { deliver, reconcile } from '../../src/core/deliveries.js';
 import { reattachLanes, recordLostTurns, recoverAfterDaemonRestart } from '../../src/core/recovery.js';
 import { DispatchError } from '../../src/shared/errors.js';
 import { MINIMAL_SETTINGS } from '../store/helpers.js';
@@ -21,7 +21,7 @@ describe('recovery', () => {
     return { lane: core.lane(lane.id), running: delivery };
   }
 
-  it('after a daemon restart: a busy lane records its turn as failed, its receipt fails, a submitting one turns ambiguous', async () => {
+  it('after a daemon restart: a busy lane records its turn as lost, its receipt waits for the history, a submitting one turns ambiguous', async () => {
     const { lane, running } = await busyLane();
     const idle = await core.ownLane();
     const inFlight = core.store.deliveries.insert({ lane: idle.id, mode: 'send', source: 'op', text: 'in flight', clientMessageId: 'cid', state: 'submitting' });
@@ -34,7 +34,8 @@ describe('recovery', () => {
       activeTurnId: null,
       latestTurn: { id: running.turnId, status: 'failed', error: { message: 'dispatchd stopped during the turn', code: 'daemon_exit' }, at: core.clock.iso() },
     });
-    expect(core.store.deliveries.find(running.id)).toMatchObject({ state: 'failed', error: 'dispatchd stopped during the turn' });
+    // Whether codex finished it cannot be known before the history is readable again.
+    expect(core.store.deliveries.find(running.id)?.state).toBe('accepted');
     expect(core.store.deliveries.find(inFlight.id)?.state).toBe('ambiguous');
     expect(core.lane(idle.id).status).toBe('idle');
     const audit = core.store.audit.recent({ limit: 10 }).map((e) => [e.op, e.lane, e.outcome]);
@@ -77,5 +78,74 @@ describe('recovery', () => {
     await done;
     expect(core.store.deliveries.find(waiting.id)?.state).toBe('completed');
     expect(core.lane(lane.id)).toMatchObject({ status: 'idle', lastAgentMessage: 'after restart' });
+  });
+
+  describe('settles the receipts of lost turns from the thread history once codex is back', () => {
+    async function crashAndRecover(before: (laneId: string, turnId: string) => void = () => undefined) {
+      const { lane, running } = await busyLane();
+      const queued = (await deliver(core.ctx, { lane, mode: 'queue', text: '@sim reply next', source: 'op' })).delivery;
+      before(lane.id, running.turnId ?? '');
+      // dispatchd died with its app-server; the new daemon starts and then its new app-server.
+      core.fake.crash();
+      recoverAfterDaemonRestart(core.ctx);
+      await reattachLanes(core.ctx, { generation: 2, restarted: false });
+      return { lane, running, queued };
+    }
+
+    it('a turn codex completed while dispatchd was dead: completed, and the queue moves on', async () => {
+      const { lane, running, queued } = await crashAndRecover((laneId) => core.fake.finishUnheard(laneId));
+      expect(core.store.deliveries.find(running.id)).toMatchObject({ state: 'completed', error: null, turnId: running.turnId });
+      await core.until(() => core.store.deliveries.find(queued.id)?.state === 'completed');
+      expect(core.lane(lane.id).lastAgentMessage).toBe('next');
+    });
+
+    it('a turn that died with the app-server: interrupted (retryable), and the queue moves on', async () => {
+      const { running, queued } = await crashAndRecover();
+      expect(core.store.deliveries.find(running.id)).toMatchObject({ state: 'interrupted', turnId: running.turnId });
+      await core.until(() => core.store.deliveries.find(queued.id)?.state === 'completed');
+    });
+
+    it('no trace of the message in the history: ambiguous, holding the lane', async () => {
+      const { running, queued } = await crashAndRecover((laneId, turnId) => {
+        core.fake.finishUnheard(laneId);
+        // The rollout lost the turn (the history holds nothing of it).
+        void core.fake.revert(laneId, turnId);
+      });
+      expect(core.store.deliveries.find(running.id)).toMatchObject({ state: 'ambiguous' });
+      expect(core.store.deliveries.find(queued.id)?.state).toBe('queued');
+      expect(core.fake.calls.filter((c) => c.method === 'startTurn')).toHaveLength(1);
+    });
+
+    it('after an app-server crash too: the lost receipt is settled from the history on reattach', async () => {
+      const { lane, running } = await busyLane();
+      core.fake.crash();
+      recordLostTurns(core.ctx, { message: 'codex app-server exited', code: 'app_server_exit', exit: 'signal SIGKILL' });
+      expect(core.store.deliveries.find(running.id)?.state).toBe('accepted');
+      await reattachLanes(core.ctx, { generation: 2, restarted: true });
+      expect(core.store.deliveries.find(running.id)?.state).toBe('interrupted');
+      expect(core.lane(lane.id).status).toBe('error');
+    });
+  });
+
+  it('reconcile settles a receipt an older dispatch failed after a crash from the history, and leaves one codex really refused failed', async () => {
+    const { lane, running } = await busyLane();
+    core.fake.finishUnheard(lane.id);
+    // As dispatch before this fix left it: the lost turn's receipt failed.
+    core.store.deliveries.transition(running.id, ['accepted'], 'failed', { error: 'dispatchd stopped during the turn' });
+    const failed = core.store.deliveries.find(running.id);
+    if (!failed) throw new Error('no receipt');
+    const found = await reconcile(core.ctx, failed, 'check');
+    expect(found.settled).toBe(true);
+    expect(found.evidence).toContain(`found in turn ${running.turnId} (completed)`);
+    expect(core.store.deliveries.find(running.id)).toMatchObject({ state: 'completed', error: null });
+
+    const reserved = core.store.deliveries.insert({ lane: lane.id, mode: 'send', source: 'op', text: 'never sent', clientMessageId: 'cid-refused', state: 'submitting' });
+    core.store.deliveries.transition(reserved.id, ['submitting'], 'failed', { error: 'app_server: turn/start: refused' });
+    const refused = core.store.deliveries.find(reserved.id);
+    if (!refused) throw new Error('no receipt');
+    const none = await reconcile(core.ctx, refused, 'check');
+    expect(none.settled).toBe(true);
+    expect(none.evidence).toContain('dispatch delivery retry');
+    expect(core.store.deliveries.find(refused.id)?.state).toBe('failed');
   });
 });

@@ -44,3 +44,30 @@ describe('a subscription from a cursor', () => {
     expect((error as Error).message).toMatch(/9.*5/);
   });
 });
+
+describe('a replay', () => {
+  it('writes one fact at a time, each after the socket took the last, and records the last one sent', async () => {
+    const facts = Array.from({ length: 100 }, (_, n) => ({ seq: n + 1, at: 'now', type: 'laneRead', laneId: 'lane' }) as unknown as StoredFact);
+    const pending: Array<() => void> = [];
+    const sent: number[] = [];
+    const sub = startSubscription(source({ oldest: 1, latest: 100 }, facts), {
+      since: 0,
+      send: (entry) => {
+        sent.push(entry.seq ?? -1);
+        return new Promise<void>((resolve) => pending.push(resolve));
+      },
+      onError: () => undefined,
+    });
+    await new Promise((r) => setImmediate(r));
+    // The socket has not taken the first fact: nothing more is queued for it.
+    expect(sent).toEqual([1]);
+    expect(sub.lastSent).toBe(0);
+    for (let step = 0; step < 10; step++) {
+      pending.shift()?.();
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(sent).toHaveLength(11);
+    expect(sub.lastSent).toBe(10);
+    sub.dispose();
+  });
+});

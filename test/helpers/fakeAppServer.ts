@@ -103,10 +103,27 @@ export class FakeAppServer implements AppServer {
     this.complete(run, 'completed');
   }
 
-  /** Forgets every running turn without ending it, as an app-server that died would. */
+  /**
+   * Forgets every running turn without a word, as an app-server that died would; its history then
+   * shows each as codex does after a restart: `interrupted`, with only its user message.
+   */
   crash(): void {
-    for (const run of this.running.values()) if (run.timer) clearTimeout(run.timer);
+    for (const run of this.running.values()) {
+      if (run.timer) clearTimeout(run.timer);
+      const turn = this.turnOf(run);
+      if (turn) Object.assign(turn, { status: 'interrupted', error: null });
+    }
     this.running.clear();
+  }
+
+  /** Ends a running turn in the history only, as codex finishing while nobody listened (dispatchd dead) would. */
+  finishUnheard(threadId: string): void {
+    const run = this.running.get(threadId);
+    if (!run) throw new Error(`no running turn on ${threadId}`);
+    if (run.timer) clearTimeout(run.timer);
+    this.running.delete(threadId);
+    const turn = this.turnOf(run);
+    if (turn) Object.assign(turn, { status: 'completed', error: null, items: [...turn.items, { id: randomUUID(), type: 'agentMessage', text: run.script.reply, raw: {} }] });
   }
 
   private emit(event: LaneEvent): void {

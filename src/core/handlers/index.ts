@@ -3,6 +3,7 @@ import { handleCodexRestart } from './codex/restart.js';
 import { handleDaemonStatus } from './daemon/status.js';
 import { handleDeliveryGet } from './delivery/get.js';
 import { handleDeliveryReconcile } from './delivery/reconcile.js';
+import { handleDeliveryRetry } from './delivery/retry.js';
 import { handleGoalClear } from './goal/clear.js';
 import { handleGoalSet } from './goal/set.js';
 import { handleGoalStatus } from './goal/status.js';
@@ -78,6 +79,7 @@ export const handlers: HandlerMap = {
   'inbox.read': handleInboxRead,
   'inbox.ack': handleInboxAck,
   events: handleEvents,
+  'delivery.retry': handleDeliveryRetry,
 };
 
 export type { Handler, HandlerMap } from './types.js';

@@ -1,5 +1,6 @@
 import { isLaneEvent, type LaneEvent } from '../../control/protocol.js';
 import type { DaemonClient } from '../../client/client.js';
+import type { DispatchError } from '../../shared/errors.js';
 import { dim } from './render.js';
 
 type Write = (text: string) => void;
@@ -72,14 +73,26 @@ export async function followLane(client: DaemonClient, lane: string, options: { 
     process.once('SIGINT', finish);
     if (options.timeoutSeconds !== undefined) timer = setTimeout(finish, options.timeoutSeconds * 1000);
     client.onClose(finish);
+    // The daemon ended the subscription (this follower read too slowly): say why, before its EOF.
+    const fail = (error: DispatchError): void => {
+      done = true;
+      if (timer) clearTimeout(timer);
+      process.off('SIGINT', finish);
+      if (state.inMessage) write('\n');
+      reject(error);
+    };
     client
-      .subscribe({ lanes: [lane] }, ({ event }) => {
-        // A lane's live stream is what codex reports on it; `events` shows dispatch's own facts too.
-        if (done || !isLaneEvent(event)) return;
-        if (options.json) write(`${JSON.stringify(event)}\n`);
-        else renderEvent(event, write, state);
-        if (options.untilIdle && event.type === 'turnCompleted') finish();
-      })
+      .subscribe(
+        { lanes: [lane] },
+        ({ event }) => {
+          // A lane's live stream is what codex reports on it; `events` shows dispatch's own facts too.
+          if (done || !isLaneEvent(event)) return;
+          if (options.json) write(`${JSON.stringify(event)}\n`);
+          else renderEvent(event, write, state);
+          if (options.untilIdle && event.type === 'turnCompleted') finish();
+        },
+        fail,
+      )
       .catch(reject);
   });
   if (state.inMessage) write('\n');

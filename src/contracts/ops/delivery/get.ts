@@ -4,7 +4,7 @@ import { deliveryView, receiptId } from '../../schemas.js';
 
 export const deliveryGetOp = defineOp({
   name: 'delivery.get',
-  summary: 'Show a delivery receipt: queued, submitting, accepted, completed, failed, ambiguous or cancelled.',
+  summary: 'Show a delivery receipt: queued, submitting, accepted, completed, interrupted, failed, ambiguous or cancelled.',
   group: 'delivery',
   intent: 'read',
   idempotent: true,

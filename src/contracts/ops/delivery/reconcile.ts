@@ -4,7 +4,7 @@ import { deliveryView, receiptId } from '../../schemas.js';
 
 export const deliveryReconcileOp = defineOp({
   name: 'delivery.reconcile',
-  summary: "Settle an ambiguous receipt from the thread's history (check), or release it to be sent again, or cancel it.",
+  summary: "Settle an ambiguous, failed or interrupted receipt from the thread's history (check), or release an ambiguous one to be sent again, or cancel it.",
   group: 'delivery',
   intent: 'write',
   idempotent: true,
