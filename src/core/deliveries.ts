@@ -261,6 +261,15 @@ export async function settleLostReceipts(ctx: Pick<DeliveryContext, 'store' | 'j
   }
   for (const delivery of lost) {
     const evidence = turns ? evidenceOf(turns, delivery) : ({ kind: 'none' } as const);
+    if (evidence.kind === 'none' && turns !== null && delivery.turnId !== null) {
+      // codex answered turn/start (so it had the message) and then died before saving the turn:
+      // nothing of it is in the thread, so sending it again cannot double it.
+      moveDelivery(ctx, delivery, ['accepted'], 'interrupted', {
+        note: `codex accepted turn ${delivery.turnId} but stopped before saving it; \`dispatch delivery retry ${delivery.id}\` sends it again`,
+        error: 'the turn was lost before codex saved it',
+      });
+      continue;
+    }
     if (evidence.kind !== 'found') {
       const why = turns === null ? "the thread's history could not be read" : evidence.kind === 'mismatch' ? `turn ${evidence.turn.id} carries its client id with different text` : 'its message is not in the thread';
       moveDelivery(ctx, delivery, ['accepted'], 'ambiguous', { note: `turn lost in a restart and ${why}; not re-sent` });

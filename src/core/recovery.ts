@@ -40,13 +40,13 @@ export function recoverAfterDaemonRestart(ctx: Recorder): void {
  * not found", and a new turn would make a lost receipt look like one still running.
  */
 async function resumeLanes(ctx: Pick<DeliveryContext, 'store' | 'journal' | 'appServer' | 'log'>, options: { generation: number; restarted: boolean }): Promise<void> {
-  for (const lane of ctx.store.lanes.list()) {
-    if (lane.source !== 'own') continue;
+  const owned = ctx.store.lanes.list().filter((lane) => lane.source === 'own');
+  await eachConcurrently(owned, RECOVERY_CONCURRENCY, async (lane) => {
     if (lane.ephemeral && options.restarted) {
       // An ephemeral thread has no rollout: it did not survive the process.
       ctx.journal.record({ type: 'laneLost', laneId: lane.id, reason: 'an ephemeral thread does not survive an app-server restart' });
       await settleLostReceipts(ctx, lane.id);
-      continue;
+      return;
     }
     try {
       await ctx.appServer.resumeThread(lane.id);
@@ -55,12 +55,33 @@ async function resumeLanes(ctx: Pick<DeliveryContext, 'store' | 'journal' | 'app
       ctx.log.warn('lane.resume_failed', { lane: lane.id, generation: options.generation, error: (error as Error).message });
     }
     await settleLostReceipts(ctx, lane.id);
-  }
+  });
 }
 
 /** Lets every idle lane's queue move again (after a restart, or when codex is back). */
 async function drainIdleLanes(ctx: DeliveryContext): Promise<void> {
-  for (const lane of ctx.store.lanes.list()) if (lane.status === 'idle' || lane.status === 'error') await drainNext(ctx, lane.id);
+  const idle = ctx.store.lanes.list().filter((lane) => lane.status === 'idle' || lane.status === 'error');
+  await eachConcurrently(idle, RECOVERY_CONCURRENCY, async (lane) => {
+    await drainNext(ctx, lane.id);
+  });
+}
+
+/**
+ * How many lanes are resumed (or drained) at once after a restart: one at a time, 50 lanes took
+ * about 3 s; codex answers several at once, and a bound keeps a big registry from flooding it.
+ */
+const RECOVERY_CONCURRENCY = 8;
+
+/** Runs `fn` over `items` with at most `limit` in flight (fn handles its own failures: a throw rejects the whole run). */
+async function eachConcurrently<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /**

@@ -105,12 +105,23 @@ describe('recovery', () => {
       await core.until(() => core.store.deliveries.find(queued.id)?.state === 'completed');
     });
 
-    it('no trace of the message in the history: ambiguous, holding the lane', async () => {
+    it('codex accepted the turn but its history has no trace of it: interrupted (sending again cannot double it), and the queue moves on', async () => {
       const { running, queued } = await crashAndRecover((laneId, turnId) => {
         core.fake.finishUnheard(laneId);
         // The rollout lost the turn (the history holds nothing of it).
         void core.fake.revert(laneId, turnId);
       });
+      expect(core.store.deliveries.find(running.id)).toMatchObject({ state: 'interrupted', error: 'the turn was lost before codex saved it' });
+      await core.until(() => core.store.deliveries.find(queued.id)?.state === 'completed');
+    });
+
+    it("the thread's history cannot be read: ambiguous, holding the lane", async () => {
+      const { lane, running } = await busyLane();
+      const queued = (await deliver(core.ctx, { lane, mode: 'queue', text: '@sim reply next', source: 'op' })).delivery;
+      core.fake.crash();
+      recoverAfterDaemonRestart(core.ctx);
+      core.fake.failNext('listTurns', new Error('history unreadable'));
+      await reattachLanes(core.ctx, { generation: 2, restarted: false });
       expect(core.store.deliveries.find(running.id)).toMatchObject({ state: 'ambiguous' });
       expect(core.store.deliveries.find(queued.id)?.state).toBe('queued');
       expect(core.fake.calls.filter((c) => c.method === 'startTurn')).toHaveLength(1);

@@ -208,6 +208,7 @@ export class FakeAppServer implements AppServer {
     return { threads: listed.slice(0, options.limit).map((t) => this.summary(t)), nextCursor: null };
   }
   async listTurns(threadId: string, options: { limit?: number } = {}) {
+    this.record('listTurns', threadId, options);
     const thread = this.thread(threadId, 'thread/turns/list');
     if (thread.ephemeral) throw new DispatchError('app_server', 'thread/turns/list: ephemeral threads do not support thread/turns/list', { data: { rpcCode: -32600 } });
     const turns = thread.turns.map((turn) => ({ ...turn, items: [...turn.items] }));
