@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-import '../dist/daemon/main.js';
+// CommonJS like bin/dispatch.js (bin/package.json); the daemon itself is an ES module.
+import('../dist/daemon/main.js');
