@@ -208,7 +208,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultReport> 
   const migrationKills = options.scale >= 4 ? Math.max(1, Math.round(options.scale / 10)) : 0;
   const workloadKills = options.scale - migrationKills;
   for (let k = 0; k < workloadKills; k++) {
-    const kind = k < kinds.length ? kinds[k]! : kinds[Math.floor(random() * kinds.length)]!;
+    const kind = kinds[k % kinds.length]!;
     for (let m = 0; m < perKill; m++) {
       const asking = lanes.filter((l) => l.asks);
       // A mid-approval kill needs a message on an approving lane.

@@ -91,7 +91,7 @@ export function judgeRun(sent: SentMessage[], receipts: Receipt[], history: Map<
         else if (receipt.turn_id !== null && !seen.some((s) => s.replied && s.turnId === receipt.turn_id)) verdict.mislabelled.push(finding(`completed as turn ${receipt.turn_id}, replied in another`));
         break;
       case 'failed':
-        if (replied) verdict.mislabelled.push(finding(`failed (${receipt.error ?? 'no error'}), but its turn completed with the reply`));
+        if (replied) verdict.mislabelled.push(finding(`failed (${receipt.error ?? 'no error'}), but its history holds the agent's complete reply`));
         else if (seen.length > 0) verdict.failedAfterReaching.push(finding(`failed (${receipt.error ?? 'no error'}); the message is in the history, the turn died`));
         break;
       case 'interrupted':
