@@ -208,12 +208,13 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultReport> 
   const migrationKills = options.scale >= 4 ? Math.max(1, Math.round(options.scale / 10)) : 0;
   const workloadKills = options.scale - migrationKills;
   for (let k = 0; k < workloadKills; k++) {
-    const kind = kinds[k % kinds.length]!;
+    const kind = kinds[k % kinds.length] ?? 'app_server_mid_turn';
     for (let m = 0; m < perKill; m++) {
       const asking = lanes.filter((l) => l.asks);
       // A mid-approval kill needs a message on an approving lane.
-      const lane = kind === 'app_server_mid_approval' && m === 0 && asking.length > 0 ? asking[Math.floor(random() * asking.length)]! : lanes[Math.floor(random() * lanes.length)]!;
-      enqueue(lane);
+      const pool = kind === 'app_server_mid_approval' && m === 0 && asking.length > 0 ? asking : lanes;
+      const lane = pool[Math.floor(random() * pool.length)];
+      if (lane) enqueue(lane);
     }
     await flushAll();
     await killOnce(kind);

@@ -57,14 +57,14 @@ function evidenceOf(items: HistoryItem[], message: SentMessage): Array<{ turnId:
   const occurrences = items.filter((i) => i.type === 'userMessage' && i.text === message.text).length;
   const found = turns.map((turnId) => ({ turnId, replied: items.some((i) => i.turn_id === turnId && i.type === 'agentMessage' && i.text === message.reply) }));
   // One turn holding the text twice still counts twice.
-  while (found.length < occurrences) found.push({ turnId: found[0]!.turnId, replied: false });
+  while (found.length < occurrences) found.push({ turnId: found[0]?.turnId ?? '', replied: false });
   return found;
 }
 
 export function judgeRun(sent: SentMessage[], receipts: Receipt[], history: Map<string, HistoryItem[]>, laneIds: Map<string, string>): Verdict {
   const byState: Record<string, number> = {};
   for (const r of receipts) byState[r.state] = (byState[r.state] ?? 0) + 1;
-  const byKey = new Map(receipts.filter((r) => r.idempotency_key !== null).map((r) => [r.idempotency_key!, r]));
+  const byKey = new Map(receipts.flatMap((r) => (r.idempotency_key === null ? [] : [[r.idempotency_key, r] as const])));
   const verdict: Verdict = { byState, lost: [], duplicated: [], mislabelled: [], failedAfterReaching: [], orderViolations: [] };
   const heldLanes = new Set(receipts.filter((r) => r.state === 'ambiguous').map((r) => r.lane));
 
