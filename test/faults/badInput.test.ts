@@ -24,7 +24,7 @@ interface CliCase { name: string; args: string[]; code: ErrorCode; stdin?: { rep
 interface Known { known?: string }
 interface McpCase extends Known { name: string; tool: string; arguments: Record<string, unknown>; code: ErrorCode; fill?: { field: string; chars: number } }
 interface ControlCase extends Known { name: string; hello: boolean; lines?: string[]; code?: ErrorCode; close?: boolean; generate?: { nested?: number; unterminated?: number } }
-interface CodexCase { name: string; mode: string; up: ErrorCode | 'ok'; new?: ErrorCode | 'ok' }
+interface CodexCase extends Known { name: string; mode: string; up: ErrorCode | 'ok'; new?: ErrorCode | 'ok' }
 
 /** The error code a CLI run printed on stderr ({"error":{code}}), or undefined when it printed prose. */
 function printedCode(result: CliResult): string | undefined {
@@ -191,25 +191,30 @@ describe('bad input: codex binaries that hang, exit or answer wrongly', () => {
         };
         try {
           expectOutcome('up', await cli(['up', '--simulate', '--json']), c.up);
-          if (c.up !== 'ok') return { name: c.name, problems };
+          if (c.up !== 'ok' || problems.length > 0) return { known: c, problems };
           const pid = (await cli(['daemon', 'status', '--json'])).json as { daemon?: { pid?: number } } | undefined;
           const created = await cli(['new', '--name', 'w', '--prefix', '', '--text', '@sim reply served', '--json']);
           expectOutcome('new', created, c.new ?? 'ok');
-          if (c.new === 'ok') {
-            const lane = await pollUntil(async () => (await cli(['lane', 'get', 'w', '--json'])).json as Record<string, unknown> | undefined, (l) => l?.['status'] === 'idle', `${c.name}: the turn ending`, 40_000);
-            if (lane?.['last_agent_message'] !== 'served') problems.push(`the turn ended with ${JSON.stringify(lane?.['last_agent_message'])}`);
+          if (c.new === 'ok' && problems.length === 0) {
+            const lane = await pollUntil(async () => (await cli(['lane', 'get', 'w', '--json'])).json as Record<string, unknown> | undefined, (l) => l?.['status'] === 'idle', `${c.name}: the turn ending`, 40_000).catch((error: Error) => {
+              problems.push(error.message);
+              return undefined;
+            });
+            if (lane && lane['last_agent_message'] !== 'served') problems.push(`the turn ended with ${JSON.stringify(lane['last_agent_message'])}`);
           }
           // The daemon is up and answers.
           expectOutcome('lane list', await cli(['lane', 'list', '--json']), 'ok');
           const daemonPid = pid?.daemon?.pid;
-          if (daemonPid === undefined) problems.push('no daemon pid');
+          if (daemonPid === undefined || isGone(daemonPid)) problems.push('the daemon that started is gone');
           else if (memoryOf(daemonPid).peak > RSS_GROWTH_BOUND + 100 * 1024 * 1024) problems.push(`daemon peak RSS ${memoryOf(daemonPid).peak}`);
-          return { name: c.name, problems };
+          return { known: c, problems };
         } finally {
           await cli(['down']);
         }
       }),
     );
-    expect(outcomes.filter((o) => o.problems.length > 0)).toEqual([]);
+    const wrong: string[] = [];
+    for (const outcome of outcomes) judge(outcome.known, outcome.problems.length === 0, outcome.problems.join('; '), wrong);
+    expect(wrong).toEqual([]);
   });
 });
