@@ -95,6 +95,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultReport> 
   const cli = (args: string[], timeoutMs = 30_000): Promise<CliResult> => runCli(args, { env, cwd: workspace, timeoutMs });
   const json = async <T>(args: string[]): Promise<T | undefined> => {
     const result = await cli(args);
+    if (result.code !== 0) log(`${args.slice(0, 2).join(' ')} exited ${result.code}: ${result.stderr.trim().slice(0, 160)}`);
     return result.code === 0 ? (result.json as T) : undefined;
   };
   const kills: Record<KillKind, number> = { app_server_mid_turn: 0, app_server_mid_approval: 0, daemon_mid_drain: 0, daemon_mid_migration: 0 };
@@ -225,18 +226,20 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultReport> 
   // The end: every send answered, every receipt settled (an ambiguous one checked once, as the README says).
   const drainDeadline = Date.now() + 60_000 + counter * 1_000;
   const reconciled = new Set<number>();
-  let receipts: Receipt[] = [];
   for (;;) {
     await flushAll();
     if (unsent() === 0) {
-      receipts = (await json<{ deliveries: Receipt[] }>(['queue', 'list', '--all', '--limit', '10000']))?.deliveries ?? [];
+      const listed = await json<{ deliveries: Receipt[] }>(['queue', 'list', '--all', '--limit', '10000']);
+      // A failed read proves nothing: read again (the user would run `dispatch up` if the daemon were gone).
+      if (!listed) await up();
+      const receipts = listed?.deliveries ?? [];
       for (const receipt of receipts.filter((r) => r.state === 'ambiguous' && !reconciled.has(r.receipt))) {
         reconciled.add(receipt.receipt);
         await cli(['delivery', 'reconcile', String(receipt.receipt)]);
       }
       const held = new Set(receipts.filter((r) => r.state === 'ambiguous').map((r) => r.lane));
       const moving = receipts.filter((r) => ['queued', 'submitting', 'accepted'].includes(r.state) && !(r.state === 'queued' && held.has(r.lane)));
-      if (moving.length === 0) break;
+      if (listed && moving.length === 0) break;
     }
     if (Date.now() > drainDeadline) {
       log('drain deadline passed with receipts still moving');
@@ -244,7 +247,9 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultReport> 
     }
     await sleep(250);
   }
-  receipts = (await json<{ deliveries: Receipt[] }>(['queue', 'list', '--all', '--limit', '10000']))?.deliveries ?? receipts;
+  const final = await json<{ deliveries: Receipt[] }>(['queue', 'list', '--all', '--limit', '10000']);
+  if (!final) throw new Error('queue list failed at the end of the run');
+  const receipts: Receipt[] = final.deliveries;
   const laneIds = new Map<string, string>();
   const history = new Map<string, Array<{ turn_id: string; type: string; text: string | null }>>();
   for (const lane of lanes) {
