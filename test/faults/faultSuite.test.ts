@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { runFaults } from '../helpers/faultRun.js';
 
 /**
- * Defect 2 (issue 9): a receipt whose turn reached codex is marked `failed` after a crash, even
+ * Defect 2 (issue 9): a receipt whose turn reached codex is marked `failed` after a crash (of dispatchd;
+ * the fault run also sees it, more rarely, after an app-server SIGKILL), even
  * when the agent's complete reply is in the thread's history. Until its fix is merged this test
  * asserts that every mislabelled receipt is of that one kind (and prints them); set it to true
  * with the fix, and the check is strict: none mislabelled.
