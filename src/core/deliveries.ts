@@ -276,14 +276,25 @@ export async function settleLostReceipts(ctx: Pick<DeliveryContext, 'store' | 'j
       continue;
     }
     const { turn } = evidence;
-    // No process runs the turn any more: one the history still shows in progress died with it.
-    const to = turn.status === 'completed' ? 'completed' : turn.status === 'failed' ? 'failed' : 'interrupted';
+    // No process runs the turn any more: one the history still shows in progress died with it,
+    // unless the agent's final message was already saved (codex died before marking the turn done).
+    const to = turn.status === 'completed' || endsWithReply(turn) ? 'completed' : turn.status === 'failed' ? 'failed' : 'interrupted';
     moveDelivery(ctx, delivery, ['accepted'], to, {
       turnId: turn.id,
       note: `settled from the thread's history after a restart: turn ${turn.id} ${turn.status}`,
       ...(to === 'completed' ? { error: null } : { error: turn.error?.message ?? 'the turn ended when codex or dispatchd stopped' }),
     });
   }
+}
+
+/**
+ * A turn whose last saved item is an agent message: the model had answered (a turn ends when it
+ * replies without calling a tool), so the reply is complete even if codex died before turn/completed.
+ */
+function endsWithReply(turn: TranscriptTurn): boolean {
+  if (turn.status !== 'interrupted' && turn.status !== 'inProgress') return false;
+  const last = turn.items.at(-1);
+  return last?.type === 'agentMessage' && Boolean(last.text) && !last.withheld;
 }
 
 /** After a restart nothing is in flight any more: a reservation left submitting may or may not have reached codex. */

@@ -248,7 +248,10 @@ export class ControlServer {
       const selectors = [...(typeof asked.lane === 'string' ? [asked.lane] : []), ...(Array.isArray(asked.lanes) ? asked.lanes : [])];
       if (selectors.some((s) => typeof s !== 'string')) throw new DispatchError('validation', 'subscribe.lanes must be lane selectors');
       if (asked.since !== undefined && (!Number.isSafeInteger(asked.since) || asked.since < 0)) throw new DispatchError('validation', 'subscribe.since must be a sequence number (an integer ≥ 0)');
-      const id = typeof asked.subscription === 'string' && asked.subscription.length > 0 ? asked.subscription : randomUUID();
+      if (asked.subscription !== undefined && (typeof asked.subscription !== 'string' || asked.subscription.length === 0)) {
+        throw new DispatchError('validation', 'subscribe.subscription must be a non-empty string (the id the client files notifications under)');
+      }
+      const id = asked.subscription ?? randomUUID();
       if (subscriptions.has(id)) throw new DispatchError('conflict', `subscription '${id}' already exists on this connection`);
       if (subscriptions.size >= CONTROL_LIMITS.maxSubscriptionsPerConnection) {
         throw limitError('maxSubscriptionsPerConnection', `this connection already has ${subscriptions.size} subscriptions; unsubscribe some first`);

@@ -287,7 +287,7 @@ export class JsonRpcConnection {
         }
         return;
       default:
-        this.emitError(new ConnectionError('protocol', `unexpected message from ${this.peerName}: ${JSON.stringify(value).slice(0, 200)}`));
+        this.emitError(new ConnectionError('protocol', `unexpected message from ${this.peerName}: ${preview(value)}`));
     }
   }
 
@@ -364,5 +364,17 @@ export class JsonRpcConnection {
     for (const controller of this.incoming.values()) controller.abort(error);
     for (const grant of this.waiting.splice(0)) grant();
     for (const listener of this.closeListeners) listener(error);
+  }
+}
+
+/**
+ * The start of a message for an error text. A hostile peer's message may nest deeper than
+ * JSON.stringify can recurse (a 10 KB line of brackets): that must not throw out of the receive path.
+ */
+function preview(value: unknown): string {
+  try {
+    return (JSON.stringify(value) ?? String(value)).slice(0, 200);
+  } catch {
+    return '(a message too deeply nested to print)';
   }
 }

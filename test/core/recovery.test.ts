@@ -115,6 +115,18 @@ describe('recovery', () => {
       await core.until(() => core.store.deliveries.find(queued.id)?.state === 'completed');
     });
 
+    it("codex died after saving the agent's final message but before marking the turn done: completed", async () => {
+      const { running } = await crashAndRecover((laneId, turnId) => {
+        core.fake.finishUnheard(laneId);
+        // As a restarted codex shows such a turn: interrupted, its reply saved as the last item.
+        const turn = core.fake.threads.get(laneId)?.turns.find((t) => t.id === turnId);
+        if (!turn) throw new Error('the fake has no such turn');
+        turn.status = 'interrupted';
+        turn.items.push({ id: 'reply', type: 'agentMessage', text: 'all done', raw: {} });
+      });
+      expect(core.store.deliveries.find(running.id)).toMatchObject({ state: 'completed', turnId: running.turnId });
+    });
+
     it("the thread's history cannot be read: ambiguous, holding the lane", async () => {
       const { lane, running } = await busyLane();
       const queued = (await deliver(core.ctx, { lane, mode: 'queue', text: '@sim reply next', source: 'op' })).delivery;

@@ -95,7 +95,8 @@ export function judgeRun(sent: SentMessage[], receipts: Receipt[], history: Map<
         else if (seen.length > 0) verdict.failedAfterReaching.push(finding(`failed (${receipt.error ?? 'no error'}); the message is in the history, the turn died`));
         break;
       case 'interrupted':
-        if (seen.length === 0) verdict.mislabelled.push(finding('interrupted, but not in the history'));
+        // codex accepted it and died before saving the turn: nothing of it is in the thread, and dispatch says so.
+        if (seen.length === 0 && !(reason ?? '').includes('before saving')) verdict.mislabelled.push(finding('interrupted, but not in the history'));
         else if (replied) verdict.mislabelled.push(finding('interrupted, but its turn completed with the reply'));
         break;
       case 'queued':
