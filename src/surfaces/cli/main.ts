@@ -1,4 +1,4 @@
-import { CommanderError } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { DispatchError, ERROR_TABLE, toDispatchError } from '../../shared/errors.js';
 import { errorHint } from './errorHint.js';
 import { loadManifest } from '../../contracts/manifest.js';
@@ -35,6 +35,11 @@ const invoke: InvokeOp = async (op, input, options) => {
   printResult(wantsJson(options.json) ? result : await withHandles(result, laneHandles), options.json, op);
 };
 
+function silenceUsageErrors(command: Command): void {
+  command.configureOutput({ outputError: () => undefined, writeErr: () => undefined });
+  command.commands.forEach(silenceUsageErrors);
+}
+
 function reportError(error: unknown, json: boolean): number {
   const e = toDispatchError(error);
   if (wantsJson(json)) process.stderr.write(`${JSON.stringify({ error: e.toJSON() })}\n`);
@@ -45,6 +50,8 @@ function reportError(error: unknown, json: boolean): number {
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram(await loadManifest(), invoke, argv);
   const json = argv.includes('--json');
+  // With --json a usage error is one JSON line like every other error, not commander's prose.
+  if (wantsJson(json)) silenceUsageErrors(program);
   try {
     await program.parseAsync(argv);
     // A command that printed its result but failed (doctor with a failing check) sets exitCode.
@@ -52,8 +59,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
-      // commander already printed its message; usage errors exit 2 like every validation error.
-      return error.exitCode === 0 ? 0 : ERROR_TABLE.usage.exit;
+      if (error.exitCode === 0) return 0;
+      // Without --json commander already printed its message; usage errors exit 2 like every validation error.
+      if (wantsJson(json)) return reportError(new DispatchError('usage', error.message.replace(/^error: /, '')), json);
+      return ERROR_TABLE.usage.exit;
     }
     return reportError(error, json);
   } finally {
