@@ -13,6 +13,7 @@ const isPage = (value: Record<string, unknown>): boolean => Array.isArray(value[
  * a page with data and a cursor. Every result in the generated protocol is a JSON object.
  */
 const ANSWER_CHECKS: Partial<Record<ClientMethod, { expect: string; ok: (result: Record<string, unknown>) => boolean }>> = {
+  initialize: { expect: 'userAgent', ok: (r) => typeof r['userAgent'] === 'string' },
   'thread/start': { expect: 'thread.id', ok: (r) => hasObject(r, 'thread') },
   'thread/resume': { expect: 'thread.id', ok: (r) => hasObject(r, 'thread') },
   'thread/fork': { expect: 'thread.id', ok: (r) => hasObject(r, 'thread') },

@@ -178,7 +178,7 @@ export class CodexClient {
     await this.connection.start();
     if (this.process) this.reads.attach(this.process.child.stdout);
     const info = this.options.clientInfo ?? DEFAULT_CLIENT_INFO;
-    this.initialized = await this.connection.request<InitializeResponse>(
+    const answer = await this.connection.request<unknown>(
       'initialize',
       {
         clientInfo: { name: info.name, title: info.title ?? null, version: info.version },
@@ -190,6 +190,10 @@ export class CodexClient {
       } satisfies ClientMethods['initialize']['params'],
       { timeoutMs: this.options.initializeTimeoutMs ?? APP_SERVER_INITIALIZE_TIMEOUT_MS },
     );
+    // A process that answers initialize with the wrong shape is not a codex app-server we can drive.
+    const wrong = malformedAnswer('initialize', answer);
+    if (wrong !== undefined) throw new DispatchError('app_server', `initialize: codex app-server sent a malformed answer (${wrong})`, { data: { method: 'initialize', malformed: wrong } });
+    this.initialized = answer as InitializeResponse;
     await this.connection.notify('initialized');
   }
 

@@ -31,6 +31,15 @@ describe('malformed app-server answers', () => {
     }
   });
 
+  it('refuse a malformed initialize answer: the handshake fails typed instead of marking codex running', async () => {
+    const [local, peer] = MemoryTransport.createLinkedPair();
+    peer.onmessage = (value) => {
+      const message = value as { id?: number; method?: string };
+      if (message.id !== undefined && message.method === 'initialize') void peer.send({ id: message.id, result: 42 });
+    };
+    await expect(CodexClient.connect(local, { requestTimeoutMs: 5000 })).rejects.toMatchObject({ code: 'app_server' });
+  });
+
   it('accepts the shapes the generated protocol promises', () => {
     expect(malformedAnswer('turn/start', { turn: { id: 'u1', items: [], status: 'inProgress' } })).toBeUndefined();
     expect(malformedAnswer('thread/turns/list', { data: [], nextCursor: 'c2' })).toBeUndefined();
