@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
+import { followLane } from '../helpers/laneFollow.js';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DaemonClient } from '../../src/client/client.js';
 import type { FeedEntry } from '../../src/control/protocol.js';
-import { DISPATCH_BIN, pollUntil, startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
+import { pollUntil, startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
 
 interface Fact {
   seq: number;
@@ -184,26 +184,10 @@ describe('the fact log', () => {
 
   it('lane follow --json prints only what codex reported, none of dispatch\'s own facts', { timeout: 60_000 }, async () => {
     await h.ok(['new', '--name', 'watched', '--prefix', '', '--no-send']);
-    const follow = spawn(process.execPath, [DISPATCH_BIN, 'lane', 'follow', 'watched', '--until-idle', '--timeout', '30', '--json'], { env: h.env, cwd: h.workspace });
-    let stdout = '';
-    let stderr = '';
-    follow.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    follow.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => follow.on('exit', resolve));
-    // follow prints nothing until its subscription sees an event: a paused goal is one that starts no turn.
-    await pollUntil(
-      async () => {
-        await h.ok(['goal', 'set', 'watched', 'be watched', '--status', 'paused']);
-        return stdout;
-      },
-      (out) => out.includes('"goalUpdated"'),
-      'lane follow subscribing',
-      15_000,
-    );
-    await h.ok(['goal', 'clear', 'watched', '--yes']);
+    const follow = await followLane(h, 'watched');
     await h.ok(['send', 'watched', '@sim reply followed']);
-    expect(await exited, stderr).toBe(0);
-    const types = stdout.trim().split('\n').map((line) => (JSON.parse(line) as { type: string }).type);
+    expect(await follow.exited, follow.stderr()).toBe(0);
+    const types = follow.stdout().trim().split('\n').map((line) => (JSON.parse(line) as { type: string }).type);
     expect(types.filter((type) => DISPATCH_FACT_TYPES.includes(type))).toEqual([]);
   });
 });

@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
+import { followLane } from '../helpers/laneFollow.js';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeedEntry } from '../../src/control/protocol.js';
 import { DaemonClient } from '../../src/client/client.js';
 import { LATEST_SCHEMA_VERSION } from '../../src/store/migrations.js';
-import { DISPATCH_BIN, pollUntil, startDispatchHarness, type DispatchHarness } from '../helpers/dispatchHarness.js';
+import { startDispatchHarness, type DispatchHarness } from '../helpers/dispatchHarness.js';
 import { PINNED_CODEX_VERSION } from '../helpers/pinnedCodex.js';
 
 // The control protocol pushes live lane events to subscribers on the same connection as calls.
@@ -39,26 +39,10 @@ describe('control protocol push and doctor', () => {
 
   it('lane follow streams the events as JSON lines and stops when the turn ends', async () => {
     await h.ok(['new', '--name', 'followed', '--prefix', '', '--no-send']);
-    const follow = spawn(process.execPath, [DISPATCH_BIN, 'lane', 'follow', 'followed', '--until-idle', '--timeout', '30', '--json'], { env: h.env, cwd: h.workspace });
-    let stdout = '';
-    let stderr = '';
-    follow.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    follow.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => follow.on('exit', resolve));
-    // follow prints nothing until its subscription sees an event: a paused goal is one that starts no turn.
-    await pollUntil(
-      async () => {
-        await h.ok(['goal', 'set', 'followed', 'be followed', '--status', 'paused']);
-        return stdout;
-      },
-      (out) => out.includes('"goalUpdated"'),
-      'lane follow subscribing',
-      15_000,
-    );
-    await h.ok(['goal', 'clear', 'followed', '--yes']);
+    const follow = await followLane(h, 'followed');
     await h.ok(['send', 'followed', '@sim reply followed live']);
-    expect(await exited, stderr).toBe(0);
-    const events = stdout.trim().split('\n').map((line) => JSON.parse(line) as FeedEntry['event']);
+    expect(await follow.exited, follow.stderr()).toBe(0);
+    const events = follow.stdout().trim().split('\n').map((line) => JSON.parse(line) as FeedEntry['event']);
     expect(events.at(-1)).toMatchObject({ type: 'turnCompleted', outcome: 'completed', lastAgentMessage: 'followed live' });
     expect(events.filter((e) => e.type === 'agentMessageDelta').map((e) => (e.type === 'agentMessageDelta' ? e.delta : '')).join('')).toBe('followed live');
   });
