@@ -13,8 +13,11 @@ export interface DispatchPaths {
   codexHome: string;
 }
 
+// os.homedir() answers $HOME when it is set; reading it first spares the CLI loading `os`.
+const homeDirectory = (): string => process.env['HOME'] || os.homedir();
+
 function expand(p: string): string {
-  return p.startsWith('~') ? path.join(os.homedir(), p.slice(1)) : p;
+  return p.startsWith('~') ? path.join(homeDirectory(), p.slice(1)) : p;
 }
 
 export function resolvePaths(env: NodeJS.ProcessEnv = process.env): DispatchPaths {

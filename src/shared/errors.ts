@@ -34,11 +34,25 @@ export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERROR_TABLE, value);
 }
 
+/**
+ * Marks every DispatchError, whichever copy of this module made it: the CLI's hot path and its
+ * lazily loaded parts (the MCP server, the zod contracts) are separate bundles, each with its own
+ * copy of this class, and an error crossing between them must still be recognised.
+ */
+const DISPATCH_ERROR = Symbol.for('dispatch.DispatchError');
+
 /** A dispatch failure with a code from the table. `data` travels to every surface as-is. */
 export class DispatchError extends Error {
   override readonly name = 'DispatchError';
   readonly code: ErrorCode;
   readonly data: Record<string, unknown> | undefined;
+  private readonly [DISPATCH_ERROR] = true;
+
+  /** `instanceof DispatchError` by the mark; subclasses keep the ordinary prototype check. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== DispatchError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[DISPATCH_ERROR] === true;
+  }
 
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown; data?: Record<string, unknown> }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });

@@ -44,11 +44,11 @@ function recorded(entry: string, args: string[], env: NodeJS.ProcessEnv, cwd: st
 
 const forbiddenIn = (modules: string[]): string[] => modules.filter((url) => FORBIDDEN.some((pattern) => pattern.test(url)));
 
-/** Whether module `dist/<file>` ran: unbundled, or as the bundle's chunk esbuild names after it (dist/cli/<chunk>-<hash>.js). */
-const ran = (modules: string[], file: string, chunk: string): boolean =>
-  modules.some((url) => url.endsWith(`/dist/${file}`) || new RegExp(`/dist/cli/${chunk}-[A-Z0-9]+\\.js$`).test(url));
+/** Whether module `dist/<file>` ran: unbundled, or as the CLI bundle's lazy part named after it (dist/cli/lazy-<name>.cjs). */
+const ran = (modules: string[], file: string, name: string): boolean =>
+  modules.some((url) => url.endsWith(`/dist/${file}`) || url.endsWith(`/dist/cli/lazy-${name}.cjs`));
 /** The zod contracts (contracts/index.js), which only `schema` needs: op commands read the build's manifest. */
-const loadsContracts = (modules: string[]): boolean => ran(modules, 'contracts/index.js', 'contracts');
+const loadsContracts = (modules: string[]): boolean => ran(modules, 'contracts/index.js', 'index');
 
 const ROOT = path.resolve(path.dirname(DISPATCH_BIN), '..');
 

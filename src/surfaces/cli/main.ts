@@ -70,6 +70,6 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const code = await main(process.argv);
+// No top-level await: the bundle is CommonJS (scripts/bundleCli.ts), which node loads faster.
 // Exit once output is flushed: a lingering handle must never keep a finished command alive.
-process.stdout.write('', () => process.exit(code));
+void main(process.argv).then((code) => process.stdout.write('', () => process.exit(code)));

@@ -1,4 +1,3 @@
-import { open } from 'node:fs/promises';
 import { MAX_TEXT_CHARS } from '../../contracts/limits.js';
 import { DispatchError } from '../../shared/errors.js';
 
@@ -23,6 +22,8 @@ async function readStdin(): Promise<string> {
 async function readTextFile(path: string): Promise<string> {
   let handle;
   try {
+    // fs/promises is loaded only here: most commands read no file.
+    const { open } = await import('node:fs/promises');
     handle = await open(path, 'r');
   } catch (error) {
     throw new DispatchError('usage', `--text-file ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
