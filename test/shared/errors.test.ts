@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import * as errors from '../../src/shared/errors.js';
+import type * as errors from '../../src/shared/errors.js';
 import { DispatchError, toDispatchError } from '../../src/shared/errors.js';
 import { SimScriptError } from '../../src/simulator/script.js';
 
