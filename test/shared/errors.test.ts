@@ -10,7 +10,8 @@ import { SimScriptError } from '../../src/simulator/script.js';
 describe('DispatchError across copies of its module', () => {
   it('an error of another copy of the class is a DispatchError and keeps its code', async () => {
     // The build's copy (dist/) is a module apart from the source this test imports.
-    const other = (await import('../../dist/shared/errors.js')) as typeof errors;
+    const builtCopy = new URL('../../dist/shared/errors.js', import.meta.url).href;
+    const other = (await import(builtCopy)) as typeof errors;
     expect(other.DispatchError).not.toBe(DispatchError);
     const foreign = new other.DispatchError('not_found', 'no such lane');
     expect(foreign).toBeInstanceOf(DispatchError);
