@@ -22,7 +22,7 @@ import {
   type SubscriptionEndedNotification,
 } from '../control/protocol.js';
 import type { DaemonMode } from '../control/homeMode.js';
-import { spawnDaemonProcess } from './dispatchdProcess.js';
+import { spawnDaemonProcess, type SpawnedDaemon } from './dispatchdProcess.js';
 import { assertSafeHome, preparePrivateHome } from '../control/homeSecurity.js';
 
 export interface CallOptions {
@@ -197,31 +197,68 @@ export interface EnsureOptions {
   startTimeoutMs?: number;
 }
 
+/** The live process holding the home's lock (a daemon starting, running or stopping), if any. */
+function lockHolder(lockPath: string): number | undefined {
+  const pid = readPid(lockPath);
+  return pid !== undefined && processAlive(pid) ? pid : undefined;
+}
+
 /** Starts dispatchd detached and waits until it answers hello, or reports why it exited. */
 export async function startDaemon(paths: DispatchPaths, options: EnsureOptions = {}): Promise<DaemonClient> {
+  return (await startOrAwaitDaemon(paths, options)).client;
+}
+
+/**
+ * Like startDaemon, but a daemon that already holds the home's lock and is still starting (no socket
+ * yet) is waited for instead of being raced by a second one; `started` says whether this call started it.
+ * One still not answering at the deadline is `already_running` with its pid, not "unreachable".
+ */
+export async function startOrAwaitDaemon(paths: DispatchPaths, options: EnsureOptions = {}): Promise<{ client: DaemonClient; started: boolean }> {
   preparePrivateHome(paths);
   const env = options.env ?? process.env;
-  const daemon = spawnDaemonProcess({ logFile: paths.log, ...(options.mode ? { mode: options.mode } : {}), env });
   const timeoutMs = options.startTimeoutMs ?? initializeTimeoutMs(env) + DAEMON_STARTUP_MARGIN_MS;
   const deadline = Date.now() + timeoutMs;
+  let daemon: SpawnedDaemon | undefined;
+  /** The other daemon this call waits for, while it holds the lock. */
+  let other: number | undefined;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    const exitCode = daemon.child.exitCode;
-    if (exitCode !== null) {
-      const reported = daemon.startFailure();
-      if (reported) throw reported;
-      if (exitCode === ERROR_TABLE.already_running.exit) throw new DispatchError('already_running', 'another dispatchd owns this home');
-      const tail = daemon.logTail(3);
-      throw new DispatchError('daemon_unreachable', `dispatchd exited during startup (code ${exitCode})${tail ? `:\n${tail}` : ''}`);
+    const holder = lockHolder(paths.lock);
+    if (daemon === undefined) {
+      other = holder;
+      if (holder === undefined) daemon = spawnDaemonProcess({ logFile: paths.log, ...(options.mode ? { mode: options.mode } : {}), env });
+    } else if (daemon.child.exitCode !== null) {
+      const failure = startFailureOf(daemon);
+      // Another dispatchd took the lock first: wait for it rather than report our refused one.
+      if (failure.code !== 'already_running' || holder === undefined) throw failure;
+      daemon = undefined;
+      other = holder;
     }
     try {
-      return await DaemonClient.connect(paths.socket, { timeoutMs: 1000 });
+      return { client: await DaemonClient.connect(paths.socket, { timeoutMs: 1000 }), started: daemon !== undefined };
     } catch (error) {
       lastError = error;
       await sleep(50);
     }
   }
-  throw new DispatchError('daemon_unreachable', `dispatchd did not come up within ${timeoutMs} ms (see ${paths.log})`, { cause: lastError });
+  if (daemon === undefined && other !== undefined) {
+    throw new DispatchError('already_running', `dispatchd (pid ${other}) holds this home's lock but has not answered within ${timeoutMs} ms: it is still starting (or stuck); see ${paths.log}, then run \`dispatch up\` again`, {
+      cause: lastError,
+      data: { pid: other, state: 'starting' },
+    });
+  }
+  const pid = daemon?.child.pid;
+  throw new DispatchError('daemon_unreachable', `dispatchd${pid === undefined ? '' : ` (pid ${pid})`} did not come up within ${timeoutMs} ms (see ${paths.log})`, { cause: lastError });
+}
+
+/** Why a spawned dispatchd exited during startup: the typed error it reported, else its exit code and last log lines. */
+function startFailureOf(daemon: SpawnedDaemon): DispatchError {
+  const reported = daemon.startFailure();
+  if (reported) return reported;
+  const exitCode = daemon.child.exitCode;
+  if (exitCode === ERROR_TABLE.already_running.exit) return new DispatchError('already_running', 'another dispatchd owns this home');
+  const tail = daemon.logTail(3);
+  return new DispatchError('daemon_unreachable', `dispatchd exited during startup (code ${exitCode})${tail ? `:\n${tail}` : ''}`);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { DispatchError } from '../shared/errors.js';
-import { DaemonClient, startDaemon } from './client.js';
+import { DaemonClient, startOrAwaitDaemon } from './client.js';
 import { describeMode, upCommand, type DaemonMode, type HomeMode } from '../control/homeMode.js';
 import type { DispatchPaths } from '../control/paths.js';
 
@@ -54,20 +54,21 @@ export async function bringUp(paths: DispatchPaths, requested: DaemonMode | unde
   } catch (error) {
     if (!(error instanceof DispatchError) || error.code !== 'daemon_unreachable') throw error;
   }
-  if (client) {
-    const running = client.hello.mode;
-    if (requested && running && running.mode !== requested) {
-      await client.close();
-      throw new DispatchError(
-        'conflict',
-        `dispatchd (pid ${client.hello.pid}) already runs this home in ${describeMode(running)}; to switch run: dispatch down && ${upCommand(requested)} ` +
-          `(allowed only while the home has no lanes, whose threads live in ${running.codex_home}; otherwise use another DISPATCH_HOME)`,
-        { data: { running_mode: running.mode, codex_home: running.codex_home, requested_mode: requested, pid: client.hello.pid } },
-      );
-    }
-  } else {
-    client = await startDaemon(paths, { ...(requested ? { mode: requested } : {}), env });
-    status = 'started';
+  if (!client) {
+    // A daemon that holds the lock but is still starting is waited for (startOrAwaitDaemon), then checked like a running one.
+    const start = await startOrAwaitDaemon(paths, { ...(requested ? { mode: requested } : {}), env });
+    client = start.client;
+    if (start.started) status = 'started';
+  }
+  const running = client.hello.mode;
+  if (status === 'already_running' && requested && running && running.mode !== requested) {
+    await client.close();
+    throw new DispatchError(
+      'conflict',
+      `dispatchd (pid ${client.hello.pid}) already runs this home in ${describeMode(running)}; to switch run: dispatch down && ${upCommand(requested)} ` +
+        `(allowed only while the home has no lanes, whose threads live in ${running.codex_home}; otherwise use another DISPATCH_HOME)`,
+      { data: { running_mode: running.mode, codex_home: running.codex_home, requested_mode: requested, pid: client.hello.pid } },
+    );
   }
   try {
     let view = client.matchesLocalBuild ? await client.call<StatusView>('daemon.status', {}).catch(() => undefined) : undefined;

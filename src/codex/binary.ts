@@ -142,8 +142,8 @@ export async function requireSupportedCodex(binary: CodexBinary): Promise<CodexV
   return report;
 }
 
-/** Runs one codex sub-command to completion (generators, `debug models`); returns stdout. */
-export async function runCodex(binary: CodexBinary, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const { stdout } = await promisify(execFile)(binary.path, args, { timeout: 60_000, env, maxBuffer: 64 * 1024 * 1024 });
+/** Runs one codex sub-command to completion (generators, `debug models`); returns stdout. One that outlives `timeoutMs` is killed (SIGKILL). */
+export async function runCodex(binary: CodexBinary, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<string> {
+  const { stdout } = await promisify(execFile)(binary.path, args, { timeout: options.timeoutMs ?? 60_000, killSignal: 'SIGKILL', env: options.env ?? process.env, maxBuffer: 64 * 1024 * 1024 });
   return stdout;
 }

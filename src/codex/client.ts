@@ -19,6 +19,7 @@ import type {
   UserInput,
 } from '../protocol/index.js';
 import { DispatchError, toDispatchError, wireErrorOf } from '../shared/errors.js';
+import { identifyOversizedLine } from '../shared/oversizedLine.js';
 import { APP_SERVER_INITIALIZE_TIMEOUT_MS } from '../shared/startup.js';
 import { resolveCodexBinary, type CodexBinary } from './binary.js';
 import { projectNotification, projectServerRequest, threadIdOf } from './events.js';
@@ -43,6 +44,8 @@ export interface CodexClientOptions {
   initializeTimeoutMs?: number;
   /** Notification methods codex should not send at all (e.g. deltas nobody reads). */
   optOutNotificationMethods?: string[];
+  /** Gets every recoverable fault from the first byte on, the handshake's included (onError() only sees those after it). */
+  onError?: (error: Error) => void;
 }
 
 export interface SpawnCodexOptions extends CodexClientOptions {
@@ -125,7 +128,8 @@ export class CodexClient {
       errorToWire: wireErrorOf,
     });
     this.connection.onNotification((message) => this.handleNotification(message));
-    this.connection.onError((error) => this.emitError(toDispatchError(error)));
+    if (options.onError) this.errorListeners.add(options.onError);
+    this.connection.onError((error) => this.emitError(fromEngine(error)));
     this.connection.onRequestObserved((message) => this.observeServerRequest(message.method, message.id, message.params));
     this.connection.onUnhandledRequest((_params, context) => {
       throw new RpcError(context.method, { code: RPC_CODES.methodNotFound, message: `dispatch does not handle ${context.method}` });
@@ -148,7 +152,7 @@ export class CodexClient {
     const binary = options.binary ?? resolveCodexBinary();
     const env = codexEnvironment(binary, { codexHome: options.codexHome, extra: options.env ?? {} });
     const proc = await AppServerProcess.spawn({ binary, env, ...(options.cwd ? { cwd: options.cwd } : {}) });
-    const transport = new StreamTransport(proc.child.stdout, proc.child.stdin, { peerName: 'codex app-server' });
+    const transport = new StreamTransport(proc.child.stdout, proc.child.stdin, { peerName: 'codex app-server', identifyOversized: identifyOversizedLine });
     const client = new CodexClient(transport, options, proc);
     try {
       await client.start();
@@ -170,7 +174,7 @@ export class CodexClient {
   private async start(): Promise<void> {
     // The handshake's engine errors become dispatch errors here, at the codex boundary.
     await this.handshake().catch((error: unknown) => {
-      throw toDispatchError(error);
+      throw fromEngine(error);
     });
   }
 
@@ -216,7 +220,7 @@ export class CodexClient {
       try {
         result = await this.connection.request<unknown>(method, params, options);
       } catch (error) {
-        if (!(error instanceof RpcError)) throw toDispatchError(error);
+        if (!(error instanceof RpcError)) throw fromEngine(error);
         if (error.code === RPC_CODES.serverOverloaded) {
           if (attempt < this.overloadRetries) {
             await sleep(Math.min(2000, 25 * 2 ** attempt) * (0.5 + Math.random()), options.signal);
@@ -380,6 +384,19 @@ export class CodexClient {
   }
 }
 
+/**
+ * An engine failure in dispatch's terms. A line too long to read is a size limit (`limit_exceeded`,
+ * `data.limit` naming it), not a malformed message; everything else maps as the error table says.
+ */
+function fromEngine(error: unknown): DispatchError {
+  const data = error instanceof Error && error.name === 'ConnectionError' ? (error as { data?: Record<string, unknown> }).data : undefined;
+  if (typeof data?.['oversized'] !== 'number') return toDispatchError(error);
+  const method = data['method'];
+  return new DispatchError('limit_exceeded', (error as Error).message, {
+    cause: error,
+    data: { limit: 'maxAppServerLineBytes', max: data['max_line_bytes'], bytes: data['oversized'], ...(typeof method === 'string' ? { method } : {}) },
+  });
+}
 
 /**
  * The AppServerFailure a codex error message names. codex tells these apart by its words only (no

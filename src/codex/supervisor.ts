@@ -39,6 +39,8 @@ export class AppServerSupervisor {
   private generationCounter = 0;
   private restartTimes: number[] = [];
   private restarts = 0;
+  /** Lines of app-server output over the line cap, dropped unread, since the daemon started. */
+  private droppedLines = 0;
   private lastExit: string | null = null;
   private startedAt: string | null = null;
   private codexVersion: string | null = null;
@@ -173,7 +175,8 @@ export class AppServerSupervisor {
 
   private async spawnClient(restarted: boolean): Promise<void> {
     const { maxRestarts: _m, restartWindowMs: _w, initialBackoffMs: _i, maxBackoffMs: _x, onLog: _l, ...spawnOptions } = this.options;
-    const client = await CodexClient.spawn({ ...spawnOptions, binary: this.binary });
+    // Faults are reported from the first byte: a line dropped before the handshake ends is logged too.
+    const client = await CodexClient.spawn({ ...spawnOptions, binary: this.binary, onError: (error) => this.reportFault(error) });
     const generation = ++this.generationCounter;
     client.onEvent((event) => {
       for (const listener of this.eventListeners) listener(event, generation);
@@ -184,7 +187,6 @@ export class AppServerSupervisor {
     client.onRaw((laneId, message) => {
       for (const listener of this.rawListeners) listener(laneId, message);
     });
-    client.onError((error) => this.log('warn', 'app_server.protocol_fault', { error: error.message }));
     for (const method of SERVER_REQUEST_METHODS) {
       client.onServerRequest(method, (params, context) => {
         if (!this.responder) throw new DispatchError('internal', `no responder for ${method}`);
@@ -204,6 +206,18 @@ export class AppServerSupervisor {
         this.log('error', 'app_server.ready_hook_failed', { error: (error as Error).message });
       }
     }
+  }
+
+  /** Logs a recoverable fault of the app-server's output; a line too long to read is counted and logged by size (its content never). */
+  private reportFault(error: Error): void {
+    const data = error instanceof DispatchError && error.data?.['limit'] === 'maxAppServerLineBytes' ? error.data : undefined;
+    if (!data) {
+      this.log('warn', 'app_server.protocol_fault', { error: error.message });
+      return;
+    }
+    this.droppedLines++;
+    const { bytes, max, method } = data;
+    this.log('warn', 'app_server.line_dropped', { bytes, max_line_bytes: max, dropped_lines: this.droppedLines, ...(method === undefined ? {} : { method }) });
   }
 
   /** Who codex is logged in as, read once per app-server: without an account a real turn cannot reach its provider. */

@@ -129,6 +129,7 @@ const DISPATCH_FACT_TYPES = {
   laneLost: true,
   turnAccepted: true,
   turnLost: true,
+  turnRecovered: true,
   deliveryChanged: true,
   triggerFired: true,
   inboxItem: true,

@@ -279,10 +279,14 @@ export async function settleLostReceipts(ctx: Pick<DeliveryContext, 'store' | 'j
     // No process runs the turn any more: one the history still shows in progress died with it,
     // unless the agent's final message was already saved (codex died before marking the turn done).
     const to = turn.status === 'completed' || endsWithReply(turn) ? 'completed' : turn.status === 'failed' ? 'failed' : 'interrupted';
-    moveDelivery(ctx, delivery, ['accepted'], to, {
-      turnId: turn.id,
-      note: `settled from the thread's history after a restart: turn ${turn.id} ${turn.status}`,
-      ...(to === 'completed' ? { error: null } : { error: turn.error?.message ?? 'the turn ended when codex or dispatchd stopped' }),
+    ctx.store.transaction(() => {
+      const moved = moveDelivery(ctx, delivery, ['accepted'], to, {
+        turnId: turn.id,
+        note: `settled from the thread's history after a restart: turn ${turn.id} ${turn.status}`,
+        ...(to === 'completed' ? { error: null } : { error: turn.error?.message ?? 'the turn ended when codex or dispatchd stopped' }),
+      });
+      // The lane learns it too (its latest turn no longer the loss recorded at the crash): from a fact, like every lane change.
+      if (moved && to === 'completed') ctx.journal.record({ type: 'turnRecovered', laneId: delivery.lane, turnId: turn.id, ...replyOf(turn) });
     });
   }
 }
@@ -295,6 +299,12 @@ function endsWithReply(turn: TranscriptTurn): boolean {
   if (turn.status !== 'interrupted' && turn.status !== 'inProgress') return false;
   const last = turn.items.at(-1);
   return last?.type === 'agentMessage' && Boolean(last.text) && !last.withheld;
+}
+
+/** The turn's last saved agent reply (already a placeholder when moderation withheld it), as a fact field. */
+function replyOf(turn: TranscriptTurn): { lastAgentMessage?: string } {
+  const reply = turn.items.findLast((item) => item.type === 'agentMessage' && Boolean(item.text));
+  return reply?.text === undefined ? {} : { lastAgentMessage: reply.text };
 }
 
 /** After a restart nothing is in flight any more: a reservation left submitting may or may not have reached codex. */

@@ -37,6 +37,11 @@ export type DispatchFact =
   | { type: 'turnAccepted'; laneId: string; turnId: string; receipt: number; mode: DeliveryMode }
   /** The app-server (or dispatchd) died while the turn ran: it is gone. */
   | { type: 'turnLost'; laneId: string; turnId: string; error: TurnFailure }
+  /**
+   * A lost turn's completion, found in the thread's history once codex was back (its receipt
+   * settles `completed` with it): the turn did finish; `lastAgentMessage` is its saved reply.
+   */
+  | { type: 'turnRecovered'; laneId: string; turnId: string; lastAgentMessage?: string }
   | { type: 'deliveryChanged'; laneId: string; receipt: number; mode: DeliveryMode; state: DeliveryState; turnId?: string | null; error?: string | null }
   | { type: 'triggerFired'; laneId: string; triggerId: string; event: string; outcome: string; receipt?: number }
   | { type: 'inboxItem'; laneId: string; item: number; triggerId: string | null; event: string };

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { pino } from 'pino';
 import type { Logger } from '../core/context.js';
 import { openPrivateFile } from '../shared/privateFiles.js';
@@ -20,10 +20,14 @@ export const LOG_LIMITS = {
  * A pino destination that appends to `file` (0600, never through a symlink) and rotates it by size:
  * dispatchd.log → dispatchd.log.1 → … → dispatchd.log.<keep>, the oldest removed. Writes are
  * synchronous, so a line is on disk when the call returns (a crash loses nothing logged).
+ *
+ * The current file is rotated by copying it to dispatchd.log.1 and truncating it in place, never by
+ * renaming it: it keeps its inode, so every fd opened on it earlier (the daemon's stdout and stderr,
+ * which `dispatch up` points here, and Node's own fatal-error output through them) still writes into
+ * the current dispatchd.log. Node has no dup2 to move those fds to a new file.
  */
 export class RotatingLogFile {
-  private fd: number;
-  private size: number;
+  private readonly fd: number;
   private readonly file: string;
   private readonly maxBytes: number;
   private readonly keep: number;
@@ -33,14 +37,14 @@ export class RotatingLogFile {
     this.maxBytes = options.maxBytes ?? LOG_LIMITS.maxBytes;
     this.keep = options.keep ?? LOG_LIMITS.keep;
     this.fd = openPrivateFile(file, 'append');
-    this.size = fstatSync(this.fd).size;
   }
 
   write(line: string): boolean {
     const bytes = Buffer.byteLength(line);
-    if (this.size > 0 && this.size + bytes > this.maxBytes) this.rotate();
+    // The size on disk, not a count of our own lines: stderr writes into the same file.
+    const size = fstatSync(this.fd).size;
+    if (size > 0 && size + bytes > this.maxBytes) this.rotate();
     writeSync(this.fd, line);
-    this.size += bytes;
     return true;
   }
 
@@ -54,13 +58,27 @@ export class RotatingLogFile {
   }
 
   private rotate(): void {
-    closeSync(this.fd);
     rmSync(`${this.file}.${this.keep}`, { force: true });
-    // rename moves a planted symlink itself, never what it points at; the new file is opened O_NOFOLLOW.
+    // rename moves a planted symlink itself, never what it points at; the copy is created O_EXCL | O_NOFOLLOW.
     for (let n = this.keep - 1; n >= 1; n--) renameIfPresent(`${this.file}.${n}`, `${this.file}.${n + 1}`);
-    renameIfPresent(this.file, `${this.file}.1`);
-    this.fd = openPrivateFile(this.file, 'append');
-    this.size = fstatSync(this.fd).size;
+    if (this.keep >= 1) copyPrivateFile(this.file, `${this.file}.1`);
+    ftruncateSync(this.fd, 0);
+  }
+}
+
+/** Copies `from` into a new private file `to` (0600; refused if anything, a symlink included, is already there). */
+function copyPrivateFile(from: string, to: string): void {
+  const source = openSync(from, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    const target = openSync(to, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try {
+      const buffer = Buffer.alloc(1024 * 1024);
+      for (let read = readSync(source, buffer); read > 0; read = readSync(source, buffer)) writeSync(target, buffer, 0, read);
+    } finally {
+      closeSync(target);
+    }
+  } finally {
+    closeSync(source);
   }
 }
 

@@ -76,7 +76,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     writeHomeMode(paths, mode);
     let simulation: Simulation | undefined;
     if (mode.mode === 'simulated') {
-      simulation = await startSimulation(path.join(paths.home, 'sim'));
+      simulation = await startSimulation(path.join(paths.home, 'sim'), log);
       cleanups.push(() => simulation?.close());
     }
     const supervisor = new AppServerSupervisor({

@@ -3,7 +3,16 @@ import path from 'node:path';
 import { readBundledModelCatalog } from '../codex/modelCatalog.js';
 import { resolveCodexBinary } from '../codex/binary.js';
 import { openPrivateFile } from '../shared/privateFiles.js';
-import { codexTmpDir, simulatedProviderEnv, startSimulatedProvider, writeSimulatedCodexHome, type SimulatedProvider } from '../simulator/index.js';
+import type { Logger } from '../core/context.js';
+import {
+  codexTmpDir,
+  simulatedProviderEnv,
+  startSimulatedProvider,
+  writeSimulatedCodexHome,
+  writtenModelCatalog,
+  type SimulatedCodexHomeOptions,
+  type SimulatedProvider,
+} from '../simulator/index.js';
 
 /** A simulated model provider on loopback plus the codex home that points at it. */
 export interface Simulation {
@@ -25,7 +34,7 @@ const REAL_PROVIDER_KEYS = ['OPENAI_API_KEY', 'CODEX_API_KEY'] as const;
  * request is appended to `<dir>/requests.jsonl`, a log that outlives daemon restarts (it is how a
  * rehearsal, or a crash test, proves no turn was sent twice).
  */
-export async function startSimulation(dir: string): Promise<Simulation> {
+export async function startSimulation(dir: string, daemonLog?: Logger): Promise<Simulation> {
   const codexHome = path.join(dir, 'codex-home');
   mkdirSync(codexHome, { recursive: true, mode: 0o700 });
   // Every message sent: private, like the registry.
@@ -42,8 +51,7 @@ export async function startSimulation(dir: string): Promise<Simulation> {
     closeSync(log);
   };
   try {
-    const bundledModelsJson = await readBundledModelCatalog(resolveCodexBinary());
-    await writeSimulatedCodexHome({ codexHome, providerUrl: provider.url, bundledModelsJson });
+    await writeSimulatedCodexHome({ codexHome, providerUrl: provider.url, ...(await modelCatalogOf(codexHome, daemonLog)) });
     return {
       codexHome,
       env: { ...Object.fromEntries(REAL_PROVIDER_KEYS.map((key) => [key, undefined])), ...simulatedProviderEnv(), TMPDIR: codexTmpDir(codexHome) },
@@ -53,5 +61,20 @@ export async function startSimulation(dir: string): Promise<Simulation> {
   } catch (error) {
     await close();
     throw error;
+  }
+}
+
+/**
+ * The catalog the simulated model is built from: codex's bundled one (a probe bounded to a few
+ * seconds). When the probe fails the daemon starts anyway, with the catalog the last start wrote, or
+ * without one (codex then warns on every turn and offers no apply_patch), and says so in the log.
+ */
+async function modelCatalogOf(codexHome: string, log: Logger | undefined): Promise<Pick<SimulatedCodexHomeOptions, 'bundledModelsJson' | 'modelCatalog'>> {
+  try {
+    return { bundledModelsJson: await readBundledModelCatalog(resolveCodexBinary()) };
+  } catch (error) {
+    const previous = writtenModelCatalog(codexHome);
+    log?.warn('simulation.model_catalog_unavailable', { error: (error as Error).message, fallback: previous ? 'previous_start' : 'none' });
+    return { modelCatalog: previous ?? null };
   }
 }

@@ -1,7 +1,7 @@
 import { ConnectionError } from './connectionError.js';
 import { classify, readWireError, type Message, type NotificationMessage, type RequestId, type RequestMessage, type WireError } from './message.js';
 import { RPC_CODES, RpcError } from './rpcError.js';
-import type { Transport } from './transport.js';
+import type { Transport, UnreadFrame } from './transport.js';
 
 export interface RequestOptions {
   signal?: AbortSignal;
@@ -90,6 +90,7 @@ export class JsonRpcConnection {
     this.cancelMethod = options.cancelMethod;
     transport.onmessage = (message) => this.receive(message);
     transport.onerror = (error) => this.emitError(error);
+    transport.onunreadable = (frame) => this.handleUnreadable(frame);
     transport.onclose = (reason) => this.handleClose(reason ?? new ConnectionError('closed', `connection to ${this.peerName} closed`));
   }
 
@@ -304,6 +305,27 @@ export class JsonRpcConnection {
     entry.cleanup();
     if ('error' in message && message.error !== undefined) entry.reject(new RpcError(entry.method, readWireError(message.error)));
     else entry.resolve(message.result);
+  }
+
+  /**
+   * A frame too large to read was dropped: always reported (`data.oversized`); the request it
+   * answered fails now instead of waiting out its timeout, and a request it was gets an error answer
+   * so the peer does not wait for one forever.
+   */
+  private handleUnreadable(frame: UnreadFrame): void {
+    const entry = frame.id !== undefined && frame.method === undefined ? this.pending.get(frame.id) : undefined;
+    const method = frame.method ?? entry?.method;
+    const what = entry ? `the answer to ${entry.method}` : frame.method !== undefined ? `a ${frame.method} ${frame.id === undefined ? 'notification' : 'request'}` : 'a line';
+    const data = { oversized: frame.bytes, max_line_bytes: frame.maxBytes, ...(method === undefined ? {} : { method }) };
+    const error = new ConnectionError('protocol', `${this.peerName} sent ${what} of ${frame.bytes} bytes, over the limit of ${frame.maxBytes}; it was dropped unread`, { data });
+    this.emitError(error);
+    if (entry && frame.id !== undefined) {
+      this.pending.delete(frame.id);
+      entry.cleanup();
+      entry.reject(error);
+    } else if (frame.id !== undefined && frame.method !== undefined) {
+      void this.respondError(frame.id, RPC_CODES.invalidRequest, `${frame.method} request of ${frame.bytes} bytes is over the limit of ${frame.maxBytes}; it was not read`);
+    }
   }
 
   private async handleRequest(message: RequestMessage): Promise<void> {

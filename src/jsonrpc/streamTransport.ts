@@ -1,8 +1,8 @@
 import type { Readable, Writable } from 'node:stream';
 import { ConnectionError } from './connectionError.js';
 import { DEFAULT_MAX_LINE_BYTES, LineDecoder, type DecodedLine } from './lineDecoder.js';
-import type { Message } from './message.js';
-import type { Transport } from './transport.js';
+import type { Message, RequestId } from './message.js';
+import type { Transport, UnreadFrame } from './transport.js';
 
 export interface StreamTransportOptions {
   maxLineBytes?: number;
@@ -15,6 +15,11 @@ export interface StreamTransportOptions {
    */
   maxQueuedBytes?: number;
   onOverflow?: (queuedBytes: number) => void;
+  /**
+   * Finds the id and method of an oversized line from its kept start and end, so the connection can
+   * fail the request it answered (or answer the request it was). Without it nothing is identified.
+   */
+  identifyOversized?: (head: string, tail: string) => { id: RequestId | undefined; method: string | undefined };
 }
 
 /**
@@ -27,6 +32,7 @@ export const QUEUED_LINE_OVERHEAD_BYTES = 1024;
 export class StreamTransport implements Transport {
   onmessage?: (message: unknown) => void;
   onerror?: (error: Error) => void;
+  onunreadable?: (frame: UnreadFrame) => void;
   onclose?: (reason: Error | undefined) => void;
   private readonly decoder: LineDecoder;
   private readonly peerName: string;
@@ -37,6 +43,7 @@ export class StreamTransport implements Transport {
   private queued = 0;
   private readonly maxQueuedBytes: number | undefined;
   private readonly onOverflow: ((queuedBytes: number) => void) | undefined;
+  private readonly identifyOversized: StreamTransportOptions['identifyOversized'];
 
   private readonly input: Readable;
   private readonly output: Writable;
@@ -48,6 +55,7 @@ export class StreamTransport implements Transport {
     this.peerName = options.peerName ?? 'peer';
     this.maxQueuedBytes = options.maxQueuedBytes;
     this.onOverflow = options.onOverflow;
+    this.identifyOversized = options.identifyOversized;
   }
 
   /** Outgoing bytes the peer has not taken yet (see maxQueuedBytes). */
@@ -82,11 +90,17 @@ export class StreamTransport implements Transport {
 
   private deliver(decoded: DecodedLine): void {
     if ('oversized' in decoded) {
-      this.onerror?.(
-        new ConnectionError('protocol', `${this.peerName} sent a line of ${decoded.oversized} bytes, over the limit of ${this.decoder.maxLineBytes}; it was dropped`, {
-          data: { oversized: decoded.oversized, max_line_bytes: this.decoder.maxLineBytes },
-        }),
-      );
+      const maxBytes = this.decoder.maxLineBytes;
+      if (!this.onunreadable) {
+        this.onerror?.(
+          new ConnectionError('protocol', `${this.peerName} sent a line of ${decoded.oversized} bytes, over the limit of ${maxBytes}; it was dropped`, {
+            data: { oversized: decoded.oversized, max_line_bytes: maxBytes },
+          }),
+        );
+        return;
+      }
+      const { id, method } = this.identifyOversized?.(decoded.head, decoded.tail) ?? { id: undefined, method: undefined };
+      this.onunreadable({ bytes: decoded.oversized, maxBytes, ...(id === undefined ? {} : { id }), ...(method === undefined ? {} : { method }) });
       return;
     }
     let value: unknown;

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DispatchError } from '../shared/errors.js';
@@ -32,8 +32,11 @@ export interface SimulatedCodexHomeOptions {
   providerUrl: string;
   /** `codex debug models --bundled` output (see readBundledModelCatalog); one entry becomes the simulated model. */
   bundledModelsJson?: string;
-  /** A ready catalog (for example from {@link simulatedModelCatalog}, cached across homes); must list the model. */
-  modelCatalog?: SimulatedModelCatalog;
+  /**
+   * A ready catalog (for example from {@link simulatedModelCatalog}, cached across homes); must list the model.
+   * `null`: none (the catalog could not be read): codex then warns on every turn and offers no apply_patch tool.
+   */
+  modelCatalog?: SimulatedModelCatalog | null;
   /** Model slug (default `dispatch-sim`). */
   model?: string;
   /** Default `never`. */
@@ -44,10 +47,23 @@ export interface SimulatedCodexHomeOptions {
   streamIdleTimeoutMs?: number;
 }
 
-/** The files {@link writeSimulatedCodexHome} wrote. */
+/** The files {@link writeSimulatedCodexHome} wrote (no catalog file when `modelCatalog` was null). */
 export interface SimulatedCodexHome {
   configPath: string;
-  modelCatalogPath: string;
+  modelCatalogPath: string | null;
+}
+
+const modelCatalogFile = (codexHome: string): string => path.join(path.resolve(codexHome), 'model-catalog.json');
+
+/** The catalog an earlier {@link writeSimulatedCodexHome} left in this codex home, if it is still readable and lists `model`. */
+export function writtenModelCatalog(codexHome: string, model: string = SIMULATED_MODEL): SimulatedModelCatalog | undefined {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(modelCatalogFile(codexHome), 'utf8'));
+    if (!isRecord(parsed) || !Array.isArray(parsed['models'])) return undefined;
+    return parsed['models'].some((m: unknown) => isRecord(m) && m['slug'] === model) ? (parsed as unknown as SimulatedModelCatalog) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const CONFIG_APPROVAL_POLICIES: readonly string[] = APPROVAL_POLICIES.filter((policy) => policy !== 'untrusted');
@@ -123,12 +139,12 @@ export async function writeSimulatedCodexHome(options: SimulatedCodexHomeOptions
   const catalog = catalogFor(options, model);
 
   await mkdir(options.codexHome, { recursive: true });
-  const modelCatalogPath = path.join(path.resolve(options.codexHome), 'model-catalog.json');
-  await writeFile(modelCatalogPath, `${JSON.stringify(catalog)}\n`);
+  const modelCatalogPath = catalog === null ? null : modelCatalogFile(options.codexHome);
+  if (modelCatalogPath !== null) await writeFile(modelCatalogPath, `${JSON.stringify(catalog)}\n`);
   const config = `# Written by dispatch: codex talks only to the simulated model provider on loopback.
 model = ${toml(model)}
 model_provider = ${toml(SIMULATED_PROVIDER_ID)}
-model_catalog_json = ${toml(modelCatalogPath)}
+${modelCatalogPath === null ? '# no model_catalog_json: the bundled catalog could not be read' : `model_catalog_json = ${toml(modelCatalogPath)}`}
 approval_policy = ${toml(approvalPolicy)}
 sandbox_mode = ${toml(sandboxMode)}
 check_for_update_on_startup = false
@@ -169,7 +185,8 @@ stream_idle_timeout_ms = ${streamIdleTimeoutMs}
   return { configPath, modelCatalogPath };
 }
 
-function catalogFor(options: SimulatedCodexHomeOptions, model: string): SimulatedModelCatalog {
+function catalogFor(options: SimulatedCodexHomeOptions, model: string): SimulatedModelCatalog | null {
+  if (options.modelCatalog === null) return null;
   if (options.modelCatalog !== undefined) {
     const catalog: unknown = options.modelCatalog;
     if (!isRecord(catalog) || !Array.isArray(catalog['models'])) {

@@ -5,6 +5,7 @@ export {
   simulatedModelCatalog,
   simulatedProviderEnv,
   writeSimulatedCodexHome,
+  writtenModelCatalog,
   SIMULATED_API_KEY_ENV,
   SIMULATED_MODEL,
   SIMULATED_PROVIDER_ID,

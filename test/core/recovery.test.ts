@@ -115,6 +115,28 @@ describe('recovery', () => {
       await core.until(() => core.store.deliveries.find(queued.id)?.state === 'completed');
     });
 
+    it('a turn codex completed while dispatchd was dead: the lane shows that turn completed with its reply, not the daemon_exit failure', async () => {
+      const lane = await core.ownLane();
+      const started = core.nextEvent((e) => e.type === 'turnStarted' && e.laneId === lane.id);
+      const { delivery: running } = await deliver(core.ctx, { lane, mode: 'send', text: '@sim reply done while you were away\n@sim hang', source: 'op' });
+      await started;
+      core.fake.finishUnheard(lane.id);
+      core.fake.crash();
+      recoverAfterDaemonRestart(core.ctx);
+      expect(core.lane(lane.id).latestTurn).toMatchObject({ id: running.turnId, status: 'failed', error: { code: 'daemon_exit' } });
+      await reattachLanes(core.ctx, { generation: 2, restarted: false });
+      expect(core.store.deliveries.find(running.id)).toMatchObject({ state: 'completed', turnId: running.turnId });
+      expect(core.lane(lane.id)).toMatchObject({
+        status: 'idle',
+        attention: 'done-unread',
+        activeTurnId: null,
+        latestTurn: { id: running.turnId, status: 'completed', error: null },
+        lastAgentMessage: 'done while you were away',
+      });
+      // Written by the journal from a fact, like every lane change.
+      expect(core.store.facts.since(0, { lanes: [lane.id], limit: 1000 }).map((f) => f.type)).toContain('turnRecovered');
+    });
+
     it("codex died after saving the agent's final message but before marking the turn done: completed", async () => {
       const { running } = await crashAndRecover((laneId, turnId) => {
         core.fake.finishUnheard(laneId);
@@ -125,6 +147,8 @@ describe('recovery', () => {
         turn.items.push({ id: 'reply', type: 'agentMessage', text: 'all done', raw: {} });
       });
       expect(core.store.deliveries.find(running.id)).toMatchObject({ state: 'completed', turnId: running.turnId });
+      // The reply the history saved is the lane's; the turn after it is the queued one.
+      expect(core.store.facts.since(0, { limit: 1000 }).find((f) => f.type === 'turnRecovered')).toMatchObject({ turnId: running.turnId, lastAgentMessage: 'all done' });
     });
 
     it("the thread's history cannot be read: ambiguous, holding the lane", async () => {

@@ -1,8 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openDaemonLog, rateLimitedLog, RotatingLogFile } from '../../src/daemon/logFile.js';
+import { openPrivateFile } from '../../src/shared/privateFiles.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -73,5 +76,31 @@ describe('the daemon log file', () => {
     const written = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { msg: string });
     expect(written.filter((l) => l.msg === 'control.bad_frame').length).toBeLessThanOrEqual(50);
     expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it("keeps the daemon's stderr (an fd opened on dispatchd.log before a rotation) writing into the current dispatchd.log", async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'dispatchd.log');
+    // What `dispatch up` does: the daemon's stdout and stderr are an fd on the log, opened before any rotation.
+    const stdio = openPrivateFile(file, 'append');
+    const child = spawn(process.execPath, ['-e', "process.stdin.once('data', () => { process.stderr.write('late stderr line\\n'); process.stdout.write('late stdout line\\n'); process.exit(0); })"], {
+      stdio: ['pipe', stdio, stdio],
+    });
+    closeSync(stdio);
+    const exited = once(child, 'exit');
+    const log = new RotatingLogFile(file, { maxBytes: 1000, keep: 2 });
+    for (let i = 0; i < 30; i++) log.write(`${JSON.stringify({ msg: 'x'.repeat(80) })}\n`);
+    expect(readdirSync(dir)).toContain('dispatchd.log.1');
+    child.stdin?.end('go\n');
+    await exited;
+    log.write('{"msg":"after the child wrote"}\n');
+    log.close();
+    const current = readFileSync(file, 'utf8');
+    expect(current).toContain('late stderr line\n');
+    expect(current).toContain('late stdout line\n');
+    expect(current.endsWith('{"msg":"after the child wrote"}\n')).toBe(true);
+    for (const old of ['dispatchd.log.1', 'dispatchd.log.2']) expect(readFileSync(path.join(dir, old), 'utf8'), old).not.toContain('late');
+    // What others wrote counts toward the cap too.
+    expect(statSync(file).size).toBeLessThanOrEqual(1000);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_LINE_BYTES, LineDecoder } from '../../src/jsonrpc/lineDecoder.js';
+import { DEFAULT_MAX_LINE_BYTES, LineDecoder, OVERSIZED_EDGE_BYTES } from '../../src/jsonrpc/lineDecoder.js';
 import type { DecodedLine } from '../../src/jsonrpc/lineDecoder.js';
 
 /** Feeds every chunk through one decoder and collects everything it yields. */
@@ -85,7 +85,7 @@ describe('LineDecoder', () => {
   it('reports a line over the cap as oversized and still decodes the next line (one chunk)', () => {
     const decoder = new LineDecoder(1024);
     const big = 'a'.repeat(2000);
-    expect(decodeAll(decoder, [`${big}\n{"ok":true}\n`])).toEqual([{ oversized: 2000 }, { line: '{"ok":true}' }]);
+    expect(decodeAll(decoder, [`${big}\n{"ok":true}\n`])).toEqual([expect.objectContaining({ oversized: 2000 }), { line: '{"ok":true}' }]);
     expect(decoder.pendingBytes).toBe(0);
   });
 
@@ -93,7 +93,7 @@ describe('LineDecoder', () => {
     const decoder = new LineDecoder(1024);
     expect(decodeAll(decoder, [`${'b'.repeat(1024)}\n${'c'.repeat(1025)}\nnext\n`])).toEqual([
       { line: 'b'.repeat(1024) },
-      { oversized: 1025 },
+      expect.objectContaining({ oversized: 1025 }),
       { line: 'next' },
     ]);
   });
@@ -103,7 +103,7 @@ describe('LineDecoder', () => {
     // 600 + 600 bytes without LF would exceed the cap only when the second chunk arrives.
     expect(decodeAll(decoder, ['d'.repeat(600)])).toEqual([]);
     expect(decodeAll(decoder, [`${'d'.repeat(300)}`])).toEqual([]);
-    expect(decodeAll(decoder, [`${'d'.repeat(200)}\n{"after":1}\n`])).toEqual([{ oversized: 1100 }, { line: '{"after":1}' }]);
+    expect(decodeAll(decoder, [`${'d'.repeat(200)}\n{"after":1}\n`])).toEqual([expect.objectContaining({ oversized: 1100 }), { line: '{"after":1}' }]);
     expect(decoder.pendingBytes).toBe(0);
   });
 
@@ -117,7 +117,7 @@ describe('LineDecoder', () => {
     expect(out).toEqual([]);
     expect(decoder.pendingBytes).toBe(total);
     out.push(...decoder.push(Buffer.from('zz\r\n{"id":7,"result":"fine"}\npartial')));
-    expect(out).toEqual([{ oversized: total + 3 }, { line: '{"id":7,"result":"fine"}' }]);
+    expect(out).toEqual([expect.objectContaining({ oversized: total + 3 }), { line: '{"id":7,"result":"fine"}' }]);
     expect(decoder.pendingBytes).toBe('partial'.length);
     expect(decodeAll(decoder, ['-done\n'])).toEqual([{ line: 'partial-done' }]);
   });
@@ -125,6 +125,16 @@ describe('LineDecoder', () => {
   it('recovers from two oversized lines in a row', () => {
     const decoder = new LineDecoder(16);
     const chunks = [...slices(Buffer.from('q'.repeat(40)), 7), Buffer.from('\n'), ...slices(Buffer.from('r'.repeat(30)), 9), Buffer.from('\nshort\n')];
-    expect(decodeAll(decoder, chunks)).toEqual([{ oversized: 40 }, { oversized: 30 }, { line: 'short' }]);
+    expect(decodeAll(decoder, chunks)).toEqual([expect.objectContaining({ oversized: 40 }), expect.objectContaining({ oversized: 30 }), { line: 'short' }]);
+  });
+
+  it('keeps the start and end of an oversized line (at most 4 KiB each), whole or in many chunks', () => {
+    const line = `{"id":42,"result":{"pad":"${'p'.repeat(20_000)}"},"last":"end"}`;
+    const expected = { oversized: line.length, head: line.slice(0, OVERSIZED_EDGE_BYTES), tail: line.slice(-OVERSIZED_EDGE_BYTES) };
+    expect(decodeAll(new LineDecoder(1024), [`${line}\n`])).toEqual([expected]);
+    for (const size of [1000, 5000, 7]) expect(decodeAll(new LineDecoder(1024), [...slices(Buffer.from(`${line}\n`), size)])).toEqual([expected]);
+    const atEof = new LineDecoder(1024);
+    expect(decodeAll(atEof, slices(Buffer.from(line), 3000))).toEqual([]);
+    expect(atEof.flush()).toEqual(expected);
   });
 });

@@ -19,7 +19,7 @@ describe('end of input', () => {
   it('flush reports an oversized tail and clears the decoder', () => {
     const decoder = new LineDecoder(8);
     expect([...decoder.push(Buffer.from('0123456789abcdef'))]).toEqual([]);
-    expect(decoder.flush()).toEqual({ oversized: 16 });
+    expect(decoder.flush()).toEqual(expect.objectContaining({ oversized: 16 }));
     expect(decoder.flush()).toBeUndefined();
     expect([...decoder.push(Buffer.from('ok\r\n'))]).toEqual([{ line: 'ok' }]);
   });

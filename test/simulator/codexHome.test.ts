@@ -86,7 +86,7 @@ describe('writeSimulatedCodexHome', () => {
         },
       },
     });
-    const catalog = JSON.parse(await readFile(written.modelCatalogPath, 'utf8')) as { models: Array<{ slug: string }> };
+    const catalog = JSON.parse(await readFile(written.modelCatalogPath ?? '', 'utf8')) as { models: Array<{ slug: string }> };
     expect(catalog.models.map((m) => m.slug)).toEqual(['dispatch-sim']);
   });
 

@@ -108,6 +108,16 @@ function changeOf(lane: Lane, fact: Fact, at: string): Change | undefined {
       const error = { message: fact.error.message, ...(fact.error.code ? { code: fact.error.code } : {}) };
       return { status: 'error', activeTurnId: null, latestTurn: turn(fact.turnId, 'failed', error, at) };
     }
+    case 'turnRecovered':
+      // The history shows the lost turn finished: that replaces the failure turnLost recorded for it,
+      // unless a later turn has become the lane's latest (or runs) since.
+      if (lane.latestTurn?.id !== fact.turnId || lane.activeTurnId !== null) return undefined;
+      return {
+        status: 'idle',
+        attention: 'done-unread',
+        latestTurn: turn(fact.turnId, 'completed', null, at),
+        ...(fact.lastAgentMessage === undefined ? {} : { lastAgentMessage: fact.lastAgentMessage }),
+      };
     case 'statusChanged':
       if (fact.status === 'active') {
         const waiting = fact.activeFlags.includes('waitingOnApproval') || fact.activeFlags.includes('waitingOnUserInput');

@@ -1,4 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
+import { identifyOversizedLine } from '../../shared/oversizedLine.js';
 
 const MiB = 1024 * 1024;
 
@@ -25,27 +26,9 @@ export interface OversizedRequest {
   method: string | undefined;
 }
 
-const ID_AT_END = /"id"\s*:\s*(-?\d+|"(?:[^"\\]|\\.){0,256}")\s*\}\s*$/;
-const ID_AT_START = /^\s*\{\s*(?:"jsonrpc"\s*:\s*"2\.0"\s*,\s*)?"id"\s*:\s*(-?\d+|"(?:[^"\\]|\\.){0,256}")/;
-const METHOD_AT_START = /^\s*\{(?:\s*"(?:jsonrpc|id)"\s*:\s*(?:"[^"]*"|-?\d+)\s*,)*\s*"method"\s*:\s*"([^"\\]{1,128})"/;
-
-/**
- * The id and method of an oversized JSON-RPC line from the bytes kept of its start and end. The SDK
- * client writes `{method, params, jsonrpc, id}` (id last), others put the id first; both are looked for,
- * and only at the top level of the object (its first keys, or its very last one).
- */
+/** The size, id and method of an oversized request line (see identifyOversizedLine). */
 export function identifyOversized(head: string, tail: string, bytes: number): OversizedRequest {
-  const idText = ID_AT_END.exec(tail)?.[1] ?? ID_AT_START.exec(head)?.[1];
-  let id: string | number | undefined;
-  if (idText !== undefined) {
-    try {
-      const parsed = JSON.parse(idText) as unknown;
-      if (typeof parsed === 'string' || typeof parsed === 'number') id = parsed;
-    } catch {
-      id = undefined;
-    }
-  }
-  return { bytes, id, method: METHOD_AT_START.exec(head)?.[1] };
+  return { bytes, ...identifyOversizedLine(head, tail) };
 }
 
 /**

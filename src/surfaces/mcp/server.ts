@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { CallToolRequestSchema, ErrorCode as McpErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ErrorCode as McpErrorCode, ListToolsRequestSchema, type CallToolResult, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { ensureDaemon, type DaemonClient } from '../../client/client.js';
 import { resolvePaths, type DispatchPaths } from '../../control/paths.js';
 import { DispatchError, ERROR_TABLE, toDispatchError } from '../../shared/errors.js';
@@ -94,14 +94,12 @@ export function oversizedAnswer(request: OversizedRequest): JSONRPCMessage | und
 /** Builds the dispatch MCP server (low-level SDK Server, since the grouped schemas are raw JSON Schema) around an op caller. */
 export function createMcpServer(call: OpCaller, tools: readonly DerivedTool[] = registryToolList(), maxResultBytes: number = MCP_LIMITS.maxResultBytes): Server {
   const server = new Server({ name: 'dispatch', version: DISPATCH_VERSION }, { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS });
-  const toolNames = new Set(tools.map((t) => t.tool.name));
 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: tools.map((t) => t.tool) }));
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args } = request.params;
-    // An unknown tool is a protocol fault (the client did not use tools/list), not a tool failure.
-    if (!toolNames.has(name)) throw new McpError(McpErrorCode.InvalidParams, `Tool ${name} not found`);
+    // An unknown tool is answered like any failed call (routeToolCall raises not_found), so every error carries the table's code.
     try {
       const { op, input } = routeToolCall(name, args, tools);
       return successResult(await call(op, input, { signal: extra.signal }), maxResultBytes);

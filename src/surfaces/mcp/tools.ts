@@ -308,12 +308,12 @@ export interface RoutedCall {
 }
 
 /**
- * Resolves a tool call to its op and input; a missing or unknown `op`, or an op that belongs to another
- * tool, raises a `validation` DispatchError whose data names the valid actions.
+ * Resolves a tool call to its op and input; an unknown tool raises `not_found` (data lists the tools), a
+ * missing or unknown `op`, or an op that belongs to another tool, a `validation` DispatchError whose data names the valid actions.
  */
 export function routeToolCall(name: string, args: unknown, tools: readonly DerivedTool[] = registryToolList()): RoutedCall {
   const tool = tools.find((t) => t.tool.name === name);
-  if (!tool) throw new DispatchError('validation', `unknown dispatch MCP tool '${name}'`, { data: { tool: name, tools: tools.map((t) => t.tool.name) } });
+  if (!tool) throw new DispatchError('not_found', `no dispatch MCP tool is named '${name}'; tools/list lists them`, { data: { tool: name, tools: tools.map((t) => t.tool.name) } });
   const actions = tool.actions.map((a) => a.action);
   if (args !== undefined && !isRecord(args)) throw new DispatchError('validation', `${name}: arguments must be an object`, { data: { tool: name, actions } });
   const { op: action, ...input } = args ?? {};

@@ -405,6 +405,33 @@ describe('reduceLane sequences', () => {
     });
   });
 
+  it("a lost turn the history shows completed: turnRecovered makes it the completed latest turn with its reply, unread", () => {
+    const f = folder();
+    f.apply(accepted('T1'), started('T1'), agentSaid('T1', 'halfway'));
+    f.apply({ type: 'turnLost', laneId: 'L', turnId: 'T1', error: { message: 'dispatchd stopped during the turn', code: 'daemon_exit' } });
+    expect(f.apply({ type: 'turnRecovered', laneId: 'L', turnId: 'T1', lastAgentMessage: 'finished while you were away' })).toMatchObject({
+      status: 'idle',
+      attention: 'done-unread',
+      activeTurnId: null,
+      latestTurn: { id: 'T1', status: 'completed', error: null, at: f.at() },
+      lastAgentMessage: 'finished while you were away',
+    });
+    // Without a saved reply the last message seen stays.
+    const g = folder();
+    g.apply(started('T1'), agentSaid('T1', 'halfway'), { type: 'turnLost', laneId: 'L', turnId: 'T1', error: { message: 'gone' } });
+    expect(g.apply({ type: 'turnRecovered', laneId: 'L', turnId: 'T1' })).toMatchObject({ latestTurn: { id: 'T1', status: 'completed' }, lastAgentMessage: 'halfway' });
+  });
+
+  it('turnRecovered of a turn that is no longer the latest, or while another turn runs, changes nothing', () => {
+    const f = folder();
+    f.apply(started('T1'), { type: 'turnLost', laneId: 'L', turnId: 'T1', error: { message: 'gone' } }, accepted('T2'), started('T2'));
+    const running = f.lane();
+    expect(f.apply({ type: 'turnRecovered', laneId: 'L', turnId: 'T1', lastAgentMessage: 'old' })).toBe(running);
+    f.apply(completed('T2', 'completed', { lastAgentMessage: 'new' }));
+    const done = f.lane();
+    expect(f.apply({ type: 'turnRecovered', laneId: 'L', turnId: 'T1', lastAgentMessage: 'old' })).toBe(done);
+  });
+
   it('a late completion of an old turn never overwrites the newer running turn', () => {
     const f = folder();
     f.apply(started('T1'), agentSaid('T1', 'old answer'), status('idle'));

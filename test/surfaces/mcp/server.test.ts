@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode as McpErrorCode, McpError, type CallToolResult, type JSONRPCMessage, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, JSONRPCMessage, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { opList } from '../../../src/contracts/index.js';
 import { resolvePaths } from '../../../src/control/paths.js';
@@ -160,10 +160,11 @@ describe('createMcpServer over the SDK in-memory transport', () => {
     expect(fake.calls).toEqual([]);
   });
 
-  it('answers an unknown tool name with a protocol error', async () => {
-    const error: unknown = await client.callTool({ name: 'dispatch_nope', arguments: { op: 'status' } }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(McpError);
-    expect((error as McpError).code).toBe(McpErrorCode.InvalidParams);
+  it('answers an unknown tool name with a not_found tool error from the error table, without calling the daemon', async () => {
+    const result = (await client.callTool({ name: 'dispatch_nope', arguments: { op: 'status' } })) as CallToolResult;
+    expect(result.isError).toBe(true);
+    expect(result._meta).toMatchObject({ code: 'not_found', exitCode: 4, rpcCode: -32004, tool: 'dispatch_nope' });
+    expect(fake.calls).toEqual([]);
   });
 });
 

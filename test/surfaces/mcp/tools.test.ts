@@ -245,7 +245,9 @@ describe('routeToolCall', () => {
     expect(routeError(() => routeToolCall('dispatch_lane_read', { op: 'trigger_add', name: 'x' })).data?.['tool_for_op']).toBe('dispatch_trigger_write');
   });
 
-  it('refuses unknown tools', () => {
-    expect(routeError(() => routeToolCall('dispatch_nope', { op: 'daemon.status' })).code).toBe('validation');
+  it('refuses unknown tools as not_found, listing the tools there are', () => {
+    const error = routeError(() => routeToolCall('dispatch_nope', { op: 'daemon.status' }));
+    expect(error.code).toBe('not_found');
+    expect(error.data?.['tools']).toContain('dispatch_lane_read');
   });
 });
