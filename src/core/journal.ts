@@ -3,6 +3,7 @@
  * path by which lane state changes. Committed facts go to the live feed in sequence order.
  */
 import type { Fact, FeedEntry, StoredFact } from './facts.js';
+import type { Attention, Lane } from './model.js';
 import { storedFormOf } from './facts.js';
 import { changedFields, reduceLane } from './lane/state.js';
 import type { Clock, FactRetention, Store } from './ports.js';
@@ -28,6 +29,8 @@ export interface JournalDeps {
   publish(entry: FeedEntry): void;
   retention?: FactRetention;
   log?: Logger;
+  /** Hears, after the commit, each fold that changed a lane's attention (`lane` is the lane after it). */
+  attentionChanged?: (change: { from: Attention; lane: Lane; fact: Fact }) => void;
 }
 
 export function createJournal(deps: JournalDeps): Journal & { prune(): number } {
@@ -67,8 +70,10 @@ export function createJournal(deps: JournalDeps): Journal & { prune(): number } 
           const patch = changedFields(before, after);
           if (patch) store.lanes.update(before.id, patch);
         }
+        const attentionChanged = deps.attentionChanged && before && after && after.attention !== before.attention ? deps.attentionChanged : undefined;
         store.afterCommit(() => {
           deps.publish({ seq, at, event: fact });
+          if (attentionChanged && before && after) attentionChanged({ from: before.attention, lane: after, fact });
           if (++sincePrune >= PRUNE_EVERY) prune();
         });
         return { seq, at };

@@ -5,6 +5,7 @@ import { createServerRequestResponder } from '../codex/serverRequests.js';
 import { AppServerSupervisor } from '../codex/supervisor.js';
 import { isRunningLaneState } from '../contracts/schemas.js';
 import { ApprovalBroker } from '../core/approvals.js';
+import { transitionOf } from '../core/attention.js';
 import { failpointFromEnv, type OpContext } from '../core/context.js';
 import { resolveLane } from '../core/lanes.js';
 import { drainNext } from '../core/deliveries.js';
@@ -18,6 +19,7 @@ import { writePrivateFile } from '../shared/privateFiles.js';
 import { initializeTimeoutMs } from '../shared/startup.js';
 import { DISPATCH_VERSION } from '../shared/version.js';
 import { openStore } from '../store/index.js';
+import { notifyTransition, startAttentionHook } from './attentionHook.js';
 import { startAutomation } from './automation.js';
 import { executeOp } from './executor.js';
 import { loadHomeConfig } from './homeConfig.js';
@@ -91,7 +93,16 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       () => supervisor.restart(),
     );
     const feed = new LaneFeedHub((error) => log.error('feed.listener_failed', { error: (error as Error).message }));
-    const journal = createJournal({ store, clock, publish: (entry) => feed.publish(entry), retention: config.retention, log });
+    const hook = config.attentionHook ? startAttentionHook(config.attentionHook, { log }) : undefined;
+    if (hook) cleanups.push(() => hook.stop());
+    const journal = createJournal({
+      store,
+      clock,
+      publish: (entry) => feed.publish(entry),
+      retention: config.retention,
+      log,
+      ...(hook ? { attentionChanged: ({ from, lane, fact }) => notifyTransition(hook, transitionOf(from, lane, fact)) } : {}),
+    });
     journal.prune();
     const startedAt = clock.now();
     const baseContext = {
