@@ -59,8 +59,13 @@ export function shellWord(text: string): string {
 }
 
 /** codex says the provider refused the credentials: logging in again is the fix, not resending. */
-export function isLoginFailure(error: LatestTurn['error'] | undefined): boolean {
+export function isLoginFailure(error: Pick<NonNullable<LatestTurn['error']>, 'code'> | null | undefined): boolean {
   return error?.code === 'unauthorized';
+}
+
+/** A failure as the hook's reason: `login` when the provider refused the credentials, else codex's message. */
+export function failureReason(error: { message: string; code?: string }): string {
+  return isLoginFailure(error) ? 'login' : error.message;
 }
 
 /** Which request kinds ask a question (or show a form) rather than for permission. */
@@ -169,12 +174,9 @@ function transitionReason(lane: Lane, fact: Fact): string {
     case 'needs-you':
       if (fact.type === 'approvalRequested') return requestReason(fact.kind);
       return fact.type === 'statusChanged' && fact.activeFlags.includes('waitingOnUserInput') ? 'question' : 'approval';
-    case 'failed': {
-      const error = lane.latestTurn?.error;
-      if (isLoginFailure(error)) return 'login';
+    case 'failed':
       if (fact.type === 'laneLost') return fact.reason;
-      return error?.message ?? 'failed';
-    }
+      return lane.latestTurn?.error ? failureReason(lane.latestTurn.error) : 'failed';
     default:
       return 'done';
   }

@@ -6,8 +6,10 @@
  * and signal only: neither the command nor what it printed, which may hold a secret.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { AttentionTransition } from '../core/attention.js';
+import { failureReason, transitionOf, type AttentionTransition } from '../core/attention.js';
 import type { Logger } from '../core/context.js';
+import type { Fact, FeedEntry } from '../core/facts.js';
+import type { Attention, Lane } from '../core/model.js';
 
 export interface AttentionHookConfig {
   command: string;
@@ -27,9 +29,57 @@ export interface AttentionHook {
   stop(): void;
 }
 
-/** Runs the hook for a transition into an attention a person is told about (undefined: none). */
-export function notifyTransition(hook: AttentionHook, transition: AttentionTransition | undefined): void {
-  if (transition) hook.notify(transition);
+/** How long a failure waits for its error message before the hook runs without it. */
+const FAILURE_GRACE_MS = 2000;
+
+export interface AttentionNotifier {
+  /** The journal's attentionChanged: a fold that changed a lane's attention. */
+  attentionChanged(change: { from: Attention; lane: Lane; fact: Fact }): void;
+  /** Every committed fact (the feed): it may carry the error a failure waits for. */
+  observe(entry: FeedEntry): void;
+  stop(): void;
+}
+
+/**
+ * Turns attention changes into hook runs. codex reports `systemError` before the turn's error and
+ * completion, so a lane fails while its turn still runs, with no message yet: that transition is
+ * held until the turn's error arrives (or FAILURE_GRACE_MS pass), then runs with the message.
+ */
+export function createAttentionNotifier(hook: AttentionHook, graceMs = FAILURE_GRACE_MS): AttentionNotifier {
+  const held = new Map<string, { transition: AttentionTransition; timer: NodeJS.Timeout }>();
+  const release = (laneId: string, reason?: string): void => {
+    const failure = held.get(laneId);
+    if (!failure) return;
+    held.delete(laneId);
+    clearTimeout(failure.timer);
+    hook.notify(reason === undefined ? failure.transition : { ...failure.transition, reason });
+  };
+  return {
+    attentionChanged({ from, lane, fact }) {
+      // A held failure was real even when the lane moved on before its message came.
+      release(lane.id);
+      const transition = transitionOf(from, lane, fact);
+      if (!transition) return;
+      if (transition.attention === 'failed' && lane.activeTurnId !== null) {
+        const timer = setTimeout(() => release(lane.id), graceMs);
+        timer.unref();
+        held.set(lane.id, { transition, timer });
+        return;
+      }
+      hook.notify(transition);
+    },
+    observe(entry) {
+      const fact = entry.event;
+      if (!held.has(fact.laneId)) return;
+      const error = fact.type === 'turnError' && !fact.willRetry ? fact.error : fact.type === 'turnCompleted' || fact.type === 'turnLost' ? fact.error : undefined;
+      if (error) release(fact.laneId, failureReason(error));
+      else if (fact.type === 'turnCompleted') release(fact.laneId);
+    },
+    stop() {
+      for (const { timer } of held.values()) clearTimeout(timer);
+      held.clear();
+    },
+  };
 }
 
 /** The variables a run gets besides the daemon's own environment. */

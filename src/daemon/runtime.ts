@@ -5,7 +5,6 @@ import { createServerRequestResponder } from '../codex/serverRequests.js';
 import { AppServerSupervisor } from '../codex/supervisor.js';
 import { isRunningLaneState } from '../contracts/schemas.js';
 import { ApprovalBroker } from '../core/approvals.js';
-import { transitionOf } from '../core/attention.js';
 import { failpointFromEnv, type OpContext } from '../core/context.js';
 import { resolveLane } from '../core/lanes.js';
 import { drainNext } from '../core/deliveries.js';
@@ -19,7 +18,7 @@ import { writePrivateFile } from '../shared/privateFiles.js';
 import { initializeTimeoutMs } from '../shared/startup.js';
 import { DISPATCH_VERSION } from '../shared/version.js';
 import { openStore } from '../store/index.js';
-import { notifyTransition, startAttentionHook } from './attentionHook.js';
+import { createAttentionNotifier, startAttentionHook } from './attentionHook.js';
 import { startAutomation } from './automation.js';
 import { executeOp } from './executor.js';
 import { loadHomeConfig } from './homeConfig.js';
@@ -94,14 +93,21 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     );
     const feed = new LaneFeedHub((error) => log.error('feed.listener_failed', { error: (error as Error).message }));
     const hook = config.attentionHook ? startAttentionHook(config.attentionHook, { log }) : undefined;
-    if (hook) cleanups.push(() => hook.stop());
+    const notifier = hook && createAttentionNotifier(hook);
+    if (hook && notifier) {
+      feed.onEntry((entry) => notifier.observe(entry));
+      cleanups.push(() => {
+        notifier.stop();
+        hook.stop();
+      });
+    }
     const journal = createJournal({
       store,
       clock,
       publish: (entry) => feed.publish(entry),
       retention: config.retention,
       log,
-      ...(hook ? { attentionChanged: ({ from, lane, fact }) => notifyTransition(hook, transitionOf(from, lane, fact)) } : {}),
+      ...(notifier ? { attentionChanged: (change) => notifier.attentionChanged(change) } : {}),
     });
     journal.prune();
     const startedAt = clock.now();
