@@ -82,6 +82,22 @@ describe('attention', () => {
     expect(lines).toEqual([`${finished} done-unread done`, `${broken} failed ${brokenTurn.error.message}`, `${careful} needs-you approval`, `${careful} done-unread done`, `${last} done-unread done`]);
   });
 
+  it('lists a question with a respond command per option; the hook says question, once', { timeout: 90_000 }, async () => {
+    await lane('curious');
+    await h.ok(['send', 'curious', '@sim ask color: Which color? | Red | Blue\n@sim reply you chose']);
+    const id = await idOf('curious');
+    const items = await pollUntil(attention, (list) => list.some((i) => i.lane === id && i.reason === 'question'), 'the question being listed', 30_000);
+    const question = items.find((i) => i.lane === id) as Item;
+    expect(question).toMatchObject({ attention: 'needs-you', summary: 'Which color? [Red | Blue]' });
+    const respond = `dispatch request respond ${question.request}`;
+    expect(question.commands).toEqual(expect.arrayContaining([`${respond} --answer Red`, `${respond} --answer Blue`, `${respond} decline`]));
+    await h.ok(argv(`${respond} --answer Blue`));
+    expect((await waitForLane(h, 'curious', (l) => l['attention'] === 'done-unread'))['last_agent_message']).toBe('you chose');
+    const mine = (lines: string[]): string[] => lines.filter((line) => line.startsWith(`${id} `));
+    await pollUntil(async () => mine(readLines(hookFile(h.home))), (l) => l.includes(`${id} done-unread done`), 'the done hook run', 30_000);
+    expect(mine(readLines(hookFile(h.home)))).toEqual([`${id} needs-you question`, `${id} done-unread done`]);
+  });
+
   it('refuses to mark an unknown lane, marking none of the others', async () => {
     await lane('unread');
     await h.ok(['send', 'unread', '@sim reply unread one']);
