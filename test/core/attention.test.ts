@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { attentionItems, orderAttention, shellWord, transitionOf, type AttentionItem, type AttentionSources } from '../../src/core/attention.js';
 import type { Fact } from '../../src/core/facts.js';
 import type { Attention, Delivery, Lane, ServerRequestRecord } from '../../src/core/model.js';
+import type { AppServerInfo } from '../../src/core/ports.js';
+import { executeOp } from '../../src/daemon/executor.js';
+import { contextWithAlpha } from '../contracts/opContext.js';
+import { FakeAppServer } from '../helpers/fakeAppServer.js';
 
 function lane(id: string, attention: Attention, patch: Partial<Lane> = {}): Lane {
   return {
@@ -146,5 +150,34 @@ describe('attention transitions', () => {
   it('clips the last agent message', () => {
     const long = lane('l', 'done-unread', { lastAgentMessage: 'x'.repeat(5000) });
     expect(transitionOf('working', long, { type: 'turnCompleted', laneId: 'l', turnId: 't', outcome: 'completed' })?.message).toHaveLength(1000);
+  });
+});
+
+describe('the attention op', () => {
+  class AccountServer extends FakeAppServer {
+    private readonly account: AppServerInfo['account'];
+    constructor(account: AppServerInfo['account']) {
+      super();
+      this.account = account;
+    }
+    override info(): AppServerInfo {
+      return { ...super.info(), account: this.account };
+    }
+  }
+
+  it('asks for a login when codex has no account and its provider needs one, not when it is logged in or unread', async () => {
+    const run = async (account: AppServerInfo['account']) => {
+      const ctx = await contextWithAlpha(':memory:', new AccountServer(account));
+      try {
+        return ((await executeOp('attention', {}, ctx)) as { items: AttentionItem[] }).items.map((i) => [i.reason, i.commands[0]]);
+      } finally {
+        ctx.store.close();
+      }
+    };
+    const [login] = await run({ type: null, requiresOpenaiAuth: true });
+    expect(login).toEqual(['login', expect.stringMatching(/^CODEX_HOME=\S+ codex login$/)]);
+    expect(await run({ type: 'apiKey', requiresOpenaiAuth: true })).toEqual([]);
+    expect(await run({ type: null, requiresOpenaiAuth: false })).toEqual([]);
+    expect(await run(null)).toEqual([]);
   });
 });

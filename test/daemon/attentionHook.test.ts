@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AttentionTransition } from '../../src/core/attention.js';
 import type { Logger } from '../../src/core/context.js';
+import type { Fact } from '../../src/core/facts.js';
 import type { Lane } from '../../src/core/model.js';
 import { createAttentionNotifier, startAttentionHook, type AttentionHook } from '../../src/daemon/attentionHook.js';
 import { pollUntil } from '../helpers/dispatchHarness.js';
@@ -118,7 +119,7 @@ describe('the attention notifier', () => {
     const seen: AttentionTransition[] = [];
     return { seen, hook: { notify: (t: AttentionTransition) => void seen.push(t), stop: () => undefined } };
   };
-  const systemError = { type: 'statusChanged', laneId: 'l', status: 'systemError', activeFlags: [] } as const;
+  const systemError: Fact = { type: 'statusChanged', laneId: 'l', status: 'systemError', activeFlags: [] };
 
   it('holds a failure reported before its turn ended until codex says why', () => {
     const { seen, hook } = collector();
