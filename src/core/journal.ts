@@ -3,8 +3,8 @@
  * path by which lane state changes. Committed facts go to the live feed in sequence order.
  */
 import type { Fact, FeedEntry, StoredFact } from './facts.js';
-import type { Attention, Lane } from './model.js';
 import { storedFormOf } from './facts.js';
+import type { Attention, Lane } from './model.js';
 import { changedFields, reduceLane } from './lane/state.js';
 import type { Clock, FactRetention, Store } from './ports.js';
 import type { Logger } from './context.js';
@@ -70,10 +70,10 @@ export function createJournal(deps: JournalDeps): Journal & { prune(): number } 
           const patch = changedFields(before, after);
           if (patch) store.lanes.update(before.id, patch);
         }
-        const attentionChanged = deps.attentionChanged && before && after && after.attention !== before.attention ? deps.attentionChanged : undefined;
+        const change = deps.attentionChanged && before && after && after.attention !== before.attention ? { from: before.attention, lane: after, fact } : undefined;
         store.afterCommit(() => {
           deps.publish({ seq, at, event: fact });
-          if (attentionChanged && before && after) attentionChanged({ from: before.attention, lane: after, fact });
+          if (change) deps.attentionChanged?.(change);
           if (++sincePrune >= PRUNE_EVERY) prune();
         });
         return { seq, at };
