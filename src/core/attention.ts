@@ -1,7 +1,8 @@
 /**
- * What needs a person, most urgent first, and the command that acts on each: pending requests and
+ * What needs a person, most urgent first, and the op calls that act on each: pending requests and
  * a missing login (needs-you), failed lanes, then finished turns nobody read. Pure: the `attention`
- * handler gathers the lanes, requests and receipts; the attention hook uses the reasons too.
+ * handler gathers the lanes, requests and receipts; the attention hook uses the reasons too. The
+ * surfaces phrase the calls (the CLI as commands), as they do every hint.
  */
 import type { ATTENTION_REASONS } from '../contracts/ops/attention.js';
 import type { Fact } from './facts.js';
@@ -13,6 +14,13 @@ export type CalledAttention = Extract<Attention, 'needs-you' | 'failed' | 'done-
 
 export type AttentionReason = (typeof ATTENTION_REASONS)[number];
 
+/** An op call that acts on an item (the CLI shows it as a command); `fill` names the input fields holding a <placeholder>. */
+export interface AttentionAction {
+  op: string;
+  input: Record<string, unknown>;
+  fill: string[];
+}
+
 export interface AttentionItem {
   attention: CalledAttention;
   reason: AttentionReason;
@@ -23,17 +31,19 @@ export interface AttentionItem {
   summary: string;
   /** Since when it waits: the request's or the turn's time (items of a class are listed oldest first). */
   since: string;
-  /** Exact commands that act on it, the most likely first. */
-  commands: string[];
+  /** The calls that act on it, the most likely first. */
+  actions: AttentionAction[];
+  /** For a login: the codex home `codex login` must write to. */
+  codex_home?: string;
 }
 
 /** What the handler reads for the list. */
 export interface AttentionSources {
   lanes: readonly Lane[];
   pending: readonly ServerRequestRecord[];
-  /** The receipts of a lane's turn (to offer `delivery retry` for a failed one). */
+  /** The receipts of a lane's turn (to offer `delivery.retry` for a failed one). */
   receiptsOf(laneId: string, turnId: string): readonly Delivery[];
-  /** The codex home the daemon runs codex on (where `codex login` must write). */
+  /** The codex home the daemon runs codex on (where a login must be written). */
   codexHome: string;
   /** Set when codex has no login while its provider needs one (no turn can run): since when. */
   missingLogin: { since: string } | null;
@@ -53,11 +63,6 @@ export function orderAttention(items: readonly AttentionItem[]): AttentionItem[]
   );
 }
 
-/** A word as a POSIX shell reads it back unchanged: bare when safe, else single-quoted. */
-export function shellWord(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
 /** codex says the provider refused the credentials: logging in again is the fix, not resending. */
 export function isLoginFailure(error: Pick<NonNullable<LatestTurn['error']>, 'code'> | null | undefined): boolean {
   return error?.code === 'unauthorized';
@@ -73,37 +78,36 @@ function requestReason(kind: string): AttentionReason {
   return kind === 'userInput' ? 'question' : kind === 'elicitation' ? 'form' : 'approval';
 }
 
-function respondCommands(request: ServerRequestRecord): string[] {
-  const base = `dispatch request respond ${request.id}`;
-  const prompt = request.prompt;
-  if (!prompt) return [`${base} accept`, `${base} decline`];
+const call = (op: string, input: Record<string, unknown>, fill: string[] = []): AttentionAction => ({ op, input, fill });
+
+function respondActions(request: ServerRequestRecord): AttentionAction[] {
+  const { id, prompt } = request;
+  const decide = (decision: string): AttentionAction => call('request.respond', { id, decision });
+  const answer = (answers: string[], fill = false): AttentionAction => call('request.respond', { id, answer: answers }, fill ? ['answer'] : []);
+  if (!prompt) return [decide('accept'), decide('decline')];
   switch (prompt.type) {
     case 'questions': {
       const [only] = prompt.questions;
       if (prompt.questions.length === 1 && only) {
-        const choices = only.options.map((option) => `${base} --answer ${shellWord(option.label)}`);
-        const free = choices.length === 0 || only.other ? [`${base} --answer '<answer>'`] : [];
-        return [...choices, ...free, `${base} decline`];
+        const choices = only.options.map((option) => answer([option.label]));
+        const free = choices.length === 0 || only.other ? [answer(['<answer>'], true)] : [];
+        return [...choices, ...free, decide('decline')];
       }
-      return [`${base} ${prompt.questions.map((q) => `--answer ${shellWord(`${q.id}=`)}'<answer>'`).join(' ')}`, `${base} decline`];
+      return [answer(prompt.questions.map((q) => `${q.id}=<answer>`), true), decide('decline')];
     }
-    case 'form': {
-      const fields = prompt.fields.map((f) => `--answer ${shellWord(`${f.name}=`)}'<value>'`).join(' ');
-      return [fields ? `${base} ${fields}` : `${base} accept`, `${base} decline`];
-    }
+    case 'form':
+      return [prompt.fields.length > 0 ? answer(prompt.fields.map((f) => `${f.name}=<value>`), true) : decide('accept'), decide('decline')];
     case 'url':
-      return [`${base} accept`, `${base} decline`];
+      return [decide('accept'), decide('decline')];
   }
 }
 
 /** When a lane's current attention began: its latest turn's end, else its last event. */
 const laneSince = (lane: Lane): string => lane.latestTurn?.at ?? lane.lastEventAt ?? lane.updatedAt;
 
-const loginCommands = (codexHome: string): string[] => [`CODEX_HOME=${shellWord(codexHome)} codex login`, 'dispatch down && dispatch up'];
-
 /**
- * Every item, ordered. `selector` names a lane in a command (its handle when that is unique, else
- * its id), already fit for a shell.
+ * Every item, ordered. `selector` names a lane in an action's input: its handle when that is
+ * unique, else its id.
  */
 export function attentionItems(sources: AttentionSources, selector: (lane: Lane) => string): AttentionItem[] {
   const items: AttentionItem[] = [];
@@ -112,35 +116,36 @@ export function attentionItems(sources: AttentionSources, selector: (lane: Lane)
   for (const request of sources.pending) {
     const lane = request.lane === null ? undefined : byId.get(request.lane);
     if (lane) asking.add(lane.id);
-    items.push({ attention: 'needs-you', reason: requestReason(request.kind), lane: request.lane, handle: lane?.handle ?? null, request: request.id, summary: request.summary, since: request.createdAt, commands: respondCommands(request) });
+    items.push({ attention: 'needs-you', reason: requestReason(request.kind), lane: request.lane, handle: lane?.handle ?? null, request: request.id, summary: request.summary, since: request.createdAt, actions: respondActions(request) });
   }
+  const { codexHome } = sources;
   if (sources.missingLogin) {
-    const { codexHome } = sources;
-    items.push({ attention: 'needs-you', reason: 'login', lane: null, handle: null, request: null, summary: `codex is not logged in (${codexHome}): no turn can reach the provider`, since: sources.missingLogin.since, commands: loginCommands(codexHome) });
+    items.push({ attention: 'needs-you', reason: 'login', lane: null, handle: null, request: null, summary: `codex is not logged in (${codexHome}): no turn can reach the provider`, since: sources.missingLogin.since, actions: [], codex_home: codexHome });
   }
   for (const lane of sources.lanes) {
     const base = { lane: lane.id, handle: lane.handle, request: null, since: laneSince(lane) };
     const name = selector(lane);
-    const send = `dispatch send ${name} '<message>'`;
+    const send = call('send', { lane: name, text: '<message>' }, ['text']);
+    const tail = call('lane.tail', { lane: name });
     switch (lane.attention) {
       case 'needs-you':
         // codex marks the thread waiting a moment before its request arrives; until then, point at the list.
-        if (!asking.has(lane.id)) items.push({ ...base, attention: 'needs-you', reason: 'waiting', summary: 'waiting for an approval or an answer', commands: [`dispatch request list --lane ${name}`] });
+        if (!asking.has(lane.id)) items.push({ ...base, attention: 'needs-you', reason: 'waiting', summary: 'waiting for an approval or an answer', actions: [call('request.list', { lane: name })] });
         break;
       case 'failed': {
         const error = lane.latestTurn?.error ?? null;
         const turnId = lane.latestTurn?.id;
-        const retries = turnId === undefined ? [] : sources.receiptsOf(lane.id, turnId).filter((d) => d.state === 'interrupted' || d.state === 'failed');
-        const retry = retries.map((d) => `dispatch delivery retry ${d.id}`);
+        const receipts = turnId === undefined ? [] : sources.receiptsOf(lane.id, turnId);
+        const retry = receipts.filter((d) => d.state === 'interrupted' || d.state === 'failed').map((d) => call('delivery.retry', { receipt: d.id }));
         if (isLoginFailure(error)) {
-          items.push({ ...base, attention: 'needs-you', reason: 'login', summary: error?.message ?? 'the provider refused the login', commands: [...loginCommands(sources.codexHome), ...retry, send] });
+          items.push({ ...base, attention: 'needs-you', reason: 'login', summary: error?.message ?? 'the provider refused the login', actions: [...retry, send], codex_home: codexHome });
         } else {
-          items.push({ ...base, attention: 'failed', reason: 'error', summary: error?.message ?? `the lane is in error (${lane.status})`, commands: [`dispatch lane tail ${name}`, ...retry, send] });
+          items.push({ ...base, attention: 'failed', reason: 'error', summary: error?.message ?? `the lane is in error (${lane.status})`, actions: [tail, ...retry, send] });
         }
         break;
       }
       case 'done-unread':
-        items.push({ ...base, attention: 'done-unread', reason: 'done', summary: clip(lane.lastAgentMessage ?? '(no reply)', 200), commands: [`dispatch lane tail ${name}`, `dispatch lane read ${name}`, send] });
+        items.push({ ...base, attention: 'done-unread', reason: 'done', summary: clip(lane.lastAgentMessage ?? '(no reply)', 200), actions: [tail, call('lane.read', { lane: [name] }), send] });
         break;
       case 'working':
       case 'idle':

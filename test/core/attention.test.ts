@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attentionItems, orderAttention, shellWord, transitionOf, type AttentionItem, type AttentionSources } from '../../src/core/attention.js';
+import { attentionItems, orderAttention, transitionOf, type AttentionAction, type AttentionItem, type AttentionSources } from '../../src/core/attention.js';
 import type { Fact } from '../../src/core/facts.js';
 import type { Attention, Delivery, Lane, ServerRequestRecord } from '../../src/core/model.js';
 import type { AppServerInfo } from '../../src/core/ports.js';
@@ -37,8 +37,11 @@ function sources(patch: Partial<AttentionSources>): AttentionSources {
   return { lanes: [], pending: [], receiptsOf: () => [], codexHome: '/home/me/.codex', missingLogin: null, ...patch };
 }
 
-const byHandle = (l: Lane): string => shellWord(l.handle);
-const item = (attention: AttentionItem['attention'], since: string, extra: Partial<AttentionItem> = {}): AttentionItem => ({ attention, reason: 'done', lane: null, handle: null, request: null, summary: '', since, commands: [], ...extra });
+const byHandle = (l: Lane): string => l.handle;
+const act = (op: string, input: Record<string, unknown>, fill: string[] = []): AttentionAction => ({ op, input, fill });
+const respond = (id: number, input: Record<string, unknown>, fill: string[] = []) => act('request.respond', { id, ...input }, fill);
+const send = (lane: string) => act('send', { lane, text: '<message>' }, ['text']);
+const item = (attention: AttentionItem['attention'], since: string, extra: Partial<AttentionItem> = {}): AttentionItem => ({ attention, reason: 'done', lane: null, handle: null, request: null, summary: '', since, actions: [], ...extra });
 
 describe('attention ordering', () => {
   it('puts needs-you first, then failed, then done-unread, each class oldest first', () => {
@@ -76,24 +79,24 @@ describe('attention ordering', () => {
       ['failed', 'error', '@broken', 'boom'],
       ['done-unread', 'done', '@unread', 'all green'],
     ]);
-    expect(items[0]?.commands).toEqual(['CODEX_HOME=/home/me/.codex codex login', 'dispatch down && dispatch up']);
-    expect(items[1]?.commands).toEqual(['dispatch request respond 4 accept', 'dispatch request respond 4 decline']);
-    expect(items[2]?.commands).toEqual(['dispatch lane tail @broken', "dispatch send @broken '<message>'"]);
-    expect(items[3]?.commands).toEqual(['dispatch lane tail @unread', 'dispatch lane read @unread', "dispatch send @unread '<message>'"]);
+    expect(items[0]).toMatchObject({ codex_home: '/home/me/.codex', actions: [] });
+    expect(items[1]?.actions).toEqual([respond(4, { decision: 'accept' }), respond(4, { decision: 'decline' })]);
+    expect(items[2]?.actions).toEqual([act('lane.tail', { lane: '@broken' }), send('@broken')]);
+    expect(items[3]?.actions).toEqual([act('lane.tail', { lane: '@unread' }), act('lane.read', { lane: ['@unread'] }), send('@unread')]);
   });
 
   it('offers delivery retry for the failed turn\'s interrupted or failed receipt', () => {
     const failed = lane('broken', 'failed', { latestTurn: turnAt('t9', '2026-11-01T10:00:02.000Z', 'failed', { message: 'gone' }) });
     const receipt = (id: number, state: Delivery['state']): Delivery => ({ id, lane: 'broken', mode: 'send', source: 'op', text: 'x', idempotencyKey: null, clientMessageId: `c${id}`, state, turnId: 't9', error: null, note: null, createdAt: '', updatedAt: '' });
     const [only] = attentionItems(sources({ lanes: [failed], receiptsOf: (l, t) => (l === 'broken' && t === 't9' ? [receipt(8, 'interrupted'), receipt(9, 'completed')] : []) }), byHandle);
-    expect(only?.commands).toEqual(['dispatch lane tail @broken', 'dispatch delivery retry 8', "dispatch send @broken '<message>'"]);
+    expect(only?.actions).toEqual([act('lane.tail', { lane: '@broken' }), act('delivery.retry', { receipt: 8 }), send('@broken')]);
   });
 
   it('shows a lane the provider refused as a login to do, not as a failure', () => {
     const refused = lane('refused', 'failed', { latestTurn: turnAt('t3', '2026-11-01T10:00:02.000Z', 'failed', { message: '401 Unauthorized', code: 'unauthorized' }) });
     const [only] = attentionItems(sources({ lanes: [refused] }), byHandle);
-    expect(only).toMatchObject({ attention: 'needs-you', reason: 'login', summary: '401 Unauthorized' });
-    expect(only?.commands.slice(0, 2)).toEqual(['CODEX_HOME=/home/me/.codex codex login', 'dispatch down && dispatch up']);
+    expect(only).toMatchObject({ attention: 'needs-you', reason: 'login', summary: '401 Unauthorized', codex_home: '/home/me/.codex' });
+    expect(only?.actions).toEqual([send('@refused')]);
   });
 
   it('answers a question by its options, several questions by id, and an MCP form by field', () => {
@@ -108,20 +111,14 @@ describe('attention ordering', () => {
     const form = request(7, 'q', '2026-11-01T10:00:02.000Z', { kind: 'elicitation', prompt: { type: 'form', server: 'srv', message: 'Name?', fields: [{ name: 'name', type: 'string', required: true }] } });
     const items = attentionItems(sources({ lanes: [lane('q', 'needs-you')], pending: [question, two, form] }), byHandle);
     expect(items.map((i) => i.reason)).toEqual(['question', 'question', 'form']);
-    expect(items[0]?.commands).toEqual(['dispatch request respond 5 --answer Red', "dispatch request respond 5 --answer 'Sky blue'", 'dispatch request respond 5 decline']);
-    expect(items[1]?.commands).toEqual(["dispatch request respond 6 --answer a='<answer>' --answer b='<answer>'", 'dispatch request respond 6 decline']);
-    expect(items[2]?.commands).toEqual(["dispatch request respond 7 --answer name='<value>'", 'dispatch request respond 7 decline']);
+    expect(items[0]?.actions).toEqual([respond(5, { answer: ['Red'] }), respond(5, { answer: ['Sky blue'] }), respond(5, { decision: 'decline' })]);
+    expect(items[1]?.actions).toEqual([respond(6, { answer: ['a=<answer>', 'b=<answer>'] }, ['answer']), respond(6, { decision: 'decline' })]);
+    expect(items[2]?.actions).toEqual([respond(7, { answer: ['name=<value>'] }, ['answer']), respond(7, { decision: 'decline' })]);
   });
 
   it('points a lane that waits before its request is listed at request list', () => {
     const items = attentionItems(sources({ lanes: [lane('early', 'needs-you', { lastEventAt: '2026-11-01T10:00:00.000Z' })] }), byHandle);
-    expect(items.map((i) => [i.reason, i.commands])).toEqual([['waiting', ['dispatch request list --lane @early']]]);
-  });
-
-  it('quotes handles for the shell', () => {
-    expect(shellWord('@fix-tests')).toBe('@fix-tests');
-    expect(shellWord('@[repo] fix')).toBe("'@[repo] fix'");
-    expect(shellWord("it's")).toBe("'it'\\''s'");
+    expect(items.map((i) => [i.reason, i.actions])).toEqual([['waiting', [act('request.list', { lane: '@early' })]]]);
   });
 });
 
@@ -169,13 +166,13 @@ describe('the attention op', () => {
     const run = async (account: AppServerInfo['account']) => {
       const ctx = await contextWithAlpha(':memory:', new AccountServer(account));
       try {
-        return ((await executeOp('attention', {}, ctx)) as { items: AttentionItem[] }).items.map((i) => [i.reason, i.commands[0]]);
+        return ((await executeOp('attention', {}, ctx)) as { items: AttentionItem[] }).items.map((i) => [i.reason, i.codex_home]);
       } finally {
         ctx.store.close();
       }
     };
     const [login] = await run({ type: null, requiresOpenaiAuth: true });
-    expect(login).toEqual(['login', expect.stringMatching(/^CODEX_HOME=\S+ codex login$/)]);
+    expect(login).toEqual(['login', expect.any(String)]);
     expect(await run({ type: 'apiKey', requiresOpenaiAuth: true })).toEqual([]);
     expect(await run({ type: null, requiresOpenaiAuth: false })).toEqual([]);
     expect(await run(null)).toEqual([]);

@@ -4,6 +4,13 @@ import { defineOp } from '../defineOp.js';
 /** Why an item needs a person: what is asked (approval, question, an MCP form), a missing login, a lane waiting before its request is listed, a failure, a finished turn. */
 export const ATTENTION_REASONS = ['approval', 'question', 'form', 'login', 'waiting', 'error', 'done'] as const;
 
+/** An op call that acts on an item; the CLI shows it as its command (`dispatch request respond 3 accept`). */
+const attentionAction = z.object({
+  op: z.string().describe('The op to call (the MCP action; on the CLI, its command words).'),
+  input: z.record(z.string(), z.unknown()),
+  fill: z.array(z.string()).describe('Input fields holding a <placeholder> for the person to replace (a message, an answer).'),
+});
+
 const attentionItem = z.object({
   attention: z.enum(['needs-you', 'failed', 'done-unread']).describe('The class: needs-you first, then failed, then done-unread.'),
   reason: z.enum(ATTENTION_REASONS),
@@ -12,7 +19,8 @@ const attentionItem = z.object({
   request: z.number().nullable().describe('The request to answer with `request respond`.'),
   summary: z.string().describe('The command or paths to approve, the question, the error message, or the last agent message.'),
   since: z.string().describe('Since when it waits; each class is listed oldest first.'),
-  commands: z.array(z.string()).describe('Exact commands that act on it, the most likely first (<placeholders> are yours to fill).'),
+  actions: z.array(attentionAction).describe('Op calls that act on it, the most likely first.'),
+  codex_home: z.string().optional().describe('For a login: the codex home to run `codex login` in (CODEX_HOME), then restart the daemon.'),
 });
 
 export const attentionOp = defineOp({

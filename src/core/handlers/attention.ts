@@ -1,4 +1,4 @@
-import { attentionItems, shellWord } from '../attention.js';
+import { attentionItems } from '../attention.js';
 import type { Lane } from '../model.js';
 import { appServerViewOf } from './daemon/status.js';
 import type { Handler } from './types.js';
@@ -10,8 +10,8 @@ export const handleAttention: Handler<'attention'> = async (_input, ctx) => {
   const app = ctx.appServer.info();
   // Unread (null) is not "logged out": only an account/read that says no account is.
   const loggedIn = appServerViewOf(app, ctx.clock.now()).account?.logged_in ?? true;
-  // A handle two lanes share would be ambiguous in a command: those are named by id.
-  const selector = (lane: Lane): string => shellWord(store.lanes.findByHandle(lane.handle).length === 1 ? lane.handle : lane.id);
+  // A handle two lanes share would be ambiguous in an action: those are named by id.
+  const selector = (lane: Lane): string => (store.lanes.findByHandle(lane.handle).length === 1 ? lane.handle : lane.id);
   const items = attentionItems(
     {
       lanes,

@@ -1,4 +1,7 @@
 /** `dispatch attention` for people: a heading per class, a line per item, its commands under it. */
+import type { OpManifest } from '../../contracts/manifest.js';
+import { isRecord } from '../../shared/records.js';
+import { commandLine, shellWord } from './commandLine.js';
 import { dim, red } from './render.js';
 
 type Row = Record<string, unknown>;
@@ -21,6 +24,22 @@ export function age(since: string, now = Date.now()): string {
   if (s < 3600) return `${Math.floor(s / 60)}m`;
   if (s < 86_400) return `${Math.floor(s / 3600)}h`;
   return `${Math.floor(s / 86_400)}d`;
+}
+
+/** How to log codex in: there is no op for it, codex does it, and the daemon's codex reads it at start. */
+const loginCommands = (codexHome: string): string[] => [`CODEX_HOME=${shellWord(codexHome)} codex login`, 'dispatch down && dispatch up'];
+
+/** The result with each item's `commands`: its actions as CLI commands (a login's steps first). */
+export function withCommands(result: unknown, manifest: OpManifest): unknown {
+  if (!isRecord(result) || !Array.isArray(result['items'])) return result;
+  const items = (result['items'] as unknown[]).map((item) => {
+    if (!isRecord(item)) return item;
+    const actions = Array.isArray(item['actions']) ? item['actions'].filter(isRecord) : [];
+    const commands = actions.flatMap((action) => commandLine(manifest, str(action['op']), isRecord(action['input']) ? action['input'] : {}) ?? []);
+    const login = item['reason'] === 'login' && typeof item['codex_home'] === 'string' ? loginCommands(item['codex_home']) : [];
+    return { ...item, commands: [...login, ...commands] };
+  });
+  return { ...result, items };
 }
 
 export function renderAttention(result: Row): string {
