@@ -19,7 +19,7 @@ export interface OpExample<TInput, TOutput> {
 export interface CliRoute {
   /** Command words, e.g. ['lane', 'get']. */
   command: string[];
-  /** Input fields taken as positional arguments, in order (a trailing `?` marks one optional). */
+  /** Input fields taken as positional arguments, in order (a trailing `?` marks one optional, a trailing `...` an array taking the rest). */
   positionals?: string[];
   /** Extra spellings that reach the same op, e.g. ['lane', 'status']. */
   aliases?: string[][];

@@ -1,4 +1,5 @@
 import type { OpContract } from './defineOp.js';
+import { attentionOp } from './ops/attention.js';
 import { daemonLogOp } from './ops/daemon/log.js';
 import { codexRestartOp } from './ops/codex/restart.js';
 import { daemonStatusOp } from './ops/daemon/status.js';
@@ -19,6 +20,7 @@ import { laneForkOp } from './ops/lane/fork.js';
 import { laneGetOp } from './ops/lane/get.js';
 import { laneListOp } from './ops/lane/list.js';
 import { laneOpenOp } from './ops/lane/open.js';
+import { laneReadOp } from './ops/lane/read.js';
 import { laneRenameOp } from './ops/lane/rename.js';
 import { laneRestoreOp } from './ops/lane/restore.js';
 import { laneRollbackOp } from './ops/lane/rollback.js';
@@ -84,6 +86,8 @@ export const ops = {
   'inbox.ack': inboxAckOp,
   events: eventsOp,
   'delivery.retry': deliveryRetryOp,
+  attention: attentionOp,
+  'lane.read': laneReadOp,
 } as const;
 
 export type Ops = typeof ops;

@@ -4,6 +4,7 @@
  */
 import type { Fact, FeedEntry, StoredFact } from './facts.js';
 import { storedFormOf } from './facts.js';
+import type { Attention, Lane } from './model.js';
 import { changedFields, reduceLane } from './lane/state.js';
 import type { Clock, FactRetention, Store } from './ports.js';
 import type { Logger } from './context.js';
@@ -28,6 +29,8 @@ export interface JournalDeps {
   publish(entry: FeedEntry): void;
   retention?: FactRetention;
   log?: Logger;
+  /** Hears, after the commit, each fold that changed a lane's attention (`lane` is the lane after it). */
+  attentionChanged?: (change: { from: Attention; lane: Lane; fact: Fact }) => void;
 }
 
 export function createJournal(deps: JournalDeps): Journal & { prune(): number } {
@@ -67,8 +70,10 @@ export function createJournal(deps: JournalDeps): Journal & { prune(): number } 
           const patch = changedFields(before, after);
           if (patch) store.lanes.update(before.id, patch);
         }
+        const change = deps.attentionChanged && before && after && after.attention !== before.attention ? { from: before.attention, lane: after, fact } : undefined;
         store.afterCommit(() => {
           deps.publish({ seq, at, event: fact });
+          if (change) deps.attentionChanged?.(change);
           if (++sincePrune >= PRUNE_EVERY) prune();
         });
         return { seq, at };

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { DEFAULT_FACT_RETENTION } from '../core/journal.js';
 import type { FactRetention } from '../core/ports.js';
 import { DispatchError } from '../shared/errors.js';
+import { DEFAULT_HOOK_LIMITS, type AttentionHookConfig } from './attentionHook.js';
 
 /**
  * `$DISPATCH_HOME/config.toml`: the daemon's own settings (not codex's). Optional; every key has
@@ -13,6 +14,11 @@ import { DispatchError } from '../shared/errors.js';
  *   [events]
  *   keep = 100000      # facts the log keeps at most
  *   max_age_days = 30  # and none older than this
+ *
+ *   [hooks]
+ *   attention = "notify-send \"dispatch: $DISPATCH_HANDLE $DISPATCH_REASON\""  # off when unset
+ *   timeout_seconds = 10  # a hook still running then is killed
+ *   max_running = 4       # hooks at once; later ones wait their turn
  */
 const homeConfigSchema = z.strictObject({
   events: z
@@ -21,11 +27,20 @@ const homeConfigSchema = z.strictObject({
       max_age_days: z.number().positive().default(DEFAULT_FACT_RETENTION.maxAgeDays),
     })
     .default({ keep: DEFAULT_FACT_RETENTION.keep, max_age_days: DEFAULT_FACT_RETENTION.maxAgeDays }),
+  hooks: z
+    .strictObject({
+      attention: z.string().trim().min(1).optional(),
+      timeout_seconds: z.number().positive().max(3600).default(DEFAULT_HOOK_LIMITS.timeoutSeconds),
+      max_running: z.number().int().min(1).max(64).default(DEFAULT_HOOK_LIMITS.maxRunning),
+    })
+    .optional(),
 });
 
 export interface HomeConfig {
   path: string;
   retention: FactRetention;
+  /** The shell command run when a lane comes to need a person; absent when none is set. */
+  attentionHook?: AttentionHookConfig;
 }
 
 export function homeConfigPath(home: string): string {
@@ -53,5 +68,8 @@ export function loadHomeConfig(home: string): HomeConfig {
     const where = [...(issue?.path ?? []), ...(issue && 'keys' in issue ? issue.keys : [])].join('.');
     throw new DispatchError('validation', `${file}: ${where ? `${where}: ` : ''}${issue?.message ?? 'invalid'}`);
   }
-  return { path: file, retention: { keep: parsed.data.events.keep, maxAgeDays: parsed.data.events.max_age_days } };
+  const { events, hooks } = parsed.data;
+  const retention = { keep: events.keep, maxAgeDays: events.max_age_days };
+  if (hooks?.attention === undefined) return { path: file, retention };
+  return { path: file, retention, attentionHook: { command: hooks.attention, timeoutSeconds: hooks.timeout_seconds, maxRunning: hooks.max_running } };
 }

@@ -18,6 +18,7 @@ import { writePrivateFile } from '../shared/privateFiles.js';
 import { initializeTimeoutMs } from '../shared/startup.js';
 import { DISPATCH_VERSION } from '../shared/version.js';
 import { openStore } from '../store/index.js';
+import { createAttentionNotifier, startAttentionHook } from './attentionHook.js';
 import { startAutomation } from './automation.js';
 import { executeOp } from './executor.js';
 import { loadHomeConfig } from './homeConfig.js';
@@ -91,7 +92,23 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       () => supervisor.restart(),
     );
     const feed = new LaneFeedHub((error) => log.error('feed.listener_failed', { error: (error as Error).message }));
-    const journal = createJournal({ store, clock, publish: (entry) => feed.publish(entry), retention: config.retention, log });
+    const hook = config.attentionHook ? startAttentionHook(config.attentionHook, { log }) : undefined;
+    const notifier = hook && createAttentionNotifier(hook);
+    if (hook && notifier) {
+      feed.onEntry((entry) => notifier.observe(entry));
+      cleanups.push(() => {
+        notifier.stop();
+        hook.stop();
+      });
+    }
+    const journal = createJournal({
+      store,
+      clock,
+      publish: (entry) => feed.publish(entry),
+      retention: config.retention,
+      log,
+      ...(notifier ? { attentionChanged: (change) => notifier.attentionChanged(change) } : {}),
+    });
     journal.prune();
     const startedAt = clock.now();
     const baseContext = {

@@ -228,3 +228,27 @@ describe('journal', () => {
     expect(store.lanes.find('L')).toBeDefined();
   });
 });
+
+describe('journal attention changes', () => {
+  it('are told after the commit, once per change of a lane\'s attention, never for a rolled-back fact', () => {
+    const changes: string[] = [];
+    const journal = createJournal({ store, clock, publish: () => undefined, attentionChanged: ({ from, lane, fact }) => changes.push(`${from}→${lane.attention} by ${fact.type}`) });
+    journal.record(created('L'));
+    store.transaction(() => {
+      journal.record(started('T1'));
+      // Not yet: the transaction may still roll back.
+      expect(changes).toEqual([]);
+    });
+    journal.record({ type: 'itemStarted', laneId: 'L', turnId: 'T1', item: { id: 'i', type: 'reasoning', raw: null } });
+    journal.record({ type: 'turnCompleted', laneId: 'L', turnId: 'T1', outcome: 'completed' });
+    journal.record({ type: 'laneRead', laneId: 'L' });
+    journal.record({ type: 'laneRead', laneId: 'L' });
+    expect(() =>
+      store.transaction(() => {
+        journal.record(started('T2'));
+        throw new Error('rolled back');
+      }),
+    ).toThrow('rolled back');
+    expect(changes).toEqual(['idle→working by turnStarted', 'working→done-unread by turnCompleted', 'done-unread→idle by laneRead']);
+  });
+});

@@ -79,6 +79,24 @@ describe('loadHomeConfig', () => {
     expect(error.message.startsWith(`${homeConfigPath(home)}: ${key}: `)).toBe(true);
   });
 
+  it('has no attention hook unless [hooks] attention is set; reads it with its limits', async () => {
+    expect(loadHomeConfig(await homeWith('')).attentionHook).toBeUndefined();
+    expect(loadHomeConfig(await homeWith('[hooks]\ntimeout_seconds = 3\n')).attentionHook).toBeUndefined();
+    expect(loadHomeConfig(await homeWith('[hooks]\nattention = "notify-send dispatch"\n')).attentionHook).toEqual({ command: 'notify-send dispatch', timeoutSeconds: 10, maxRunning: 4 });
+    expect(loadHomeConfig(await homeWith('[hooks]\nattention = "x"\ntimeout_seconds = 2.5\nmax_running = 1\n')).attentionHook).toEqual({ command: 'x', timeoutSeconds: 2.5, maxRunning: 1 });
+  });
+
+  it.each([
+    ['an unknown key in [hooks]', '[hooks]\nattention = "x"\non_done = "y"\n', 'hooks.on_done'],
+    ['an empty hook command', '[hooks]\nattention = "  "\n', 'hooks.attention'],
+    ['a number for the command', '[hooks]\nattention = 3\n', 'hooks.attention'],
+    ['a zero timeout', '[hooks]\nattention = "x"\ntimeout_seconds = 0\n', 'hooks.timeout_seconds'],
+    ['no hook allowed to run', '[hooks]\nattention = "x"\nmax_running = 0\n', 'hooks.max_running'],
+  ])('refuses %s, naming the key', async (_name, config, key) => {
+    const home = await homeWith(config);
+    expect(validationError(home).message.startsWith(`${homeConfigPath(home)}: ${key}: `)).toBe(true);
+  });
+
   it('refuses invalid TOML with the parser\'s first line and the file', async () => {
     const home = await homeWith('[events\nkeep = 5000\n');
     const error = validationError(home);
@@ -94,6 +112,16 @@ describe('loadHomeConfig', () => {
 });
 
 describe('a daemon with a bad config.toml', () => {
+  it('refuses to start on a bad [hooks] key: `dispatch up` exits 2 naming it', async () => {
+    const home = await homeWith('[hooks]\nattention = "true"\nattenton_timeout = 5\n');
+    const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: home, DISPATCH_HOME: home, CODEX_HOME: path.join(home, 'no-codex-home'), NO_COLOR: '1' };
+    const up = await runCli(['up', '--simulate', '--json'], { env, cwd: home });
+    expect(up.code, up.stderr).toBe(2);
+    const error = (JSON.parse(up.stderr.trim().split('\n').pop() ?? '{}') as { error?: { code: string; message: string } }).error;
+    expect(error).toEqual({ code: 'validation', message: `${homeConfigPath(home)}: hooks.attenton_timeout: Unrecognized key: "attenton_timeout"` });
+    expect(existsSync(path.join(home, 'dispatchd.sock'))).toBe(false);
+  }, 60_000);
+
   it('refuses to start: `dispatch up` exits 2 with the file and key named, and no daemon is left', async () => {
     const home = await homeWith('[events]\nkeep = 5000\nmax_age = 7\n');
     const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: home, DISPATCH_HOME: home, CODEX_HOME: path.join(home, 'no-codex-home'), NO_COLOR: '1' };

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,11 +65,12 @@ export interface DispatchHarness {
 }
 
 /** A throwaway DISPATCH_HOME whose daemon runs codex on the simulated provider. */
-export async function startDispatchHarness(options: { daemonEnv?: NodeJS.ProcessEnv } = {}): Promise<DispatchHarness> {
+export async function startDispatchHarness(options: { daemonEnv?: NodeJS.ProcessEnv; configToml?: (home: string) => string } = {}): Promise<DispatchHarness> {
   // Short path: Unix socket paths are limited to ~100 bytes.
   const home = await mkdtemp(path.join(os.tmpdir(), 'dsp-'));
   const workspace = path.join(home, 'ws');
   await mkdir(workspace);
+  if (options.configToml) await writeFile(path.join(home, 'config.toml'), options.configToml(home));
   const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: home, DISPATCH_HOME: home, CODEX_HOME: path.join(home, 'no-codex-home'), NO_COLOR: '1' };
   const run = (args: string[], runOptions: Partial<CliRunOptions> = {}): Promise<CliResult> => runCli(args, { ...runOptions, env: runOptions.env ?? env, cwd: runOptions.cwd ?? workspace });
   const harness: DispatchHarness = {

@@ -1,3 +1,4 @@
+import { handleAttention } from './attention.js';
 import { handleDaemonLog } from './daemon/log.js';
 import { handleCodexRestart } from './codex/restart.js';
 import { handleDaemonStatus } from './daemon/status.js';
@@ -18,6 +19,7 @@ import { handleLaneFork } from './lane/fork.js';
 import { handleLaneGet } from './lane/get.js';
 import { handleLaneList } from './lane/list.js';
 import { handleLaneOpen } from './lane/open.js';
+import { handleLaneRead } from './lane/read.js';
 import { handleLaneRename } from './lane/rename.js';
 import { handleLaneRestore } from './lane/restore.js';
 import { handleLaneRollback } from './lane/rollback.js';
@@ -80,6 +82,8 @@ export const handlers: HandlerMap = {
   'inbox.ack': handleInboxAck,
   events: handleEvents,
   'delivery.retry': handleDeliveryRetry,
+  attention: handleAttention,
+  'lane.read': handleLaneRead,
 };
 
 export type { Handler, HandlerMap } from './types.js';

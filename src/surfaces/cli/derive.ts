@@ -111,8 +111,9 @@ function camel(name: string): string {
 
 function addRoute(parent: Command, op: OpManifestEntry, words: readonly string[], route: CliRoute, invoke: InvokeOp): void {
   const command = parent.command(words.at(-1) ?? op.name).description(op.summary);
-  const positionals = (route.positionals ?? []).map((p) => ({ name: p.replace(/\?$/, ''), optional: p.endsWith('?') }));
-  for (const p of positionals) command.argument(p.optional ? `[${p.name}]` : `<${p.name}>`);
+  // `name?` is optional, `name...` takes the rest of the arguments (an array field).
+  const positionals = (route.positionals ?? []).map((p) => ({ name: p.replace(/(\?|\.\.\.)$/, ''), optional: p.endsWith('?'), variadic: p.endsWith('...') }));
+  for (const p of positionals) command.argument(p.optional ? `[${p.name}]` : `<${p.name}${p.variadic ? '...' : ''}>`);
   const positionalNames = new Set(positionals.map((p) => p.name));
   const positionalInfo = new Map(op.fields.filter((f) => positionalNames.has(f.name)).map((f) => [f.name, f]));
   const fields = op.fields.filter((f) => !positionalNames.has(f.name));

@@ -1,5 +1,6 @@
 import { CommanderError, type Command } from 'commander';
 import { DispatchError, ERROR_TABLE, toDispatchError } from '../../shared/errors.js';
+import { withCommands } from './attentionView.js';
 import { errorHint } from './errorHint.js';
 import { loadManifest } from '../../contracts/manifest.js';
 import { closeDaemonClient, daemonClient } from './daemonConnection.js';
@@ -32,7 +33,9 @@ const invoke: InvokeOp = async (op, input, options) => {
     const { lanes } = await client.call<{ lanes: Array<{ id: string; handle: string }> }>('lane.list', { include_archived: true });
     return new Map(lanes.map((lane) => [lane.id, lane.handle]));
   };
-  printResult(wantsJson(options.json) ? result : await withHandles(result, laneHandles), options.json, op);
+  // What to do about each item, as the commands of this CLI (core names the ops, the surface phrases them).
+  const shown = op === 'attention' ? withCommands(result, await loadManifest()) : result;
+  printResult(wantsJson(options.json) ? shown : await withHandles(shown, laneHandles), options.json, op);
 };
 
 function silenceUsageErrors(command: Command): void {
