@@ -24,6 +24,7 @@ import { laneRestoreOp } from './ops/lane/restore.js';
 import { laneRollbackOp } from './ops/lane/rollback.js';
 import { laneTailOp } from './ops/lane/tail.js';
 import { laneWatchOp } from './ops/lane/watch.js';
+import { laneWaitOp } from './ops/lane/wait.js';
 import { eventsOp } from './ops/events.js';
 import { newOp } from './ops/new.js';
 import { queueCancelOp } from './ops/queue/cancel.js';
@@ -84,6 +85,7 @@ export const ops = {
   'inbox.ack': inboxAckOp,
   events: eventsOp,
   'delivery.retry': deliveryRetryOp,
+  'lane.wait': laneWaitOp,
 } as const;
 
 export type Ops = typeof ops;

@@ -23,6 +23,7 @@ import { handleLaneRestore } from './lane/restore.js';
 import { handleLaneRollback } from './lane/rollback.js';
 import { handleLaneTail } from './lane/tail.js';
 import { handleLaneWatch } from './lane/watch.js';
+import { handleLaneWait } from './lane/wait.js';
 import { handleEvents } from './events.js';
 import { handleNew } from './new.js';
 import { handleQueueCancel } from './queue/cancel.js';
@@ -80,6 +81,7 @@ export const handlers: HandlerMap = {
   'inbox.ack': handleInboxAck,
   events: handleEvents,
   'delivery.retry': handleDeliveryRetry,
+  'lane.wait': handleLaneWait,
 };
 
 export type { Handler, HandlerMap } from './types.js';
