@@ -147,4 +147,25 @@ describe('live view', () => {
     tail.child.kill('SIGINT');
     expect(await tail.exited, tail.stderr()).toBe(0);
   });
+
+  it('lane wait answers with the lane once it needs you, then once it is done, saying why; past --timeout it exits 11 with a typed timeout', { timeout: 90_000 }, async () => {
+    await h.ok(['new', '--name', 'waited', '--prefix', '', '--no-send']);
+    expect(await h.ok(['lane', 'wait', 'waited', '--until', 'idle'])).toMatchObject({ reason: 'already', fact: null, until: 'idle' });
+    const needsYou = h.run(['lane', 'wait', 'waited', '--until', 'needs-you', '--timeout', '60']);
+    // Whether the wait's process registered before the question came is a race: either way it answers with the lane needing you
+    // (test/core/lane/wait.test.ts shows it waking on the fact).
+    await h.ok(['send', 'waited', '@sim ask color: Which color? | Red | Blue\n@sim reply {{last_tool_output}}']);
+    const asked = await needsYou;
+    expect(asked.code, asked.stderr).toBe(0);
+    expect(asked.json).toMatchObject({ until: 'needs-you', lane: { attention: 'needs-you' } });
+    const done = h.run(['lane', 'wait', 'waited', '--until', 'done', '--timeout', '60']);
+    const { requests } = await h.ok<{ requests: Array<{ id: number }> }>(['request', 'list', '--lane', 'waited']);
+    await h.ok(['request', 'respond', String(requests[0]?.id), '--answer', 'Blue']);
+    const finished = await done;
+    expect(finished.code, finished.stderr).toBe(0);
+    expect(finished.json).toMatchObject({ until: 'done', lane: { attention: 'done-unread', last_agent_message: '{"answers":{"color":{"answers":["Blue"]}}}' } });
+    const timedOut = await h.run(['lane', 'wait', 'waited', '--until', 'failed', '--timeout', '0.2', '--json']);
+    expect(timedOut.code).toBe(11);
+    expect(JSON.parse(timedOut.stderr)).toMatchObject({ error: { code: 'timeout', data: { until: 'failed', attention: 'done-unread' } } });
+  });
 });
