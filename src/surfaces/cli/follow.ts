@@ -2,7 +2,7 @@ import { isLaneEvent, type FeedEntry, type LaneEvent } from '../../control/proto
 import type { DaemonClient } from '../../client/client.js';
 import { daemonClient } from './daemonConnection.js';
 import { factLine, factRow, type FactRow } from './eventsView.js';
-import { interruptSignal, streamFacts } from './factStream.js';
+import { streamFacts } from '../../client/resumableSubscription.js';
 import { dim } from './render.js';
 
 type Write = (text: string) => void;
@@ -81,6 +81,21 @@ export function renderEvent(event: LaneEvent, write: Write, state: RenderState, 
     default:
       return;
   }
+}
+
+/** An AbortSignal that Ctrl-C (SIGINT) or SIGTERM aborts; `release` removes the handlers. */
+export function interruptSignal(): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const abort = (): void => controller.abort();
+  process.once('SIGINT', abort);
+  process.once('SIGTERM', abort);
+  return {
+    signal: controller.signal,
+    release: () => {
+      process.off('SIGINT', abort);
+      process.off('SIGTERM', abort);
+    },
+  };
 }
 
 const stdoutWrite: Write = (text) => void process.stdout.write(text);

@@ -1,7 +1,7 @@
-import { DaemonClient } from '../../client/client.js';
-import type { FeedEntry } from '../../control/protocol.js';
-import { resolvePaths } from '../../control/paths.js';
-import { DispatchError, ERROR_TABLE, toDispatchError } from '../../shared/errors.js';
+import { DaemonClient } from './client.js';
+import type { FeedEntry } from '../control/protocol.js';
+import { resolvePaths } from '../control/paths.js';
+import { DispatchError, ERROR_TABLE, toDispatchError } from '../shared/errors.js';
 
 /**
  * A subscription that outlives its connection: it resumes from the last fact it delivered after a
@@ -121,19 +121,4 @@ export async function streamFacts(first: DaemonClient, options: FactStreamOption
     }
     if (client) options.onUp(`reconnected to dispatchd; resuming after seq ${last ?? 0}`);
   }
-}
-
-/** An AbortSignal that Ctrl-C (SIGINT) or SIGTERM aborts; `release` removes the handlers. */
-export function interruptSignal(): { signal: AbortSignal; release: () => void } {
-  const controller = new AbortController();
-  const abort = (): void => controller.abort();
-  process.once('SIGINT', abort);
-  process.once('SIGTERM', abort);
-  return {
-    signal: controller.signal,
-    release: () => {
-      process.off('SIGINT', abort);
-      process.off('SIGTERM', abort);
-    },
-  };
 }
