@@ -27,6 +27,8 @@ export interface LaneResourceDeps {
   call: OpCaller;
   /** A new daemon connection, one per subscription (its stream closes it), started when none runs like a tool call's. */
   connect: () => Promise<DaemonClient>;
+  /** Connects again after a daemon restart, without starting one. */
+  reconnect: () => Promise<DaemonClient>;
   log?: (message: string) => void;
 }
 
@@ -108,6 +110,7 @@ export function serveLaneResources(server: Server, deps: LaneResourceDeps): { cl
       lanes: [lane.id],
       since: undefined,
       signal: stop.signal,
+      reconnect: deps.reconnect,
       ready: async () => ready(),
       onEntry: (entry) => {
         if (entry.seq !== null) updated();

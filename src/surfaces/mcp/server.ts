@@ -2,7 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { CallToolRequestSchema, ErrorCode as McpErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { ensureDaemon, type DaemonClient } from '../../client/client.js';
+import { DaemonClient, ensureDaemon } from '../../client/client.js';
 import { resolvePaths, type DispatchPaths } from '../../control/paths.js';
 import { DispatchError, ERROR_TABLE, toDispatchError } from '../../shared/errors.js';
 import { DISPATCH_VERSION } from '../../shared/version.js';
@@ -169,7 +169,12 @@ export async function runMcpStdio(options: McpStdioOptions = {}): Promise<void> 
   const daemon = daemonCaller(paths);
   const call = options.call ?? daemon.call;
   const server = createMcpServer(call);
-  const resources = serveLaneResources(server, { call, connect: () => ensureDaemon(paths, { autoStart: process.env['DISPATCH_NO_AUTOSTART'] !== '1' }), log: (message) => process.stderr.write(`dispatch mcp: ${message}\n`) });
+  const resources = serveLaneResources(server, {
+    call,
+    connect: () => ensureDaemon(paths, { autoStart: process.env['DISPATCH_NO_AUTOSTART'] !== '1' }),
+    reconnect: () => DaemonClient.connect(paths.socket, { timeoutMs: 2000 }),
+    log: (message) => process.stderr.write(`dispatch mcp: ${message}\n`),
+  });
   const stdin = options.stdin ?? process.stdin;
   // The SDK's transport would give up (and the process exit) on a line past 10 MiB: only lines
   // that fit reach it; an oversized one is answered here, with its id when it can be found.
