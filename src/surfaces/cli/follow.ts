@@ -1,5 +1,6 @@
 import { isLaneEvent, type FeedEntry, type LaneEvent } from '../../control/protocol.js';
-import type { DaemonClient } from '../../client/client.js';
+import { DaemonClient } from '../../client/client.js';
+import { resolvePaths } from '../../control/paths.js';
 import { daemonClient } from './daemonConnection.js';
 import { factLine, factRow, type FactRow } from './eventsView.js';
 import { streamFacts } from '../../client/resumableSubscription.js';
@@ -15,13 +16,17 @@ export interface RenderState {
   printed?: string;
 }
 
-const answerHint = (lane: string | undefined, kind: string): string => {
-  const list = `dispatch request list${lane ? ` --lane ${lane}` : ''}`;
-  return kind === 'userInput' || kind === 'elicitation' ? `answer: ${list}, then dispatch request respond ID --answer …` : `answer: ${list}, then dispatch request respond ID accept|decline`;
+/** The command that answers a request: with its id when known, else how to find it. */
+const answerHint = (lane: string | undefined, kind: string, requestId: number | undefined): string => {
+  const respond = `dispatch request respond ${requestId ?? 'ID'} ${kind === 'userInput' || kind === 'elicitation' ? '--answer …' : 'accept|decline'}`;
+  return requestId === undefined ? `answer: dispatch request list${lane ? ` --lane ${lane}` : ''}, then ${respond}` : `answer: ${respond}`;
 };
 
-/** One line (or fragment) of human output per lane event; the agent's text streams inline as it arrives. */
-export function renderEvent(event: LaneEvent, write: Write, state: RenderState, lane?: string): void {
+/**
+ * One line (or fragment) of human output per lane event; the agent's text streams inline as it
+ * arrives. `requestId` is dispatch's id of the request an `approvalRequested` event asks, when known.
+ */
+export function renderEvent(event: LaneEvent, write: Write, state: RenderState, lane?: string, requestId?: number): void {
   const endMessage = (): void => {
     if (state.inMessage) write('\n');
     state.inMessage = false;
@@ -62,8 +67,8 @@ export function renderEvent(event: LaneEvent, write: Write, state: RenderState, 
       endMessage();
       write(
         event.question === undefined
-          ? `? ${event.kind} approval requested${event.command ? `: ${event.command}` : ''} — ${answerHint(lane, event.kind)}\n`
-          : `? ${event.kind === 'userInput' ? 'the agent asks' : 'an MCP server asks'}: ${event.question} — ${answerHint(lane, event.kind)}\n`,
+          ? `? ${event.kind} approval requested${event.command ? `: ${event.command}` : ''} — ${answerHint(lane, event.kind, requestId)}\n`
+          : `? ${event.kind === 'userInput' ? 'the agent asks' : 'an MCP server asks'}: ${event.question} — ${answerHint(lane, event.kind, requestId)}\n`,
       );
       return;
     case 'approvalResolved':
@@ -133,6 +138,7 @@ export async function followLane(selector: string, options: FollowLaneOptions): 
   const timer = options.timeoutSeconds === undefined ? undefined : setTimeout(finish, options.timeoutSeconds * 1000);
   /** Items the transcript showed: their live completion (already buffered) is not shown twice. */
   const shown = new Set<string>();
+  let rendered: Promise<void> = Promise.resolve();
   try {
     await streamFacts(client, {
       lanes: [lane.id],
@@ -153,9 +159,13 @@ export async function followLane(selector: string, options: FollowLaneOptions): 
         // A lane's live stream is what codex reports on it; `events` shows dispatch's own facts too.
         if (stop.signal.aborted || !isLaneEvent(event)) return;
         if (shown.has(itemIdOf(event) ?? '')) return;
-        if (options.json) stdoutWrite(`${JSON.stringify(event)}\n`);
-        else renderEvent(event, stdoutWrite, state, lane.handle);
         if (options.untilIdle && event.type === 'turnCompleted') finish();
+        if (options.json) return stdoutWrite(`${JSON.stringify(event)}\n`);
+        // In order: a request waits for the lookup of its id, and what follows waits for it.
+        rendered = rendered.then(async () => {
+          const requestId = event.type === 'approvalRequested' ? await pendingRequestId(lane.id, event.kind) : undefined;
+          renderEvent(event, stdoutWrite, state, lane.handle, requestId);
+        });
       },
       onDown: stderrLine,
       onUp: stderrLine,
@@ -163,7 +173,33 @@ export async function followLane(selector: string, options: FollowLaneOptions): 
   } finally {
     if (timer) clearTimeout(timer);
     interrupt.release();
+    await rendered;
     if (state.inMessage) stdoutWrite('\n');
+  }
+}
+
+const REQUEST_LOOKUPS = 5;
+
+/**
+ * Dispatch's id of the newest pending request of `kind` on the lane, to print the command that answers it
+ * (undefined when it cannot be read). Its own connection: the follower's may be a restarted daemon's by now.
+ */
+export async function pendingRequestId(laneId: string, kind: string, connect: () => Promise<DaemonClient> = () => DaemonClient.connect(resolvePaths().socket, { timeoutMs: 2000 })): Promise<number | undefined> {
+  let client: DaemonClient | undefined;
+  try {
+    client = await connect();
+    // The request's row is written as codex's request is handled, a moment after the event may have come.
+    for (let attempt = 0; attempt < REQUEST_LOOKUPS; attempt++) {
+      const { requests } = await client.call<{ requests: Array<{ id: number; kind: string }> }>('request.list', { lane: laneId });
+      const newest = requests.find((r) => r.kind === kind); // newest first
+      if (newest) return newest.id;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await client?.close().catch(() => undefined);
   }
 }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { LaneEvent } from '../../../src/control/protocol.js';
 import { factLine, factRow } from '../../../src/surfaces/cli/eventsView.js';
-import { renderEvent, type RenderState } from '../../../src/surfaces/cli/follow.js';
+import type { DaemonClient } from '../../../src/client/client.js';
+import { pendingRequestId, renderEvent, type RenderState } from '../../../src/surfaces/cli/follow.js';
 
 const render = (events: LaneEvent[]): string => {
   let out = '';
@@ -46,6 +47,28 @@ describe('renderEvent', () => {
     expect(render([delta('m1', 'first half, '), message('m1', 'first half, second half')])).toBe('first half, second half\n');
     // A delta of another message ends the one before on its own line.
     expect(render([delta('m1', 'one'), delta('m2', 'two'), message('m2', 'two')])).toBe('one\ntwo\n');
+  });
+});
+
+describe('the answer hint', () => {
+  it('names the request to answer when its id is known', () => {
+    let out = '';
+    renderEvent({ type: 'approvalRequested', laneId, turnId, requestId: 'rpc-1', kind: 'command', command: 'make' }, (text) => (out += text), { inMessage: false }, '@w', 7);
+    expect(out).toBe('? command approval requested: make — answer: dispatch request respond 7 accept|decline\n');
+  });
+
+  it('finds the newest pending request of the kind on the lane, and gives up quietly when it cannot read them', async () => {
+    const calls: unknown[] = [];
+    const client = {
+      call: async (op: string, input: unknown) => {
+        calls.push({ op, input });
+        return { requests: [{ id: 9, kind: 'userInput' }, { id: 8, kind: 'command' }, { id: 3, kind: 'command' }] };
+      },
+      close: async () => undefined,
+    } as unknown as DaemonClient;
+    expect(await pendingRequestId('l1', 'command', async () => client)).toBe(8);
+    expect(calls).toEqual([{ op: 'request.list', input: { lane: 'l1' } }]);
+    expect(await pendingRequestId('l1', 'command', async () => Promise.reject(new Error('down')))).toBeUndefined();
   });
 });
 
