@@ -82,4 +82,21 @@ describe('dispatch mcp, live', () => {
     await expect(waited).rejects.toThrow();
     await pollUntil(async () => loggedOps(h.home, 'control.call_cancelled'), (ops) => ops.includes('lane.wait'), 'the daemon cancelling the wait');
   });
+
+  it('a resource subscription outlives a daemon restart', { timeout: 90_000 }, async () => {
+    const { id } = await h.ok<{ id: string }>(['new', '--name', 'survivor', '--prefix', '', '--no-send']);
+    const uri = `dispatch://lanes/${id}`;
+    const updates: string[] = [];
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => void updates.push(notification.params.uri));
+    await client.subscribeResource({ uri });
+    expect((await h.run(['down'])).code).toBe(0);
+    expect((await h.run(['up', '--simulate'])).code).toBe(0);
+    await h.ok(['send', 'survivor', '@sim reply after the restart']);
+    await waitForLane(h, 'survivor');
+    await pollUntil(async () => updates.filter((u) => u === uri).length, (n) => n > 0, 'resources/updated after the restart');
+    const read = await client.readResource({ uri });
+    const content = read.contents[0];
+    expect(JSON.parse(content && 'text' in content ? content.text : '{}')).toMatchObject({ last_agent_message: 'after the restart' });
+    await client.unsubscribeResource({ uri });
+  });
 });
