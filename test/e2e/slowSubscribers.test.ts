@@ -106,6 +106,17 @@ describe('slow subscribers', () => {
     follower.stdout?.on('data', (c: Buffer) => (followOut += c.toString()));
     follower.stderr?.on('data', (c: Buffer) => (followErr += c.toString()));
     const followExit = new Promise<number | null>((resolve) => follower?.once('exit', (code) => resolve(code)));
+    // Subscribed once a fact it is sent shows up: a turn sent before that would pass it by.
+    await pollUntil(
+      async () => {
+        await h.ok(['goal', 'set', 'l1', 'be l1', '--status', 'paused']);
+        return followOut;
+      },
+      (out) => out.includes('"goalUpdated"'),
+      'lane follow subscribing',
+      15_000,
+    );
+    await h.ok(['goal', 'clear', 'l1', '--yes']);
     await h.ok(['send', 'l1', '@sim reply following']);
     await pollUntil(async () => followOut, (out) => out.includes('following'), 'lane follow streaming', 20_000);
     follower.kill('SIGSTOP');
