@@ -3,7 +3,7 @@
  * run, ratio, goal, met/missed); `--json` prints one JSON object instead. Nothing here asserts a
  * time; benches report. A bench that throws is reported and makes the run exit 1.
  *
- *   --only <name>   run one bench (decoder, rpc, reaction, cli, facts, scale, recovery)
+ *   --only <name>   run one bench (decoder, rpc, reaction, cli, facts, scale, recovery, follow)
  *   --scale <N>     lanes of the scale bench (default 200)
  *   --smoke         every bench at its minimum size: checks that they run, measures nothing
  */
@@ -11,6 +11,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchCli } from './cli.js';
 import { benchFacts } from './facts.js';
+import { benchFollow } from './follow.js';
 import { benchReaction, REACTION_DEFAULTS } from './reaction.js';
 import { benchRecovery } from './recovery.js';
 import { goalMet, ratioOf, type BenchRow } from './report.js';
@@ -42,6 +43,7 @@ const BENCHES: Record<string, () => Promise<BenchRow[]>> = {
   facts: () => benchFacts(),
   scale: () => benchScale(smoke ? 2 : scaleLanes),
   recovery: () => benchRecovery(smoke ? 2 : 50),
+  follow: () => benchFollow(smoke ? 2 : 100),
 };
 
 if (values.only !== undefined && !(values.only in BENCHES)) usage(`--only expects one of ${Object.keys(BENCHES).join(', ')}, not '${values.only}'`);

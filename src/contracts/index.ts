@@ -26,6 +26,7 @@ import { laneRestoreOp } from './ops/lane/restore.js';
 import { laneRollbackOp } from './ops/lane/rollback.js';
 import { laneTailOp } from './ops/lane/tail.js';
 import { laneWatchOp } from './ops/lane/watch.js';
+import { laneWaitOp } from './ops/lane/wait.js';
 import { eventsOp } from './ops/events.js';
 import { newOp } from './ops/new.js';
 import { queueCancelOp } from './ops/queue/cancel.js';
@@ -88,6 +89,7 @@ export const ops = {
   'delivery.retry': deliveryRetryOp,
   attention: attentionOp,
   'lane.read': laneReadOp,
+  'lane.wait': laneWaitOp,
 } as const;
 
 export type Ops = typeof ops;

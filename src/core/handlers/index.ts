@@ -25,6 +25,7 @@ import { handleLaneRestore } from './lane/restore.js';
 import { handleLaneRollback } from './lane/rollback.js';
 import { handleLaneTail } from './lane/tail.js';
 import { handleLaneWatch } from './lane/watch.js';
+import { handleLaneWait } from './lane/wait.js';
 import { handleEvents } from './events.js';
 import { handleNew } from './new.js';
 import { handleQueueCancel } from './queue/cancel.js';
@@ -84,6 +85,7 @@ export const handlers: HandlerMap = {
   'delivery.retry': handleDeliveryRetry,
   attention: handleAttention,
   'lane.read': handleLaneRead,
+  'lane.wait': handleLaneWait,
 };
 
 export type { Handler, HandlerMap } from './types.js';

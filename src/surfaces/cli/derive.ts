@@ -6,6 +6,11 @@ import type { OpManifest, OpManifestEntry } from '../../contracts/manifest.js';
 import { DispatchError } from '../../shared/errors.js';
 import { resolveText } from './textInput.js';
 import type { CommandLeaf } from './commandTree.js';
+import { followEvents, followLane } from './follow.js';
+import { wantsJson } from './output.js';
+
+/** Transcript items `lane tail --follow` shows before going live (without --limit). */
+const TAIL_FOLLOW_HISTORY = 20;
 
 /** The CLI flag (without dashes) of an op input field. */
 export const flagName = (field: string): string => field.replace(/_/g, '-');
@@ -21,8 +26,11 @@ interface Composition {
   options: Option[];
   /** `--<flag>` turns the command into op `op` (0.1.0's spelling); `route` and `dispatch schema` both follow it. */
   switchTo?: FlagSwitch;
-  route(input: Record<string, unknown>, flags: Record<string, unknown>): { op: string; input: Record<string, unknown> };
+  route(input: Record<string, unknown>, flags: Record<string, unknown>): Routed;
 }
+
+/** What a command runs: one op call, or (`--follow`) a stream that ends with Ctrl-C. */
+type Routed = { op: string; input: Record<string, unknown> } | { stream: (json: boolean) => Promise<void> };
 
 interface FlagSwitch {
   flag: string;
@@ -30,7 +38,9 @@ interface FlagSwitch {
 }
 
 const UNMANAGED: FlagSwitch = { flag: 'unmanaged', op: 'lane.discover' };
-const FOLLOW: FlagSwitch = { flag: 'follow', op: 'lane.watch' };
+
+/** `--follow` on a reading command streams from there on; the rest of its flags say from where. */
+const followOption = (what: string): Option => new Option('--follow', `${what}, until Ctrl-C`);
 
 const COMPOSITIONS: Record<string, Composition> = {
   send: {
@@ -61,12 +71,19 @@ const COMPOSITIONS: Record<string, Composition> = {
     },
   },
   'lane.tail': {
-    switchTo: FOLLOW,
-    options: [new Option('--follow', 'collect live messages instead (op lane.watch)'), new Option('--timeout <seconds>', 'with --follow: stop after this long').argParser(Number)],
+    options: [followOption('then stream what the agent does live')],
     route(input, flags) {
-      if (flags[FOLLOW.flag] === true) return { op: FOLLOW.op, input: { ...input, ...(flags['timeout'] === undefined ? {} : { timeout: flags['timeout'] }) } };
-      if (flags['timeout'] !== undefined) throw new DispatchError('usage', '--timeout applies with --follow');
-      return { op: 'lane.tail', input };
+      if (flags['follow'] !== true) return { op: 'lane.tail', input };
+      return { stream: (json) => followLane(String(input['lane']), { json, history: typeof input['limit'] === 'number' ? input['limit'] : TAIL_FOLLOW_HISTORY }) };
+    },
+  },
+  events: {
+    options: [followOption('then print each new fact as it is appended (from now without --since)')],
+    route(input, flags) {
+      if (flags['follow'] !== true) return { op: 'events', input };
+      if (input['limit'] !== undefined) throw new DispatchError('usage', '--limit applies without --follow (a follower prints every fact)');
+      const since = typeof input['since'] === 'number' ? input['since'] : undefined;
+      return { stream: (json) => followEvents({ lanes: Array.isArray(input['lane']) ? input['lane'].map(String) : [], since, json }) };
     },
   },
 };
@@ -138,8 +155,9 @@ function addRoute(parent: Command, op: OpManifestEntry, words: readonly string[]
       if (value !== undefined) input[field.name] = value;
     }
     if (textField) await resolveText(input, flags['textFile'] as string | undefined, textField.required);
-    const routed = composition ? composition.route(input, flags) : { op: op.name, input };
-    await invoke(routed.op, routed.input, { json: flags['json'] === true, yes: flags['yes'] === true, intent: op.intent });
+    const routed: Routed = composition ? composition.route(input, flags) : { op: op.name, input };
+    if ('stream' in routed) await routed.stream(wantsJson(flags['json'] === true));
+    else await invoke(routed.op, routed.input, { json: flags['json'] === true, yes: flags['yes'] === true, intent: op.intent });
   });
 }
 

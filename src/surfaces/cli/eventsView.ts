@@ -64,3 +64,25 @@ export function renderEvents(result: Row): string {
   const footer = [`next_since: ${str(result['next_since'])}`, `latest_seq: ${str(result['latest_seq'])}`, ...(result['missed'] === true ? [`missed: facts after since were pruned; the log starts at ${str(result['oldest_seq'])}`] : [])];
   return `${renderTable(rows, ['seq', 'at', 'lane', 'type', 'summary'])}\n${dim(footer.join('  '))}`;
 }
+
+/** A fact as `events` prints it: its seq, time, type, lane id and handle, then the fields of its type. */
+export interface FactRow extends Row {
+  seq: number;
+  at: string;
+  type: string;
+  lane: string;
+  handle?: string;
+}
+
+/** A pushed fact in the shape the `events` op returns it, so the backlog and the live stream print alike. */
+export function factRow(entry: { seq: number | null; at: string; event: { type: string; laneId: string } }, handles: ReadonlyMap<string, string>): FactRow {
+  const { type, laneId, ...fields } = entry.event;
+  const handle = handles.get(laneId);
+  return { seq: entry.seq ?? 0, at: entry.at, type, lane: laneId, ...(handle === undefined ? {} : { handle }), ...fields };
+}
+
+/** One fact on one line: seq, time of day, lane, type and what it says. */
+export function factLine(fact: FactRow): string {
+  const time = /T(\d\d:\d\d:\d\d(?:\.\d+)?)/.exec(fact.at)?.[1] ?? fact.at;
+  return [String(fact.seq).padStart(6), dim(time), (fact.handle ?? fact.lane.slice(0, 8)).padEnd(14), fact.type.padEnd(17), factSummary(fact)].join('  ').trimEnd();
+}

@@ -8,7 +8,6 @@ import { DispatchError, ERROR_TABLE } from '../../shared/errors.js';
 import { findCommand, processCommandSchema, type CommandLeaf } from './commandTree.js';
 import { opForCommand } from './derive.js';
 import { printResult, wantsJson } from './output.js';
-import { daemonClient } from './daemonConnection.js';
 import { renderDoctor } from './doctorView.js';
 import { followLane } from './follow.js';
 
@@ -90,13 +89,13 @@ function addSchema(program: Command, root: Command, manifest: OpManifest): void 
 function addLaneFollow(laneGroup: Command): void {
   laneGroup
     .command('follow')
-    .description("Stream a lane's live events (replies as they are written, commands, approvals) until Ctrl-C.")
+    .description("Stream a lane's live events (replies as they are written, commands, approvals) until Ctrl-C; `lane tail --follow` shows the recent transcript first.")
     .argument('<lane>', 'lane id, id prefix or handle')
     .option('--until-idle', 'stop when the running (or next) turn ends')
     .option('--timeout <seconds>', 'stop after this long', Number)
     .option('--json', 'print one JSON event per line')
     .action(async (lane: string, options: { untilIdle?: boolean; timeout?: number; json?: boolean }) => {
-      await followLane(await daemonClient(), lane, {
+      await followLane(lane, {
         json: wantsJson(options.json ?? false),
         untilIdle: options.untilIdle ?? false,
         ...(options.timeout === undefined ? {} : { timeoutSeconds: options.timeout }),

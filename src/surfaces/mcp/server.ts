@@ -2,13 +2,15 @@ import type { Readable, Writable } from 'node:stream';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { CallToolRequestSchema, ErrorCode as McpErrorCode, ListToolsRequestSchema, type CallToolResult, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { ensureDaemon, type DaemonClient } from '../../client/client.js';
+import { DaemonClient, ensureDaemon } from '../../client/client.js';
 import { resolvePaths, type DispatchPaths } from '../../control/paths.js';
 import { DispatchError, ERROR_TABLE, toDispatchError } from '../../shared/errors.js';
 import { DISPATCH_VERSION } from '../../shared/version.js';
 import { registryToolList, routeToolCall, type DerivedTool } from './tools.js';
 import { isRecord } from '../../shared/records.js';
 import { BoundedLines, MCP_LIMITS, type OversizedRequest } from './limits.js';
+import { serveLaneResources } from './laneResources.js';
+import { withProgress } from './progress.js';
 
 /** Runs one op; the stdio server forwards to the daemon, tests pass a fake. */
 export type OpCaller = (op: string, input: Record<string, unknown>, options: { signal: AbortSignal }) => Promise<unknown>;
@@ -18,6 +20,7 @@ const INSTRUCTIONS = [
   "Every tool takes an `op` argument that picks the action; the other arguments are that op's input.",
   'Tools are split by safety: *_read tools never change state, *_write tools do, *_destroy tools remove or roll back state.',
   'Lanes are addressed by @handle, thread id or a unique id prefix. Failed calls return isError with _meta.code set to the dispatch error code.',
+  'To wait for a lane, call op lane.wait (until idle, done, failed or needs-you; send a progressToken for long waits); each lane is also a resource dispatch://lanes/<id> you can subscribe to.',
 ].join(' ');
 
 /** What to do instead, in the tool's field names, from the structured data core raised. */
@@ -102,7 +105,7 @@ export function createMcpServer(call: OpCaller, tools: readonly DerivedTool[] = 
     // An unknown tool is answered like any failed call (routeToolCall raises not_found), so every error carries the table's code.
     try {
       const { op, input } = routeToolCall(name, args, tools);
-      return successResult(await call(op, input, { signal: extra.signal }), maxResultBytes);
+      return successResult(await withProgress(extra, op, call(op, input, { signal: extra.signal })), maxResultBytes);
     } catch (error) {
       return errorResult(toDispatchError(error));
     }
@@ -160,8 +163,16 @@ export interface McpStdioOptions {
 
 /** `dispatch mcp`: serves the dispatch tools over stdio until the client closes stdin; each tool call goes to dispatchd. */
 export async function runMcpStdio(options: McpStdioOptions = {}): Promise<void> {
-  const daemon = daemonCaller(options.paths ?? resolvePaths());
-  const server = createMcpServer(options.call ?? daemon.call);
+  const paths = options.paths ?? resolvePaths();
+  const daemon = daemonCaller(paths);
+  const call = options.call ?? daemon.call;
+  const server = createMcpServer(call);
+  const resources = serveLaneResources(server, {
+    call,
+    connect: () => ensureDaemon(paths, { autoStart: process.env['DISPATCH_NO_AUTOSTART'] !== '1' }),
+    reconnect: () => DaemonClient.connect(paths.socket, { timeoutMs: 2000 }),
+    log: (message) => process.stderr.write(`dispatch mcp: ${message}\n`),
+  });
   const stdin = options.stdin ?? process.stdin;
   // The SDK's transport would give up (and the process exit) on a line past 10 MiB: only lines
   // that fit reach it; an oversized one is answered here, with its id when it can be found.
@@ -185,5 +196,6 @@ export async function runMcpStdio(options: McpStdioOptions = {}): Promise<void> 
   await closed;
   stdin.off('end', endOfInput);
   stdin.off('close', endOfInput);
+  resources.close();
   await daemon.close();
 }

@@ -12,9 +12,9 @@ describe('opForCommand', () => {
     expect(opOf('lane.list --unmanaged')).toBe('lane.discover');
     expect(opOf('roster --unmanaged')).toBe('lane.discover');
     expect(opOf('lane tail')).toBe('lane.tail');
-    expect(opOf('lane tail --follow')).toBe('lane.watch');
-    expect(opOf('transcript --follow')).toBe('lane.watch');
-    // The flag only switches the command that declares it.
+    expect(opOf('lane tail --follow')).toBe('lane.tail');
+    expect(opOf('transcript --follow')).toBe('lane.tail');
+    // --follow streams from where lane tail reads: still op lane.tail. The flag only switches the command that declares it.
     expect(opOf('lane get --follow')).toBe('lane.get');
   });
 });
