@@ -1,0 +1,139 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, rawRequest, readEventStream, type SseEvent } from '../helpers/dashboardBrowser.js';
+import { pollUntil, startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
+
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+
+// The web dashboard end to end: the built CLI prints its URL, headless Chromium drives the page,
+// and the daemon runs the real codex app-server on the simulated provider.
+describe('web dashboard', () => {
+  let h: DispatchHarness;
+  let browser: Browser;
+  let page: Page;
+  let url: string;
+  let port: number;
+  let token: string;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    h = await startDispatchHarness();
+    browser = await launchChromium();
+    const address = await h.ok<{ url: string; port: number }>(['dashboard', '--json']);
+    ({ url, port } = address);
+    token = new URL(url).searchParams.get('token') ?? '';
+    page = await browser.newPage();
+    // A wait that fails says which element it waited for, before the test's own timeout.
+    page.setDefaultTimeout(20_000);
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(url);
+    await page.waitForSelector('#connection[data-state="live"]');
+  }, 60_000);
+  afterAll(async () => {
+    expect(pageErrors).toEqual([]);
+    await browser?.close();
+    await h?.close();
+  });
+
+  const card = (column: string, handle: string): string => `#col-${column} li[data-lane-handle="@${handle}"]`;
+
+  it('prints one loopback URL for the daemon\'s life, and opens the page with it', async () => {
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{43}$/);
+    expect(await h.ok(['dashboard', '--json', '--no-open'])).toEqual({ url, port });
+    // The token leaves the address bar: the HttpOnly cookie carries it from here on.
+    expect(new URL(page.url()).search).toBe('');
+    await page.waitForSelector('#connection[data-state="live"]');
+    const cookie = (await page.context().cookies()).find((c) => c.name === 'dispatch_dashboard');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+    expect(await page.locator('h1').textContent()).toBe('dispatch');
+  });
+
+  it('refuses a request without the token (401) and a foreign Host or Origin (403)', async () => {
+    const host = `127.0.0.1:${port}`;
+    const noToken = await rawRequest(port, { path: '/', headers: { host } });
+    expect(noToken.status).toBe(401);
+    expect(JSON.parse(noToken.body)).toMatchObject({ error: { code: 'unauthorized' } });
+    expect((await rawRequest(port, { method: 'POST', path: '/api/op/lane.list', headers: { host, 'content-type': 'application/json' }, body: '{}' })).status).toBe(401);
+    expect((await rawRequest(port, { path: '/api/events', headers: { host, authorization: 'Bearer wrong' } })).status).toBe(401);
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    // DNS rebinding: a page at evil.example resolving to 127.0.0.1 sends its own Host.
+    const rebound = await rawRequest(port, { method: 'POST', path: '/api/op/lane.list', headers: { ...auth, host: `evil.example:${port}` }, body: '{}' });
+    expect(rebound.status).toBe(403);
+    const crossSite = await rawRequest(port, { method: 'POST', path: '/api/op/lane.list', headers: { ...auth, host, origin: 'http://evil.example' }, body: '{}' });
+    expect(crossSite.status).toBe(403);
+    const own = await rawRequest(port, { method: 'POST', path: '/api/op/lane.list', headers: { ...auth, host, origin: `http://${host}` }, body: '{}' });
+    expect(own.status).toBe(200);
+    // The same contract as the CLI: an unknown field is the table's validation error, as HTTP 400.
+    const bad = await rawRequest(port, { method: 'POST', path: '/api/op/lane.list', headers: { ...auth, host }, body: '{"bogus":1}' });
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body)).toMatchObject({ error: { code: 'validation' } });
+    const missing = await rawRequest(port, { method: 'POST', path: '/api/op/lane.get', headers: { ...auth, host }, body: '{"lane":"@nope"}' });
+    expect(missing.status).toBe(404);
+    expect(JSON.parse(missing.body)).toMatchObject({ error: { code: 'not_found' } });
+    const tooBig = await rawRequest(port, { method: 'POST', path: '/api/op/send', headers: { ...auth, host }, body: `{"lane":"@x","text":"${'a'.repeat(9 * 1024 * 1024)}"}` });
+    expect(tooBig.status).toBe(413);
+    expect(JSON.parse(tooBig.body)).toMatchObject({ error: { code: 'limit_exceeded', data: { limit: 'maxDashboardBodyBytes' } } });
+  });
+
+  it('shows a lane going busy then done on the board, and its transcript streaming', async () => {
+    await h.ok(['new', '--name', 'boarded', '--prefix', '', '--text', '@sim slow 20x50\n@sim reply streamed to the board']);
+    await page.waitForSelector(card('working', 'boarded'));
+    await page.waitForSelector(card('done-unread', 'boarded'));
+    expect(await page.locator('[data-total="tokens"]').textContent()).toMatch(/^[1-9]\d*$/);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-board.png'), fullPage: true });
+    // The lane view: reading its tail clears done-unread, and a new reply streams into the transcript.
+    await page.locator(`${card('done-unread', 'boarded')} button`).click();
+    await page.waitForSelector('#transcript [data-type="agentMessage"]:has-text("streamed to the board")');
+    await page.waitForSelector(card('idle', 'boarded'));
+    await page.fill('#send-text', '@sim shell echo from-the-page\n@sim slow 10x50\n@sim reply second answer');
+    await page.click('#send-form button[type="submit"]');
+    await page.waitForSelector('#transcript [data-type="commandExecution"]:has-text("exit 0")');
+    await page.waitForSelector('#transcript [data-type="agentMessage"]:has-text("second answer")');
+    expect(await page.locator('#send-result').textContent()).toMatch(/^Receipt \d+/);
+    await page.click('#close-lane');
+  });
+
+  it('approves a command from the page, and the command runs', async () => {
+    await h.ok(['new', '--name', 'approver', '--approval-policy', 'untrusted', '--sandbox', 'danger-full-access', '--prefix', '', '--no-send']);
+    await h.ok(['send', 'approver', '@sim shell echo yes > dashboard-approved.txt\n@sim reply ran it']);
+    await page.waitForSelector(card('needs-you', 'approver'));
+    const request = page.locator('#request-list li[data-kind="command"]', { hasText: 'echo yes > dashboard-approved.txt' });
+    await request.getByRole('button', { name: 'Approve' }).click();
+    await pollUntil(async () => existsSync(path.join(h.workspace, 'dashboard-approved.txt')), (made) => made, 'the approved command writing its file');
+    expect((await waitForLane(h, 'approver'))['last_agent_message']).toBe('ran it');
+    await page.waitForSelector('#no-requests:not([hidden])');
+  });
+
+  it('answers the agent\'s question from the page', async () => {
+    await h.ok(['new', '--name', 'asker', '--prefix', '', '--no-send']);
+    await h.ok(['send', 'asker', '@sim ask color: Which color? | Red | Blue\n@sim reply you said {{last_tool_output}}']);
+    const request = page.locator('#request-list li[data-kind="userInput"]');
+    await request.getByRole('radio', { name: 'Blue' }).check();
+    await request.getByRole('button', { name: 'Answer' }).click();
+    const done = await waitForLane(h, 'asker');
+    expect(done['last_agent_message']).toBe('you said {"answers":{"color":{"answers":["Blue"]}}}');
+  });
+
+  it('resumes the event stream after Last-Event-ID with nothing lost or repeated', async () => {
+    const headers = { authorization: `Bearer ${token}` };
+    const first = await readEventStream(port, headers, (events) => events.some((e) => e.event === 'snapshot'));
+    const snapshotId = Number(first.find((e) => e.event === 'snapshot')?.id);
+    await h.ok(['new', '--name', 'resumed', '--prefix', '', '--text', '@sim reply one']);
+    await waitForLane(h, 'resumed');
+    const isTurnDone = (e: SseEvent): boolean => e.event === 'fact' && (e.data as { event: { type: string } }).event.type === 'turnCompleted';
+    // Read part of what followed, drop the connection, then resume from the last id seen.
+    const part = await readEventStream(port, { ...headers, 'last-event-id': String(snapshotId) }, (events) => events.filter((e) => e.event === 'fact').length >= 3);
+    const partSeqs = part.filter((e) => e.event === 'fact').map((e) => Number(e.id));
+    const rest = await readEventStream(port, { ...headers, 'last-event-id': String(partSeqs.at(-1)) }, (events) => events.some(isTurnDone));
+    const restSeqs = rest.filter((e) => e.event === 'fact').map((e) => Number(e.id));
+    const log = await h.ok<{ events: Array<{ seq: number }> }>(['events', '--since', String(snapshotId), '--limit', '1000']);
+    const expected = log.events.map((e) => e.seq).filter((seq) => seq <= (restSeqs.at(-1) ?? 0));
+    expect([...partSeqs, ...restSeqs]).toEqual(expected);
+    expect(rest.some((e) => e.event === 'snapshot')).toBe(false);
+  });
+});
