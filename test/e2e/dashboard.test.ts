@@ -48,7 +48,7 @@ describe('web dashboard', () => {
     await page.waitForSelector('#connection[data-state="live"]');
     const cookie = (await page.context().cookies()).find((c) => c.name === 'dispatch_dashboard');
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
-    expect(await page.evaluate(() => document.cookie)).toBe('');
+    expect(await page.evaluate<string>('document.cookie')).toBe('');
     expect(await page.locator('h1').textContent()).toBe('dispatch');
   });
 
