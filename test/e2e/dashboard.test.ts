@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
@@ -49,7 +49,11 @@ describe('web dashboard', () => {
     const cookie = (await page.context().cookies()).find((c) => c.name === 'dispatch_dashboard');
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
     expect(await page.evaluate<string>('document.cookie')).toBe('');
-    expect(await page.locator('h1').textContent()).toBe('dispatch');
+    // Landmarks and headings a screen reader navigates by; updates are announced politely.
+    await expect(page.getByRole('banner').getByRole('heading', { level: 1, name: 'dispatch' }).count()).resolves.toBe(1);
+    await expect(page.getByRole('main').getByRole('heading', { level: 2, name: 'Lanes' }).count()).resolves.toBe(1);
+    for (const column of ['Working', 'Needs you', 'Failed', 'Done', 'Idle']) await expect(page.getByRole('region', { name: new RegExp(`^${column} `) }).count()).resolves.toBe(1);
+    expect(await page.locator('[aria-live="polite"]').count()).toBeGreaterThanOrEqual(1);
   });
 
   it('refuses a request without the token (401) and a foreign Host or Origin (403)', async () => {
@@ -86,15 +90,27 @@ describe('web dashboard', () => {
     expect(await page.locator('[data-total="tokens"]').textContent()).toMatch(/^[1-9]\d*$/);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-board.png'), fullPage: true });
-    // The lane view: reading its tail clears done-unread, and a new reply streams into the transcript.
-    await page.locator(`${card('done-unread', 'boarded')} button`).click();
+    await h.ok(['subscribe', 'boarded', '--when', 'done']);
+    // The lane view, by keyboard: reading its tail clears done-unread; focus lands on its heading.
+    await page.locator(`${card('done-unread', 'boarded')} button`).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#lane-heading:focus');
     await page.waitForSelector('#transcript [data-type="agentMessage"]:has-text("streamed to the board")');
     await page.waitForSelector(card('idle', 'boarded'));
-    await page.fill('#send-text', '@sim shell echo from-the-page\n@sim slow 10x50\n@sim reply second answer');
+    await page.waitForSelector('#triggers li:has-text("lane_done")');
+    await page.fill('#send-text', '@sim shell echo from-the-page\n@sim slow 40x50\n@sim reply second answer');
     await page.click('#send-form button[type="submit"]');
+    await page.waitForSelector('#send-result:text-matches("^Receipt \\\\d+: accepted")');
+    // Behind the running turn, a queued message waits in the lane's queue.
+    await page.fill('#send-text', '@sim reply third answer');
+    await page.getByRole('radio', { name: /^queue/ }).check();
+    await page.click('#send-form button[type="submit"]');
+    await page.waitForSelector('#send-result:text-matches("^Receipt \\\\d+: queued")');
+    await page.waitForSelector('#queue li:has-text("queued")');
     await page.waitForSelector('#transcript [data-type="commandExecution"]:has-text("exit 0")');
     await page.waitForSelector('#transcript [data-type="agentMessage"]:has-text("second answer")');
-    expect(await page.locator('#send-result').textContent()).toMatch(/^Receipt \d+/);
+    await page.waitForSelector('#transcript [data-type="agentMessage"]:has-text("third answer")');
+    await page.waitForSelector('#queue li:has-text("Nothing queued")');
     await page.click('#close-lane');
   });
 
@@ -107,6 +123,18 @@ describe('web dashboard', () => {
     await pollUntil(async () => existsSync(path.join(h.workspace, 'dashboard-approved.txt')), (made) => made, 'the approved command writing its file');
     expect((await waitForLane(h, 'approver'))['last_agent_message']).toBe('ran it');
     await page.waitForSelector('#no-requests:not([hidden])');
+  });
+
+  it('shows a file change\'s diff from its item, and approves it', async () => {
+    await h.ok(['new', '--name', 'patcher', '--approval-policy', 'untrusted', '--sandbox', 'read-only', '--prefix', '', '--no-send']);
+    await h.ok(['send', 'patcher', '@sim write dashboard-notes.txt hello\\nfrom the diff\n@sim reply wrote it']);
+    const request = page.locator('#request-list li[data-kind="fileChange"]');
+    const diff = await request.locator('pre.diff').textContent();
+    expect(diff).toContain('dashboard-notes.txt');
+    expect(diff).toContain('from the diff');
+    await request.getByRole('button', { name: 'Approve' }).click();
+    expect((await waitForLane(h, 'patcher'))['last_agent_message']).toBe('wrote it');
+    expect(readFileSync(path.join(h.workspace, 'dashboard-notes.txt'), 'utf8')).toBe('hello\nfrom the diff\n');
   });
 
   it('answers the agent\'s question from the page', async () => {
