@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchChromium, rawRequest, readEventStream, type SseEvent } from '../helpers/dashboardBrowser.js';
 import { pollUntil, startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
 
@@ -18,10 +18,17 @@ describe('web dashboard', () => {
   let port: number;
   let token: string;
   const pageErrors: string[] = [];
+  let noBrowser: Error | undefined;
 
   beforeAll(async () => {
     h = await startDispatchHarness();
-    browser = await launchChromium();
+    try {
+      browser = await launchChromium();
+    } catch (error) {
+      // Each test then fails with why: a missing browser never passes for skipped tests.
+      noBrowser = error as Error;
+      return;
+    }
     const address = await h.ok<{ url: string; port: number }>(['dashboard', '--json']);
     ({ url, port } = address);
     token = new URL(url).searchParams.get('token') ?? '';
@@ -32,6 +39,9 @@ describe('web dashboard', () => {
     await page.goto(url);
     await page.waitForSelector('#connection[data-state="live"]');
   }, 60_000);
+  beforeEach(() => {
+    if (noBrowser) throw noBrowser;
+  });
   afterAll(async () => {
     expect(pageErrors).toEqual([]);
     await browser?.close();
