@@ -34,6 +34,8 @@ export function openEventStream(source: SubscriptionSource, res: ServerResponse,
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
   let subscription: Subscription | undefined;
   let closed = false;
+  /** Settles when the socket has taken what was written (one promise for every writer waiting). */
+  let drained: Promise<void> | undefined;
   const write = (text: string): Promise<void> => {
     if (closed) return Promise.resolve();
     if (res.writableLength > MAX_UNREAD_STREAM_BYTES) {
@@ -41,7 +43,16 @@ export function openEventStream(source: SubscriptionSource, res: ServerResponse,
       res.destroy();
       return Promise.resolve();
     }
-    return res.write(text) ? Promise.resolve() : new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+    if (res.write(text)) return drained ?? Promise.resolve();
+    drained ??= new Promise<void>((resolve) => {
+      const done = (): void => {
+        res.off('drain', done).off('close', done);
+        drained = undefined;
+        resolve();
+      };
+      res.on('drain', done).on('close', done);
+    });
+    return drained;
   };
   const frame = (event: string, id: number | null, data: unknown): string => `${id === null ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
   const keepalive = setInterval(() => void write(': keepalive\n\n'), KEEPALIVE_MS);
