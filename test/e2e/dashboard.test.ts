@@ -1,10 +1,17 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchChromium, rawRequest, readEventStream, type SseEvent } from '../helpers/dashboardBrowser.js';
 import { pollUntil, startDispatchHarness, waitForLane, type DispatchHarness } from '../helpers/dispatchHarness.js';
+
+/** Every regular file under a directory (the codex home's sessions included). */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name));
+}
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 
@@ -64,6 +71,9 @@ describe('web dashboard', () => {
     await expect(page.getByRole('main').getByRole('heading', { level: 2, name: 'Lanes' }).count()).resolves.toBe(1);
     for (const column of ['Working', 'Needs you', 'Failed', 'Done', 'Idle']) await expect(page.getByRole('region', { name: new RegExp(`^${column} `) }).count()).resolves.toBe(1);
     expect(await page.locator('[aria-live="polite"]').count()).toBeGreaterThanOrEqual(1);
+    // The token lives in the daemon's memory only: not in its log, nor in any file of the home.
+    expect(readFileSync(path.join(h.home, 'dispatchd.log'), 'utf8')).toContain('dashboard.started');
+    expect(filesUnder(h.home).filter((file) => readFileSync(file).includes(token))).toEqual([]);
   });
 
   it('refuses a request without the token (401) and a foreign Host or Origin (403)', async () => {

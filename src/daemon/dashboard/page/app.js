@@ -32,6 +32,8 @@ const el = (tag, props = {}, ...children) => {
 const announce = (text) => {
   $('announcer').textContent = text;
 };
+/** A failed read is said aloud and shown; the next fact or click tries again. */
+const reportFailure = (what) => (error) => announce(`Could not ${what}: ${error.message}`);
 
 /** Calls an op; rejects with the typed error ({code, message}) the daemon answered. */
 async function api(op, input = {}) {
@@ -48,7 +50,7 @@ const cards = new Map(); // lane id → <li>
 function renderCard(lane) {
   let li = cards.get(lane.id);
   if (!li) {
-    li = el('li', { dataset: { laneId: lane.id } }, el('button', { type: 'button', className: 'card', onclick: () => openLane(lane.id) }));
+    li = el('li', { dataset: { laneId: lane.id } }, el('button', { type: 'button', className: 'card', onclick: () => openLane(lane.id).catch(reportFailure('open the lane')) }));
     cards.set(lane.id, li);
   }
   li.dataset.laneHandle = lane.handle;
@@ -125,6 +127,7 @@ function refreshRequests() {
       requestRetries = unlisted ? requestRetries + 1 : 0;
       if (unlisted && requestRetries < 20) setTimeout(refreshRequests, 150);
     })
+    .catch(reportFailure('read the requests'))
     .finally(() => {
       requestsInFlight = null;
     });
@@ -272,7 +275,7 @@ $('send-form').addEventListener('submit', (event) => {
     .catch((error) => {
       $('send-result').textContent = `Not sent (${error.code}): ${error.message}`;
     })
-    .finally(() => void refreshQueue());
+    .finally(() => refreshQueue().catch(reportFailure('read the queue')));
 });
 
 // ---- the stream -------------------------------------------------------------------------------
@@ -294,8 +297,8 @@ function onFact(entry) {
   if (fact.type === 'laneArchived') dropLane(fact.laneId);
   else if (LANE_FACTS.has(fact.type)) refreshLane(fact.laneId);
   if (fact.type === 'approvalRequested' || fact.type === 'approvalResolved') refreshRequests();
-  if (fact.laneId === state.selected && fact.type === 'deliveryChanged') void refreshQueue();
-  if (fact.laneId === state.selected && fact.type === 'triggerFired') void refreshTriggers();
+  if (fact.laneId === state.selected && fact.type === 'deliveryChanged') refreshQueue().catch(reportFailure('read the queue'));
+  if (fact.laneId === state.selected && fact.type === 'triggerFired') refreshTriggers().catch(reportFailure('read the triggers'));
 }
 
 function onDelta(entry) {
