@@ -190,7 +190,12 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     };
     const logAt = (level: 'info' | 'warn', message: string, data?: Record<string, unknown>): void => log[level](message, data);
     // Listens on its first `dashboard` call; the page's relative paths resolve against the home.
-    const dashboard = new DashboardServer({ ...factSource, log: logAt, call: (op, input, signal) => runOp(op, input, paths.home, signal) });
+    const dashboard = new DashboardServer({
+      ...factSource,
+      latestFact: (lane, type) => store.facts.latestOfType(lane, type),
+      log: logAt,
+      call: (op, input, signal) => runOp(op, input, paths.home, signal),
+    });
     cleanups.push(() => dashboard.close());
     const server = new ControlServer({
       version: DISPATCH_VERSION,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { StoredFact } from '../../core/facts.js';
+import type { FactType, StoredFact } from '../../core/facts.js';
 import { DispatchError, toDispatchError } from '../../shared/errors.js';
 import type { SubscriptionSource } from '../subscription.js';
 import { openEventStream, parseCursor } from './eventStream.js';
@@ -28,6 +28,8 @@ const PAGE_HEADERS = {
 };
 
 export interface DashboardHandlers extends SubscriptionSource {
+  /** A lane's latest fact of a type in the log (its token use). */
+  latestFact(lane: string, type: FactType): StoredFact | undefined;
   /** Runs an op through the daemon's executor: the same contracts and handlers as the CLI and MCP. */
   call(op: string, input: unknown, signal: AbortSignal): Promise<unknown>;
   log(level: 'info' | 'warn', message: string, data?: Record<string, unknown>): void;
@@ -140,7 +142,8 @@ export class DashboardServer {
   private async snapshot(): Promise<unknown> {
     const signal = new AbortController().signal;
     const [lanes, requests] = await Promise.all([this.handlers.call('lane.list', {}, signal), this.handlers.call('request.list', { limit: 1000 }, signal)]);
-    return { ...(lanes as object), ...(requests as object), tokens: latestTokenUsage(this.handlers) };
+    const laneIds = (lanes as { lanes: Array<{ id: string }> }).lanes.map((lane) => lane.id);
+    return { ...(lanes as object), ...(requests as object), tokens: latestTokenUsage(this.handlers, laneIds) };
   }
 
   private json(res: ServerResponse, status: number, body: unknown): void {
@@ -190,19 +193,15 @@ function parseBody(text: string): unknown {
   }
 }
 
-/** Facts read per step while looking for token use. */
-const TOKEN_SCAN_PAGE = 1000;
-
-/** Each lane's latest `tokenUsage` fact in the log (codex reports the thread's running total). */
-export function latestTokenUsage(source: SubscriptionSource): Record<string, { total_tokens: number; last_tokens: number; context_window: number | null }> {
+/** Each lane's latest `tokenUsage` fact (codex reports the thread's running total), for the lanes that have one. */
+export function latestTokenUsage(
+  handlers: Pick<DashboardHandlers, 'latestFact'>,
+  laneIds: readonly string[],
+): Record<string, { total_tokens: number; last_tokens: number; context_window: number | null }> {
   const usage: Record<string, { total_tokens: number; last_tokens: number; context_window: number | null }> = {};
-  let cursor = 0;
-  for (;;) {
-    const page: StoredFact[] = source.factsSince(cursor, undefined, TOKEN_SCAN_PAGE);
-    for (const fact of page) {
-      if (fact.type === 'tokenUsage') usage[fact.laneId] = { total_tokens: fact.totalTokens, last_tokens: fact.lastTokens, context_window: fact.contextWindow };
-    }
-    if (page.length < TOKEN_SCAN_PAGE) return usage;
-    cursor = page.at(-1)?.seq ?? cursor;
+  for (const laneId of laneIds) {
+    const fact = handlers.latestFact(laneId, 'tokenUsage');
+    if (fact?.type === 'tokenUsage') usage[laneId] = { total_tokens: fact.totalTokens, last_tokens: fact.lastTokens, context_window: fact.contextWindow };
   }
+  return usage;
 }

@@ -18,6 +18,7 @@ function fakeDaemon(ops: Record<string, (input: unknown) => unknown> = {}) {
     },
     factsSince: (seq, _lanes, limit) => facts.filter((f) => f.seq > seq).slice(0, limit),
     factBounds: () => ({ oldest: facts[0]?.seq ?? null, latest: facts.at(-1)?.seq ?? 0 }),
+    latestFact: (lane, type) => facts.findLast((f) => f.laneId === lane && f.type === type),
     call: async (op, input) => {
       calls.push({ op, input });
       const run = ops[op] ?? (op === 'lane.list' ? () => ({ lanes: [] }) : op === 'request.list' ? () => ({ requests: [] }) : undefined);
@@ -30,7 +31,7 @@ function fakeDaemon(ops: Record<string, (input: unknown) => unknown> = {}) {
     const fact = { type, laneId, ...fields, seq: (facts.at(-1)?.seq ?? 0) + 1, at: new Date().toISOString() } as unknown as StoredFact;
     facts.push(fact);
     const { seq, at, ...event } = fact;
-    for (const listener of listeners) listener({ seq, at, event: event as FeedEntry['event'] });
+    for (const listener of listeners) listener({ seq, at, event: event });
     return fact;
   };
   return { handlers, append, calls, listeners };
@@ -64,9 +65,9 @@ describe('dashboard server', () => {
     expect([ok.status, JSON.parse(ok.body)]).toEqual([200, { got: { lane: '@a' } }]);
     expect(daemon.calls.at(-1)).toEqual({ op: 'lane.get', input: { lane: '@a' } });
     const unknown = await rawRequest(port, { method: 'POST', path: '/api/op/nope', headers: json, body: '{}' });
-    expect([unknown.status, JSON.parse(unknown.body).error.code]).toEqual([404, 'not_found']);
+    expect([unknown.status, errorOf(unknown.body).code]).toEqual([404, 'not_found']);
     const notJson = await rawRequest(port, { method: 'POST', path: '/api/op/lane.get', headers: json, body: '{lane' });
-    expect([notJson.status, JSON.parse(notJson.body).error.code]).toEqual([400, 'validation']);
+    expect([notJson.status, errorOf(notJson.body).code]).toEqual([400, 'validation']);
     // A cross-site form can post text/plain without a preflight: refused before any op runs.
     const form = await rawRequest(port, { method: 'POST', path: '/api/op/lane.get', headers: { ...headers, 'content-type': 'text/plain' }, body: '{"lane":"@a"}' });
     expect(form.status).toBe(400);
@@ -74,7 +75,7 @@ describe('dashboard server', () => {
     expect(get.status).toBe(400);
     expect(daemon.calls.filter((c) => c.op === 'lane.get')).toHaveLength(1);
     const big = await rawRequest(port, { method: 'POST', path: '/api/op/send', headers: json, body: 'x'.repeat(MAX_BODY_BYTES + 1) });
-    expect([big.status, JSON.parse(big.body).error]).toMatchObject([413, { code: 'limit_exceeded', data: { limit: 'maxDashboardBodyBytes' } }]);
+    expect([big.status, errorOf(big.body)]).toMatchObject([413, { code: 'limit_exceeded', data: { limit: 'maxDashboardBodyBytes' } }]);
   });
 
   it('serves the page with a policy that loads only its own files', async () => {
@@ -107,11 +108,12 @@ describe('dashboard server', () => {
   });
 
   it('gives the snapshot each lane\'s latest token use from the log', async () => {
-    const daemon = fakeDaemon();
+    const daemon = fakeDaemon({ 'lane.list': () => ({ lanes: [{ id: 'a' }, { id: 'b' }, { id: 'c' }] }) });
     for (const [lane, total] of [['a', 100], ['b', 50], ['a', 300]] as const) daemon.append(lane, 'tokenUsage', { turnId: 't', totalTokens: total, lastTokens: 10, contextWindow: 1000 });
     daemon.append('a', 'turnCompleted', { turnId: 't', outcome: 'completed' });
     const { port, headers } = await startWith(daemon);
     const [snapshot] = await readEventStream(port, headers, (e) => e.length === 1);
+    // Lane c has used no tokens yet: it has no entry.
     expect((snapshot?.data as { tokens: unknown }).tokens).toEqual({ a: { total_tokens: 300, last_tokens: 10, context_window: 1000 }, b: { total_tokens: 50, last_tokens: 10, context_window: 1000 } });
   });
 
@@ -134,6 +136,8 @@ describe('dashboard server', () => {
     await waitUntil(() => daemon.listeners.size === 0);
   });
 });
+
+const errorOf = (body: string): { code: string; data?: unknown } => (JSON.parse(body) as { error: { code: string } }).error;
 
 async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
