@@ -167,6 +167,33 @@ describe('web dashboard', () => {
     expect(done['last_agent_message']).toBe('you said {"answers":{"color":{"answers":["Blue"]}}}');
   });
 
+  it('asks again for a lane whose refresh failed while the network was down', async () => {
+    const context = await browser.newContext();
+    try {
+      const offlinePage = await context.newPage();
+      await offlinePage.goto(url);
+      await offlinePage.waitForSelector('#connection[data-state="live"]');
+      // Offline, the open event stream still delivers the facts, but every lane.get the page makes fails.
+      let inFlight = 0;
+      offlinePage.on('request', (request) => void (request.url().endsWith('/api/op/lane.get') && inFlight++));
+      const settled = (request: { url(): string }): void => void (request.url().endsWith('/api/op/lane.get') && inFlight--);
+      offlinePage.on('requestfailed', settled);
+      offlinePage.on('requestfinished', settled);
+      await context.setOffline(true);
+      await h.ok(['new', '--name', 'offline', '--prefix', '', '--text', '@sim reply while offline']);
+      await waitForLane(h, 'offline');
+      const { latest_seq: latest } = await h.ok<{ latest_seq: number }>(['events', '--limit', '1']);
+      // The page has every fact, and each refresh they asked for has failed.
+      await offlinePage.waitForFunction(`Number(document.querySelector('#connection').dataset.seq) >= ${latest}`);
+      await pollUntil(async () => inFlight, (n) => n === 0, 'the offline refreshes failing');
+      expect(await offlinePage.locator(card('done-unread', 'offline')).count()).toBe(0);
+      await context.setOffline(false);
+      await offlinePage.waitForSelector(card('done-unread', 'offline'), { timeout: 10_000 });
+    } finally {
+      await context.close();
+    }
+  });
+
   it('resumes the event stream after Last-Event-ID with nothing lost or repeated', async () => {
     const headers = { authorization: `Bearer ${token}` };
     const first = await readEventStream(port, headers, (events) => events.some((e) => e.event === 'snapshot'));

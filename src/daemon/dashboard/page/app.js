@@ -92,6 +92,10 @@ function dropLane(id) {
   renderTotals();
 }
 
+/** No answer at all (the network or the daemon is down), not a typed error: worth asking again. */
+const unreachable = (error) => error.code === undefined;
+const RETRY_MS = 1000;
+
 /** One lane.get at a time per lane; facts arriving meanwhile ask for one more. */
 const refreshing = new Map();
 function refreshLane(id) {
@@ -104,6 +108,8 @@ function refreshLane(id) {
     .then((lane) => (lane.status === 'archived' ? dropLane(id) : setLane(lane)))
     .catch((error) => {
       if (error.code === 'not_found') dropLane(id);
+      // The fact that asked for this refresh is not sent again: keep asking until the daemon answers.
+      else if (unreachable(error)) setTimeout(() => refreshLane(id), RETRY_MS);
     })
     .finally(() => {
       const again = refreshing.get(id);
@@ -127,7 +133,10 @@ function refreshRequests() {
       requestRetries = unlisted ? requestRetries + 1 : 0;
       if (unlisted && requestRetries < 20) setTimeout(refreshRequests, 150);
     })
-    .catch(reportFailure('read the requests'))
+    .catch((error) => {
+      reportFailure('read the requests')(error);
+      if (unreachable(error)) setTimeout(refreshRequests, RETRY_MS);
+    })
     .finally(() => {
       requestsInFlight = null;
     });
@@ -280,9 +289,16 @@ $('send-form').addEventListener('submit', (event) => {
 
 // ---- the stream -------------------------------------------------------------------------------
 
+/** The last fact the page has, in the status line too (the cursor the browser resumes after). */
+function setSeq(seq) {
+  state.lastSeq = seq;
+  $('connection').dataset.seq = String(seq);
+  $('connection').title = `up to fact ${seq}`;
+}
+
 function onFact(entry) {
   const fact = entry.event;
-  state.lastSeq = entry.seq;
+  setSeq(entry.seq);
   if (fact.type === 'itemStarted' || fact.type === 'itemCompleted') {
     state.items.set(fact.item.id, fact.item);
     if (state.items.size > 2000) state.items.delete(state.items.keys().next().value);
@@ -310,7 +326,7 @@ function onDelta(entry) {
 }
 
 function onSnapshot(snapshot) {
-  state.lastSeq = snapshot.latest_seq;
+  setSeq(snapshot.latest_seq);
   state.tokens = new Map(Object.entries(snapshot.tokens));
   for (const id of [...state.lanes.keys()]) if (!snapshot.lanes.some((l) => l.id === id)) dropLane(id);
   for (const lane of snapshot.lanes) setLane(lane);
