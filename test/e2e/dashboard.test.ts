@@ -127,6 +127,9 @@ describe('web dashboard', () => {
     await page.click('#send-form button[type="submit"]');
     await page.waitForSelector('#send-result:text-matches("^Receipt \\\\d+: queued")');
     await page.waitForSelector('#queue li:has-text("queued")');
+    // Counts per lane and in total: the message queued behind the running turn.
+    await page.waitForSelector(`${card('working', 'boarded')}:has-text("1 queued")`);
+    expect(await page.locator('[data-total="queued"]').textContent()).toBe('1');
     await page.waitForSelector('#transcript [data-type="commandExecution"]:has-text("exit 0")');
     await page.waitForSelector('#transcript [data-type="agentMessage"]:has-text("second answer")');
     await page.waitForSelector('#transcript [data-type="agentMessage"]:has-text("third answer")');
@@ -138,6 +141,7 @@ describe('web dashboard', () => {
     await h.ok(['new', '--name', 'approver', '--approval-policy', 'untrusted', '--sandbox', 'danger-full-access', '--prefix', '', '--no-send']);
     await h.ok(['send', 'approver', '@sim shell echo yes > dashboard-approved.txt\n@sim reply ran it']);
     await page.waitForSelector(card('needs-you', 'approver'));
+    await page.waitForSelector(`${card('needs-you', 'approver')}:has-text("1 waiting for you")`);
     const request = page.locator('#request-list li[data-kind="command"]', { hasText: 'echo yes > dashboard-approved.txt' });
     await request.getByRole('button', { name: 'Approve' }).click();
     await pollUntil(async () => existsSync(path.join(h.workspace, 'dashboard-approved.txt')), (made) => made, 'the approved command writing its file');

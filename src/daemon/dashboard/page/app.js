@@ -12,6 +12,7 @@ const state = {
   lanes: new Map(), // id → lane (lane.list / lane.get output)
   tokens: new Map(), // id → {total_tokens, last_tokens, context_window}
   requests: [], // pending requests (request.list)
+  queued: new Map(), // lane id → its receipts not yet settled (queue.list)
   items: new Map(), // item id → live item (for diffs and command exit codes)
   pendingItemOfLane: new Map(), // lane id → the item its latest approval request is about
   selected: null, // lane id shown in the lane view
@@ -56,10 +57,18 @@ function renderCard(lane) {
   li.dataset.laneHandle = lane.handle;
   li.dataset.status = lane.status;
   const usage = state.tokens.get(lane.id);
-  const turn = lane.latest_turn ? `turn ${lane.latest_turn.status}` : 'no turn yet';
+  const waiting = state.requests.filter((r) => r.lane === lane.id).length;
+  const queued = state.queued.get(lane.id) ?? 0;
+  const facts = [
+    lane.status,
+    lane.latest_turn ? `turn ${lane.latest_turn.status}` : 'no turn yet',
+    waiting ? `${waiting} waiting for you` : null,
+    queued ? `${queued} queued` : null,
+    usage ? `${usage.total_tokens} tokens` : null,
+  ].filter(Boolean);
   const button = li.firstChild;
-  button.replaceChildren(el('span', { className: 'handle', textContent: lane.handle }), el('span', { className: 'meta', textContent: `${lane.status} · ${turn}${usage ? ` · ${usage.total_tokens} tokens` : ''}` }));
-  button.setAttribute('aria-label', `${lane.handle}: ${lane.attention}, ${lane.status}, ${turn}${usage ? `, ${usage.total_tokens} tokens` : ''}. Open lane`);
+  button.replaceChildren(el('span', { className: 'handle', textContent: lane.handle }), el('span', { className: 'meta', textContent: facts.join(' · ') }));
+  button.setAttribute('aria-label', `${lane.handle}: ${lane.attention}, ${facts.join(', ')}. Open lane`);
   const column = $(`col-${COLUMNS.includes(lane.attention) ? lane.attention : 'idle'}`);
   if (li.parentElement !== column) {
     // Moving a card keeps its node, so keyboard focus stays on it.
@@ -72,7 +81,8 @@ function renderTotals() {
   const lanes = [...state.lanes.values()];
   for (const attention of COLUMNS) document.querySelector(`[data-count="${attention}"]`).textContent = String(lanes.filter((l) => l.attention === attention).length);
   const tokens = [...state.tokens.entries()].filter(([id]) => state.lanes.has(id)).reduce((sum, [, u]) => sum + u.total_tokens, 0);
-  const figures = [['Lanes', lanes.length], ['Busy', lanes.filter((l) => l.status === 'busy').length], ['Waiting for you', state.requests.length], ['Tokens', tokens]];
+  const queued = [...state.queued.entries()].filter(([id]) => state.lanes.has(id)).reduce((sum, [, n]) => sum + n, 0);
+  const figures = [['Lanes', lanes.length], ['Busy', lanes.filter((l) => l.status === 'busy').length], ['Waiting for you', state.requests.length], ['Queued', queued], ['Tokens', tokens]];
   $('totals').replaceChildren(...figures.map(([name, value]) => el('div', {}, el('dt', { textContent: name }), el('dd', { textContent: String(value), dataset: { total: name.toLowerCase() } }))));
 }
 
@@ -127,7 +137,7 @@ function refreshRequests() {
     .then(({ requests }) => {
       state.requests = requests;
       renderRequests();
-      renderTotals();
+      renderAllCards();
       // codex marks a thread waiting a moment before its request is stored: look again shortly.
       const unlisted = [...state.lanes.values()].some((l) => l.attention === 'needs-you' && !requests.some((r) => r.lane === l.id));
       requestRetries = unlisted ? requestRetries + 1 : 0;
@@ -140,6 +150,37 @@ function refreshRequests() {
     .finally(() => {
       requestsInFlight = null;
     });
+}
+
+/** Receipts not yet settled, per lane: one queue.list at a time, one more if deliveries changed meanwhile. */
+let queuedInFlight = null;
+let queuedAgain = false;
+function refreshQueued() {
+  if (queuedInFlight) {
+    queuedAgain = true;
+    return;
+  }
+  queuedInFlight = api('queue.list', { limit: 10000 })
+    .then(({ deliveries }) => {
+      state.queued = new Map();
+      for (const d of deliveries) state.queued.set(d.lane, (state.queued.get(d.lane) ?? 0) + 1);
+      renderAllCards();
+    })
+    .catch((error) => {
+      if (unreachable(error)) setTimeout(refreshQueued, RETRY_MS);
+    })
+    .finally(() => {
+      queuedInFlight = null;
+      if (queuedAgain) {
+        queuedAgain = false;
+        refreshQueued();
+      }
+    });
+}
+
+function renderAllCards() {
+  for (const lane of state.lanes.values()) renderCard(lane);
+  renderTotals();
 }
 
 function diffOf(request) {
@@ -313,6 +354,7 @@ function onFact(entry) {
   if (fact.type === 'laneArchived') dropLane(fact.laneId);
   else if (LANE_FACTS.has(fact.type)) refreshLane(fact.laneId);
   if (fact.type === 'approvalRequested' || fact.type === 'approvalResolved') refreshRequests();
+  if (fact.type === 'deliveryChanged') refreshQueued();
   if (fact.laneId === state.selected && fact.type === 'deliveryChanged') refreshQueue().catch(reportFailure('read the queue'));
   if (fact.laneId === state.selected && fact.type === 'triggerFired') refreshTriggers().catch(reportFailure('read the triggers'));
 }
@@ -332,7 +374,8 @@ function onSnapshot(snapshot) {
   for (const lane of snapshot.lanes) setLane(lane);
   state.requests = snapshot.requests;
   renderRequests();
-  renderTotals();
+  renderAllCards();
+  refreshQueued();
 }
 
 let source = null;
