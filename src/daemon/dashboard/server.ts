@@ -51,6 +51,8 @@ export class DashboardServer {
   private readonly handlers: DashboardHandlers;
   private readonly pageDir: URL;
   private listening: Promise<DashboardAddress> | undefined;
+  /** The page's files, read on first request (a few KiB, fixed for the daemon's life). */
+  private readonly pageCache = new Map<string, Buffer>();
 
   constructor(handlers: DashboardHandlers, pageDir: URL = new URL('./page/', import.meta.url)) {
     this.handlers = handlers;
@@ -103,7 +105,8 @@ export class DashboardServer {
     }
     const page = PAGE_FILES[url.pathname];
     if (page && (req.method === 'GET' || req.method === 'HEAD')) {
-      const body = readFileSync(new URL(page.file, this.pageDir));
+      const body = this.pageCache.get(page.file) ?? readFileSync(new URL(page.file, this.pageDir));
+      this.pageCache.set(page.file, body);
       res.writeHead(200, { 'content-type': page.type, 'content-length': body.length, ...PAGE_HEADERS });
       res.end(req.method === 'HEAD' ? undefined : body);
       return;
