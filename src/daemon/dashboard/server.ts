@@ -12,6 +12,9 @@ import { HTTP_STATUS } from './httpStatus.js';
 /** Largest op request body: a `send` text (1 MiB of characters, up to 6 bytes each JSON-escaped) with room to spare. */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
+/** Event streams open at once (a tab holds one): more is a page or script leaking them. */
+export const MAX_EVENT_STREAMS = 64;
+
 /** The files of the page, shipped beside this module (copied into dist/ by the build). */
 const PAGE_FILES: Readonly<Record<string, { file: string; type: string }>> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
@@ -53,6 +56,7 @@ export class DashboardServer {
   private listening: Promise<DashboardAddress> | undefined;
   /** The page's files, read on first request (a few KiB, fixed for the daemon's life). */
   private readonly pageCache = new Map<string, Buffer>();
+  private openStreams = 0;
 
   constructor(handlers: DashboardHandlers, pageDir: URL = new URL('./page/', import.meta.url)) {
     this.handlers = handlers;
@@ -113,6 +117,13 @@ export class DashboardServer {
     }
     if (url.pathname === '/api/events' && req.method === 'GET') {
       const since = parseCursor(req.headers['last-event-id'] as string | undefined) ?? parseCursor(url.searchParams.get('since'));
+      if (this.openStreams >= MAX_EVENT_STREAMS) {
+        const error = new DispatchError('limit_exceeded', `the dashboard already serves ${MAX_EVENT_STREAMS} event streams; close some tabs`, { data: { limit: 'maxDashboardStreams' } });
+        this.fail(res, error, 429);
+        return;
+      }
+      this.openStreams++;
+      res.once('close', () => this.openStreams--);
       openEventStream(this.handlers, res, {
         since,
         snapshot: () => this.snapshot(),

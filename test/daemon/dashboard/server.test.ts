@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FeedEntry, StoredFact } from '../../../src/core/facts.js';
-import { DashboardServer, MAX_BODY_BYTES, type DashboardHandlers } from '../../../src/daemon/dashboard/server.js';
+import { DashboardServer, MAX_BODY_BYTES, MAX_EVENT_STREAMS, type DashboardHandlers } from '../../../src/daemon/dashboard/server.js';
 import { MAX_UNREAD_STREAM_BYTES } from '../../../src/daemon/dashboard/eventStream.js';
 import { DispatchError } from '../../../src/shared/errors.js';
 import { rawRequest, readEventStream } from '../../helpers/dashboardBrowser.js';
@@ -115,6 +115,30 @@ describe('dashboard server', () => {
     const [snapshot] = await readEventStream(port, headers, (e) => e.length === 1);
     // Lane c has used no tokens yet: it has no entry.
     expect((snapshot?.data as { tokens: unknown }).tokens).toEqual({ a: { total_tokens: 300, last_tokens: 10, context_window: 1000 }, b: { total_tokens: 50, last_tokens: 10, context_window: 1000 } });
+  });
+
+  it('serves a bounded number of event streams at once, and another once one closes', async () => {
+    const daemon = fakeDaemon();
+    const { port, headers } = await startWith(daemon);
+    const open: http.ClientRequest[] = [];
+    for (let i = 0; i < MAX_EVENT_STREAMS; i++) {
+      await new Promise<void>((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port, path: '/api/events', headers }, (res) => {
+          expect(res.statusCode).toBe(200);
+          resolve();
+        });
+        req.on('error', reject);
+        req.end();
+        open.push(req);
+      });
+    }
+    const refused = await rawRequest(port, { path: '/api/events', headers });
+    expect([refused.status, errorOf(refused.body)]).toMatchObject([429, { code: 'limit_exceeded', data: { limit: 'maxDashboardStreams' } }]);
+    open.pop()?.destroy();
+    await waitUntil(() => daemon.listeners.size === MAX_EVENT_STREAMS - 1);
+    const [snapshot] = await readEventStream(port, headers, (e) => e.length === 1);
+    expect(snapshot?.event).toBe('snapshot');
+    for (const req of open) req.destroy();
   });
 
   it('cuts off a browser that stops reading once its unread events pass the bound', async () => {
