@@ -104,6 +104,7 @@ describe('web dashboard', () => {
   });
 
   it('shows a lane going busy then done on the board, and its transcript streaming', async () => {
+    const SECOND = 'second answer, streamed to the page a few words at a time';
     await h.ok(['new', '--name', 'boarded', '--prefix', '', '--text', '@sim slow 20x50\n@sim reply streamed to the board']);
     await page.waitForSelector(card('working', 'boarded'));
     await page.waitForSelector(card('done-unread', 'boarded'));
@@ -118,9 +119,12 @@ describe('web dashboard', () => {
     await page.waitForSelector('#transcript [data-type="agentMessage"]:has-text("streamed to the board")');
     await page.waitForSelector(card('idle', 'boarded'));
     await page.waitForSelector('#triggers li:has-text("lane_done")');
-    await page.fill('#send-text', '@sim shell echo from-the-page\n@sim slow 40x50\n@sim reply second answer');
+    await page.fill('#send-text', `@sim shell echo from-the-page\n@sim slow 40x50\n@sim reply ${SECOND}`);
     await page.click('#send-form button[type="submit"]');
     await page.waitForSelector('#send-result:text-matches("^Receipt \\\\d+: accepted")');
+    // Agent text as it arrives: a part of the reply is on the page before all of it.
+    const reply = page.locator('#transcript li[data-type="agentMessage"]').last().locator('.text');
+    await pollUntil(() => reply.textContent().then((text) => text ?? ''), (text) => text.length > 0 && text !== SECOND && SECOND.startsWith(text), 'a part of the reply on the page');
     // Behind the running turn, a queued message waits in the lane's queue.
     await page.fill('#send-text', '@sim reply third answer');
     await page.getByRole('radio', { name: /^queue/ }).check();
@@ -131,7 +135,7 @@ describe('web dashboard', () => {
     await page.waitForSelector(`${card('working', 'boarded')}:has-text("1 queued")`);
     expect(await page.locator('[data-total="queued"]').textContent()).toBe('1');
     await page.waitForSelector('#transcript [data-type="commandExecution"]:has-text("exit 0")');
-    await page.waitForSelector('#transcript [data-type="agentMessage"]:has-text("second answer")');
+    await page.waitForSelector(`#transcript [data-type="agentMessage"]:has-text("${SECOND}")`);
     await page.waitForSelector('#transcript [data-type="agentMessage"]:has-text("third answer")');
     await page.waitForSelector('#queue li:has-text("Nothing queued")');
     await page.click('#close-lane');
