@@ -192,7 +192,8 @@ describe('web dashboard', () => {
       await waitForLane(h, 'offline');
       const { latest_seq: latest } = await h.ok<{ latest_seq: number }>(['events', '--limit', '1']);
       // The page has every fact, and each refresh they asked for has failed.
-      await offlinePage.waitForFunction(`Number(document.querySelector('#connection').dataset.seq) >= ${latest}`);
+      // (Polled from here: the page's CSP refuses the eval a string waitForFunction needs.)
+      await pollUntil(async () => Number(await offlinePage.locator('#connection').getAttribute('data-seq')), (seq) => seq >= latest, 'the page having every fact');
       await pollUntil(async () => inFlight, (n) => n === 0, 'the offline refreshes failing');
       expect(await offlinePage.locator(card('done-unread', 'offline')).count()).toBe(0);
       await context.setOffline(false);
