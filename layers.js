@@ -23,7 +23,7 @@ export const LAYERS = {
 /** Packages only some layers (or single files, by path) may load. */
 export const PACKAGES = {
   'better-sqlite3': ['src/store/'],
-  'node:child_process': ['src/codex/', 'src/client/dispatchdProcess.ts', 'src/daemon/attentionHook.ts'],
+  'node:child_process': ['src/codex/', 'src/client/dispatchdProcess.ts', 'src/daemon/attentionHook.ts', 'src/client/openBrowser.ts'],
   commander: ['src/surfaces/', 'src/daemon/main.ts'],
   '@modelcontextprotocol/sdk': ['src/surfaces/'],
 };

@@ -14,6 +14,7 @@ import {
   CONTROL_PROTOCOL_VERSION,
   SUBSCRIPTION_ENDED_METHOD,
   localOpHashes,
+  type DashboardResult,
   type EventNotification,
   type FeedEntry,
   type HelloResult,
@@ -158,6 +159,13 @@ export class DaemonClient {
         this.connection.request('unsubscribe', { subscription }).catch(() => undefined);
       },
     };
+  }
+
+  /** The daemon's web dashboard (started by this call if it was not listening yet). */
+  async dashboard(): Promise<DashboardResult> {
+    return this.connection.request<DashboardResult>('dashboard', {}).catch((e: unknown) => {
+      throw fromWire(e);
+    });
   }
 
   async shutdown(): Promise<void> {

@@ -13,6 +13,7 @@ import type { HomeMode } from './homeMode.js';
  *                                                              then `event` notifications {subscription, seq, at, event},
  *                                                              and a last `subscriptionEnded` if the daemon ends it
  *   unsubscribe {subscription}                               → {}
+ *   dashboard   {}                                           → {url, port}: the web dashboard, listening from then on
  *   shutdown    {}                                           → {} and the daemon stops
  */
 export const CONTROL_PROTOCOL_VERSION = 1;
@@ -73,6 +74,12 @@ export interface EventNotification {
   seq: number | null;
   at: string;
   event: unknown;
+}
+
+/** Where the daemon's web dashboard listens (127.0.0.1) and the one URL that carries its token. */
+export interface DashboardResult {
+  url: string;
+  port: number;
 }
 
 /** The notification a subscription's last frame is when the daemon ends it (a client too slow to read). */

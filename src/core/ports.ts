@@ -1,5 +1,5 @@
 import { DispatchError } from '../shared/errors.js';
-import type { Fact, StoredFact } from './facts.js';
+import type { Fact, FactType, StoredFact } from './facts.js';
 import type { LaneItem } from './laneEvents.js';
 import type { Attention, AuditEntry, Delivery, InboxItem, DeliveryMode, DeliveryState, Lane, LaneState, LatestTurn, RequestState, ServerRequestRecord, Trigger, TurnSettings } from './model.js';
 
@@ -118,6 +118,8 @@ export interface FactRepository {
   since(seq: number, options: { lanes?: readonly string[]; limit: number }): StoredFact[];
   /** The oldest sequence number still kept (null when none is) and the latest ever handed out (0 before the first). */
   bounds(): { oldest: number | null; latest: number };
+  /** A lane's latest kept fact of this type (e.g. its token use), read backwards from the newest. */
+  latestOfType(lane: string, type: FactType): StoredFact | undefined;
   /**
    * Drops facts past the retention, except those an unsettled receipt or a pending request may
    * still need (everything appended since the oldest of them was made). Returns how many went.

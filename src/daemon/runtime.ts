@@ -28,6 +28,7 @@ import type { DaemonMode } from '../control/homeMode.js';
 import { resolveStartMode, writeHomeMode } from './mode.js';
 import type { DispatchPaths } from '../control/paths.js';
 import { openDaemonLog } from './logFile.js';
+import { DashboardServer } from './dashboard/server.js';
 import { ControlServer } from './server.js';
 import { startSimulation, type Simulation } from './simulation.js';
 
@@ -195,20 +196,34 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       return stopping;
     };
 
+    const runOp = (op: string, input: unknown, callerCwd: string, signal: AbortSignal): Promise<unknown> => {
+      const ctx: OpContext = { ...baseContext, callerCwd, signal, drainQueue, approvals };
+      return executeOp(op, input, ctx);
+    };
+    const factSource = {
+      onEntry: (listener: Parameters<typeof feed.onEntry>[0]) => feed.onEntry(listener),
+      factsSince: (seq: number, lanes: readonly string[] | undefined, limit: number) => store.facts.since(seq, { ...(lanes ? { lanes } : {}), limit }),
+      factBounds: () => store.facts.bounds(),
+    };
+    const logAt = (level: 'info' | 'warn', message: string, data?: Record<string, unknown>): void => log[level](message, data);
+    // Listens on its first `dashboard` call; the page's relative paths resolve against the home.
+    const dashboard = new DashboardServer({
+      ...factSource,
+      latestFact: (lane, type) => store.facts.latestOfType(lane, type),
+      log: logAt,
+      call: (op, input, signal) => runOp(op, input, paths.home, signal),
+    });
+    cleanups.push(() => dashboard.close());
     const server = new ControlServer({
       version: DISPATCH_VERSION,
       mode,
       busyLanes: () => store.lanes.list().filter((l) => isRunningLaneState(l.status)).length,
       resolveLane: (selector) => resolveLane(store, selector).id,
-      onEntry: (listener) => feed.onEntry(listener),
-      factsSince: (seq, lanes, limit) => store.facts.since(seq, { ...(lanes ? { lanes } : {}), limit }),
-      factBounds: () => store.facts.bounds(),
+      ...factSource,
       shutdown: () => void stop('shutdown requested'),
-      log: (level, message, data) => log[level](message, data),
-      call: async (params, signal) => {
-        const ctx: OpContext = { ...baseContext, callerCwd: params.cwd, signal, drainQueue, approvals };
-        return executeOp(params.op, params.input, ctx);
-      },
+      log: logAt,
+      call: async (params, signal) => runOp(params.op, params.input, params.cwd, signal),
+      dashboard: () => dashboard.start(),
     });
     await server.listen(paths.socket);
     cleanups.push(async () => {

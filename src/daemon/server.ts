@@ -16,6 +16,7 @@ import {
   type CallParams,
   type EventNotification,
   type HelloParams,
+  type DashboardResult,
   type HelloResult,
   type SubscribeParams,
   type SubscribeResult,
@@ -34,6 +35,8 @@ export interface ControlHandlers extends SubscriptionSource {
   /** Resolves a lane selector to its id, for subscriptions. */
   resolveLane(selector: string): string;
   shutdown(): void;
+  /** The web dashboard's address (and token), listening from the first call on. */
+  dashboard(): Promise<DashboardResult>;
   log(level: 'info' | 'warn', message: string, data?: Record<string, unknown>): void;
 }
 
@@ -202,7 +205,7 @@ export class ControlServer {
       void connection.reportUnreadable(error);
     });
     connection.onUnhandledRequest((_params, context) => {
-      throw new DispatchError('not_found', `unknown control method '${context.method}' (the control socket has hello, call, subscribe, unsubscribe, shutdown)`, { data: { method: context.method } });
+      throw new DispatchError('not_found', `unknown control method '${context.method}' (the control socket has hello, call, subscribe, unsubscribe, dashboard, shutdown)`, { data: { method: context.method } });
     });
     const requireHello = (method: string): void => {
       if (!greeted) throw new DispatchError('protocol', `${method} before hello: a control client says hello first`, { data: { method } });
@@ -273,6 +276,10 @@ export class ControlServer {
         subscriptions.delete(id);
       }
       return {};
+    });
+    connection.onRequest('dashboard', async (): Promise<DashboardResult> => {
+      requireHello('dashboard');
+      return this.handlers.dashboard();
     });
     connection.onRequest('shutdown', () => {
       requireHello('shutdown');

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Fact, StoredFact } from '../core/facts.js';
+import type { Fact, FactType, StoredFact } from '../core/facts.js';
 import { SETTLED_DELIVERY_STATES } from '../core/model.js';
 import type { FactRepository, FactRetention } from '../core/ports.js';
 
@@ -26,6 +26,7 @@ export class SqliteFactRepository implements FactRepository {
   private readonly afterForLanes: Database.Statement<[number, string, number], FactRow>;
   private readonly oldest: Database.Statement<[], { seq: number | null }>;
   private readonly latest: Database.Statement<[], { seq: number }>;
+  private readonly latestOfLaneType: Database.Statement<[string, string], FactRow>;
   private readonly neededSince: Database.Statement<[{ settled: string }], { since: string | null }>;
   private readonly pruneBefore: Database.Statement<[{ keepFrom: number; ageCutoff: string; neededSince: string | null }]>;
 
@@ -36,6 +37,8 @@ export class SqliteFactRepository implements FactRepository {
     // Lanes travel as a JSON array so one prepared statement serves any set.
     this.afterForLanes = db.prepare('SELECT seq, at, data FROM facts WHERE seq > ? AND lane IN (SELECT value FROM json_each(?)) ORDER BY seq LIMIT ?');
     this.oldest = db.prepare('SELECT min(seq) AS seq FROM facts');
+    // Walks the (lane, seq) index backwards: a lane's latest fact of a frequent type is near its end.
+    this.latestOfLaneType = db.prepare('SELECT seq, at, data FROM facts WHERE lane = ? AND type = ? ORDER BY seq DESC LIMIT 1');
     this.latest = db.prepare("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'facts'), 0) AS seq");
     this.neededSince = db.prepare(NEEDED_SINCE);
     this.pruneBefore = db.prepare(
@@ -50,6 +53,11 @@ export class SqliteFactRepository implements FactRepository {
   since(seq: number, options: { lanes?: readonly string[]; limit: number }): StoredFact[] {
     const rows = options.lanes ? this.afterForLanes.all(seq, JSON.stringify(options.lanes), options.limit) : this.after.all(seq, options.limit);
     return rows.map((row) => ({ ...(JSON.parse(row.data) as Fact), seq: row.seq, at: row.at }));
+  }
+
+  latestOfType(lane: string, type: FactType): StoredFact | undefined {
+    const row = this.latestOfLaneType.get(lane, type);
+    return row && { ...(JSON.parse(row.data) as Fact), seq: row.seq, at: row.at };
   }
 
   bounds(): { oldest: number | null; latest: number } {

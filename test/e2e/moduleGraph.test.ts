@@ -133,6 +133,7 @@ describe('the CLI module graph', () => {
       ['schema', 'lane', 'get'],
       ['schema', 'up'],
       ['doctor', '--json'],
+      ['dashboard', '--json', '--no-open'],
       ['completion', 'bash'],
       ['demo'], // its own throwaway home and daemon
     ];

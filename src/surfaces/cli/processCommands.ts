@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { OpManifest } from '../../contracts/manifest.js';
 import { runDoctorProcess } from '../../client/dispatchdProcess.js';
 import { stopDaemon } from '../../client/client.js';
+import { hasDesktop, openInBrowser } from '../../client/openBrowser.js';
 import { bringUp } from '../../client/up.js';
 import { resolvePaths } from '../../control/paths.js';
 import { DispatchError, ERROR_TABLE } from '../../shared/errors.js';
@@ -9,6 +10,7 @@ import { findCommand, processCommandSchema, type CommandLeaf } from './commandTr
 import { opForCommand } from './derive.js';
 import { printResult, wantsJson } from './output.js';
 import { renderDoctor } from './doctorView.js';
+import { daemonClient } from './daemonConnection.js';
 import { followLane } from './follow.js';
 
 // Imported statically, since the CLI runs as one bundle: each import() becomes a chunk of its own,
@@ -23,6 +25,7 @@ export function processCommandLeaves(manifest: OpManifest): CommandLeaf[] {
     { words: ['mcp'], add: addMcp },
     { words: ['schema'], add: (parent, root) => addSchema(parent, root, manifest), readsTree: true },
     { words: ['lane', 'follow'], add: addLaneFollow },
+    { words: ['dashboard'], add: addDashboard },
     { words: ['doctor'], add: addDoctor },
     { words: ['demo'], add: addDemo },
   ];
@@ -100,6 +103,23 @@ function addLaneFollow(laneGroup: Command): void {
         untilIdle: options.untilIdle ?? false,
         ...(options.timeout === undefined ? {} : { timeoutSeconds: options.timeout }),
       });
+    });
+}
+
+function addDashboard(program: Command): void {
+  program
+    .command('dashboard')
+    .description('Print (and on a desktop, open) the URL of the web dashboard the daemon serves on 127.0.0.1: the lanes live, approvals, questions, send.')
+    .option('--no-open', 'only print the URL')
+    .option('--json', 'print {url, port}')
+    .action(async (options: { open: boolean; json?: boolean }) => {
+      const address = await (await daemonClient()).dashboard();
+      const json = wantsJson(options.json ?? false);
+      process.stdout.write(json ? `${JSON.stringify(address, null, 2)}\n` : `${address.url}\n`);
+      // Never from a script or a test: only a person at a terminal on a desktop gets a browser.
+      if (options.open && process.stdout.isTTY && hasDesktop(process.env) && !(await openInBrowser(address.url))) {
+        process.stderr.write('could not start a browser; open the URL above\n');
+      }
     });
 }
 
