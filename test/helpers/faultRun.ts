@@ -233,10 +233,13 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultReport> 
       // A failed read proves nothing: read again (the user would run `dispatch up` if the daemon were gone).
       if (!listed) await up();
       const receipts = listed?.deliveries ?? [];
-      for (const receipt of receipts.filter((r) => r.state === 'ambiguous' && !reconciled.has(r.receipt))) {
+      const unreconciled = receipts.filter((r) => r.state === 'ambiguous' && !reconciled.has(r.receipt));
+      for (const receipt of unreconciled) {
         reconciled.add(receipt.receipt);
         await cli(['delivery', 'reconcile', String(receipt.receipt)]);
       }
+      // A reconcile settles its receipt and lets the lane's queue move again: this list is stale, read again.
+      if (unreconciled.length > 0) continue;
       const held = new Set(receipts.filter((r) => r.state === 'ambiguous').map((r) => r.lane));
       const moving = receipts.filter((r) => ['queued', 'submitting', 'accepted'].includes(r.state) && !(r.state === 'queued' && held.has(r.lane)));
       if (listed && moving.length === 0) break;
