@@ -52,6 +52,6 @@ describe('journal and turn usage', () => {
       }),
     ).toThrow('undo');
     expect(store.usage.find('L', 'T1')).toBeUndefined();
-    expect(store.facts.latestOfType('L', 'tokenUsage')?.turnId).toBe('T0');
+    expect(store.facts.latestOfType('L', 'tokenUsage')).toMatchObject({ turnId: 'T0' });
   });
 });
