@@ -1,5 +1,7 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pollUntil, startDispatchHarness, type DispatchHarness } from '../helpers/dispatchHarness.js';
+import { DISPATCH_BIN, pollUntil, startDispatchHarness, type DispatchHarness } from '../helpers/dispatchHarness.js';
 
 interface Totals {
   input_tokens: number;
@@ -88,6 +90,17 @@ describe('token usage', () => {
     expect(alpha.usage).toEqual(ALPHA);
     const { lanes } = await h.ok<{ lanes: Array<{ handle: string; total_tokens: number }> }>(['lane', 'list']);
     expect(Object.fromEntries(lanes.map((l) => [l.handle, l.total_tokens]))).toEqual({ '@alpha': ALPHA.total_tokens, '@beta': BETA.total_tokens });
+  });
+
+  it('gives MCP clients the same sums (dispatch_daemon_read, op usage)', async () => {
+    const client = new Client({ name: 'dispatch-test', version: '0' });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [DISPATCH_BIN, 'mcp'], env: h.env as Record<string, string>, cwd: h.workspace, stderr: 'pipe' }));
+    try {
+      const result = await client.callTool({ name: 'dispatch_daemon_read', arguments: { op: 'usage', lane: ['beta'], by: 'day' } });
+      expect((result.structuredContent as UsageResult).total).toEqual(BETA);
+    } finally {
+      await client.close();
+    }
   });
 
   it('refuses a --since that is no date or span with a typed validation error', async () => {
