@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Fact } from '../../src/core/facts.js';
 import { createJournal } from '../../src/core/journal.js';
@@ -53,5 +56,24 @@ describe('journal and turn usage', () => {
     ).toThrow('undo');
     expect(store.usage.find('L', 'T1')).toBeUndefined();
     expect(store.facts.latestOfType('L', 'tokenUsage')).toMatchObject({ turnId: 'T0' });
+  });
+});
+
+describe('one writer of turn usage', () => {
+  it('usage.put( appears only in the journal (store/ implements it)', () => {
+    const src = fileURLToPath(new URL('../../src/', import.meta.url));
+    const writers: string[] = [];
+    for (const entry of readdirSync(src, { withFileTypes: true, recursive: true })) {
+      if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
+      const file = path.relative(src, path.join(entry.parentPath, entry.name)).split(path.sep).join('/');
+      if (file.startsWith('store/')) continue;
+      readFileSync(path.join(src, file), 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (/\busage\s*(?:\?\.|\.)\s*put\s*\(/.test(line)) writers.push(`${file}:${i + 1}`);
+        });
+    }
+    expect(writers.filter((w) => !w.startsWith('core/journal.ts:'))).toEqual([]);
+    expect(writers.length).toBe(1);
   });
 });
