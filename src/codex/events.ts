@@ -1,7 +1,7 @@
-import type { ApprovalKind, LaneEvent, LaneItem, LaneStatus, TurnFailure, WithheldMessage } from '../core/laneEvents.js';
+import type { ApprovalKind, LaneEvent, LaneItem, LaneStatus, TokenCounts, TurnFailure, WithheldMessage } from '../core/laneEvents.js';
 import type { FormField, RequestPrompt } from '../core/model.js';
 import { promptSummary } from '../core/promptAnswers.js';
-import type { McpElicitationPrimitiveSchema, NotificationParams, ServerRequestMethod, ServerRequestParams, ThreadItem, ThreadStatus, TurnError } from '../protocol/index.js';
+import type { McpElicitationPrimitiveSchema, NotificationParams, ServerRequestMethod, ServerRequestParams, ThreadItem, ThreadStatus, TokenUsageBreakdown, TurnError } from '../protocol/index.js';
 
 type Notification = { method: string; params?: unknown };
 
@@ -200,6 +200,17 @@ export function projectServerRequest(method: string, id: string | number, params
   };
 }
 
+/** codex's token breakdown as dispatch counts it (cache writes are not counted apart). */
+function tokenCountsOf(breakdown: TokenUsageBreakdown): TokenCounts {
+  return {
+    input: breakdown.inputTokens,
+    cachedInput: breakdown.cachedInputTokens,
+    output: breakdown.outputTokens,
+    reasoning: breakdown.reasoningOutputTokens,
+    total: breakdown.totalTokens,
+  };
+}
+
 /**
  * Projects one notification into lane events. Shapes follow codex 0.169 as captured: the turn id
  * is nested at `params.turn.id`, items sit under `params.item`, the status is an object, and
@@ -261,6 +272,8 @@ export function projectNotification(message: Notification): LaneEvent[] {
           totalTokens: p.tokenUsage.total.totalTokens,
           lastTokens: p.tokenUsage.last.totalTokens,
           contextWindow: p.tokenUsage.modelContextWindow,
+          total: tokenCountsOf(p.tokenUsage.total),
+          last: tokenCountsOf(p.tokenUsage.last),
         },
       ];
     }

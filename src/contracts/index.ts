@@ -41,6 +41,7 @@ import { triggerListOp } from './ops/trigger/list.js';
 import { triggerPauseOp } from './ops/trigger/pause.js';
 import { triggerResumeOp } from './ops/trigger/resume.js';
 import { triggerRmOp } from './ops/trigger/rm.js';
+import { usageOp } from './ops/usage.js';
 
 /**
  * Every op, in registration order. An op's name is its command words joined by '.', and its contract
@@ -90,6 +91,7 @@ export const ops = {
   attention: attentionOp,
   'lane.read': laneReadOp,
   'lane.wait': laneWaitOp,
+  usage: usageOp,
 } as const;
 
 export type Ops = typeof ops;

@@ -7,6 +7,7 @@ import { storedFormOf } from './facts.js';
 import type { Attention, Lane } from './model.js';
 import { changedFields, reduceLane } from './lane/state.js';
 import type { Clock, FactRetention, Store } from './ports.js';
+import { turnUsageAfter } from './usage.js';
 import type { Logger } from './context.js';
 
 /** Where a recorded fact went in the log: its sequence number and time. */
@@ -69,6 +70,12 @@ export function createJournal(deps: JournalDeps): Journal & { prune(): number } 
         } else if (before && after && after !== before) {
           const patch = changedFields(before, after);
           if (patch) store.lanes.update(before.id, patch);
+        }
+        // Usage outlives the pruned log: each report updates its turn's row in the same transaction.
+        if (fact.type === 'tokenUsage' && fact.total && fact.last) {
+          const report = { lane: fact.laneId, turnId: fact.turnId, total: fact.total, last: fact.last, contextWindow: fact.contextWindow, model: after?.settings.model ?? null, at, seq };
+          const current = store.usage.find(fact.laneId, fact.turnId);
+          store.usage.put(turnUsageAfter(report, current, current ? undefined : store.usage.latest(fact.laneId)));
         }
         const change = deps.attentionChanged && before && after && after.attention !== before.attention ? { from: before.attention, lane: after, fact } : undefined;
         store.afterCommit(() => {

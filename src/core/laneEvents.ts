@@ -78,9 +78,29 @@ export type LaneEvent =
       question?: string;
     }
   | { type: 'approvalResolved'; laneId: string; requestId: string | number }
-  | { type: 'tokenUsage'; laneId: string; turnId: string; totalTokens: number; lastTokens: number; contextWindow: number | null }
+  | {
+      type: 'tokenUsage';
+      laneId: string;
+      turnId: string;
+      /** The thread's running total (all its turns) and the last model request's tokens, as codex reports them. */
+      totalTokens: number;
+      lastTokens: number;
+      contextWindow: number | null;
+      /** The same two, broken down (absent in facts stored before dispatch recorded them). */
+      total?: TokenCounts;
+      last?: TokenCounts;
+    }
   | { type: 'goalUpdated'; laneId: string; objective: string; status: string }
   | { type: 'goalCleared'; laneId: string }
   | { type: 'compacted'; laneId: string; turnId: string };
 
 export type LaneEventType = LaneEvent['type'];
+
+/** Token counts of codex's usage breakdowns: cached is part of input, reasoning part of output. */
+export interface TokenCounts {
+  input: number;
+  cachedInput: number;
+  output: number;
+  reasoning: number;
+  total: number;
+}

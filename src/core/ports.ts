@@ -1,6 +1,6 @@
 import { DispatchError } from '../shared/errors.js';
 import type { Fact, FactType, StoredFact } from './facts.js';
-import type { LaneItem } from './laneEvents.js';
+import type { LaneItem, TokenCounts } from './laneEvents.js';
 import type { Attention, AuditEntry, Delivery, InboxItem, DeliveryMode, DeliveryState, Lane, LaneState, LatestTurn, RequestState, ServerRequestRecord, Trigger, TurnSettings } from './model.js';
 
 /**
@@ -127,8 +127,43 @@ export interface FactRepository {
   prune(retention: FactRetention, now: Date): number;
 }
 
+/** One turn's token use: written by the journal from codex's usage reports (core/usage.ts derives it). */
+export interface TurnUsage {
+  lane: string;
+  turnId: string;
+  /** What this turn used (its model requests added up). */
+  tokens: TokenCounts;
+  /** The thread's running total at the turn's latest report: the next turn's usage is counted from it. */
+  threadTotal: TokenCounts;
+  /** The lane's model setting when the turn was reported (null: codex's default). */
+  model: string | null;
+  contextWindow: number | null;
+  /** When the turn's latest report was recorded, and the sequence number of its fact. */
+  at: string;
+  seq: number;
+}
+
+/** Sums of turn usage: the token counts and how many turns they cover. */
+export interface UsageTotals extends TokenCounts {
+  turns: number;
+}
+
+/** How `UsageRepository.summarize` groups: by UTC day (`YYYY-MM-DD`) or by lane id. */
+export type UsageGrouping = 'day' | 'lane';
+
+export interface UsageRepository {
+  /** Inserts or replaces the row of (lane, turnId). */
+  put(usage: TurnUsage): void;
+  find(lane: string, turnId: string): TurnUsage | undefined;
+  /** The lane's most recently reported turn (highest seq). */
+  latest(lane: string): TurnUsage | undefined;
+  /** Totals per group of the turns reported at or after `since` (ISO time), of some lanes only when given; groups in key order. */
+  summarize(options: { by: UsageGrouping; since?: string; lanes?: readonly string[] }): Array<UsageTotals & { key: string }>;
+}
+
 export interface Store {
   lanes: LaneRepository;
+  usage: UsageRepository;
   facts: FactRepository;
   audit: AuditLog;
   triggers: TriggerRepository;

@@ -96,6 +96,7 @@ export type { SandboxPolicy } from './generated/v2/SandboxPolicy.js';
 export type { Thread } from './generated/v2/Thread.js';
 export type { ThreadItem } from './generated/v2/ThreadItem.js';
 export type { ThreadStatus } from './generated/v2/ThreadStatus.js';
+export type { TokenUsageBreakdown } from './generated/v2/TokenUsageBreakdown.js';
 export type { ThreadActiveFlag } from './generated/v2/ThreadActiveFlag.js';
 export type { Turn } from './generated/v2/Turn.js';
 export type { TurnStatus } from './generated/v2/TurnStatus.js';

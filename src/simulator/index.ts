@@ -43,6 +43,7 @@ export type {
   SimRule,
   SimStep,
   SimStepKind,
+  SimUsage,
   StreamFailStep,
   TurnScript,
 } from './script.js';

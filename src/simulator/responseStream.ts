@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { splitIntoChunks, type MessageStep, type SimStep } from './script.js';
+import { splitIntoChunks, type MessageStep, type SimStep, type SimUsage } from './script.js';
 
 // How the simulated provider answers: one step of a script as a Responses API reply (an SSE
 // stream, or a JSON error for an HTTP failure).
@@ -19,8 +19,11 @@ interface Usage {
   total_tokens: number;
 }
 
-/** Writes the answer for one step as the Responses API would. */
-export async function playStep(res: ServerResponse, step: SimStep, responseId: string, inputTokens: number, signal: AbortSignal): Promise<void> {
+/**
+ * Writes the answer for one step as the Responses API would. Its usage is `fixedUsage` when the
+ * script set one (`@sim usage`), else `inputTokens` and an estimate of what the step outputs.
+ */
+export async function playStep(res: ServerResponse, step: SimStep, responseId: string, inputTokens: number, signal: AbortSignal, fixedUsage?: SimUsage): Promise<void> {
   if (step.kind === 'fail' && 'status' in step) {
     sendJson(res, step.status, {
       error: { message: `dispatch-sim: simulated HTTP ${step.status}`, type: 'server_error', code: null },
@@ -92,7 +95,8 @@ export async function playStep(res: ServerResponse, step: SimStep, responseId: s
       res.end();
       return;
   }
-  send({ type: 'response.completed', response: { id: responseId, usage: usage(inputTokens, outputTokens) } });
+  const reported = fixedUsage ?? { input: inputTokens, output: outputTokens, cached: 0, reasoning: 0 };
+  send({ type: 'response.completed', response: { id: responseId, usage: usage(reported) } });
   res.end();
 }
 
@@ -132,13 +136,13 @@ export function sendJson(res: ServerResponse, status: number, value: unknown): v
   res.end(text);
 }
 
-function usage(inputTokens: number, outputTokens: number): Usage {
+function usage(counts: SimUsage): Usage {
   return {
-    input_tokens: inputTokens,
-    input_tokens_details: { cached_tokens: 0 },
-    output_tokens: outputTokens,
-    output_tokens_details: { reasoning_tokens: 0 },
-    total_tokens: inputTokens + outputTokens,
+    input_tokens: counts.input,
+    input_tokens_details: { cached_tokens: counts.cached },
+    output_tokens: counts.output,
+    output_tokens_details: { reasoning_tokens: counts.reasoning },
+    total_tokens: counts.input + counts.output,
   };
 }
 

@@ -90,12 +90,22 @@ export interface SimRule {
 /** Where a turn's script came from. */
 export type ScriptSource = 'rule' | 'directive' | 'default';
 
+/** Token counts a response reports instead of the estimate (`@sim usage`); cached is part of input, reasoning of output. */
+export interface SimUsage {
+  input: number;
+  output: number;
+  cached: number;
+  reasoning: number;
+}
+
 /** The steps chosen for a turn from its last user message. */
 export interface TurnScript {
   source: ScriptSource;
   steps: readonly SimStep[];
   /** Index into the rules when `source` is `rule`. */
   ruleIndex?: number;
+  /** What every response of the turn reports as its usage; the estimate when absent. */
+  usage?: SimUsage;
 }
 
 /** The step to play for one request, and why. */
@@ -105,6 +115,9 @@ export interface SelectedStep {
   index: number;
   script: TurnScript;
 }
+
+/** Most tokens `@sim usage` may report in one field. */
+const MAX_SIM_TOKENS = 1_000_000_000;
 
 /** A malformed `@sim` directive; `line` is 1-based within the user message. */
 export class SimScriptError extends DispatchError {
@@ -152,6 +165,7 @@ export function describeScriptLanguage(): string {
     '  @sim fail <message>          end the stream with response.failed carrying <message>',
     '  @sim hang                    open the stream and send nothing',
     '  @sim slow <chunks>x<ms>      stream the next reply in <chunks> deltas <ms> apart',
+    '  @sim usage <in> <out> [<cached> [<reasoning>]]  every response of the turn reports these tokens (cached of in, reasoning of out)',
     '  @sim help                    answer with this text',
     `In a reply, ${LAST_TOOL_OUTPUT_PLACEHOLDER} is replaced by what the newest tool call printed.`,
     `When the steps run out the turn ends with "${CLOSING_MESSAGE_TEXT}". A trailing "slow" applies to a reply`,
@@ -161,10 +175,16 @@ export function describeScriptLanguage(): string {
 
 /** Parses the `@sim` lines of a user message into steps; undefined when it has none. */
 export function parseDirectives(text: string): SimStep[] | undefined {
+  return parseScript(text)?.steps;
+}
+
+/** Parses the `@sim` lines of a user message into steps and the usage they report; undefined when it has none. */
+function parseScript(text: string): { steps: SimStep[]; usage?: SimUsage } | undefined {
   const lines = text.split(/\r?\n/);
   const steps: SimStep[] = [];
   const prose: string[] = [];
   let found = false;
+  let usage: SimUsage | undefined;
   let slow: { chunks: number; chunkDelayMs: number } | undefined;
   lines.forEach((raw, i) => {
     const match = DIRECTIVE_LINE.exec(raw);
@@ -245,6 +265,16 @@ export function parseDirectives(text: string): SimStep[] | undefined {
         }
         return;
       }
+      case 'usage': {
+        const m = /^(\d+)\s+(\d+)(?:\s+(\d+)(?:\s+(\d+))?)?$/.exec(rest);
+        if (!m) return fail('usage expects <input> <output> [<cached> [<reasoning>]], for example "@sim usage 1200 300 200 50"');
+        const [input, output, cached, reasoning] = [m[1], m[2], m[3] ?? '0', m[4] ?? '0'].map(Number) as [number, number, number, number];
+        if ([input, output].some((n) => n > MAX_SIM_TOKENS)) return fail(`token counts must be at most ${MAX_SIM_TOKENS}`);
+        if (cached > input) return fail('cached tokens are part of the input: at most <input>');
+        if (reasoning > output) return fail('reasoning tokens are part of the output: at most <output>');
+        usage = { input, output, cached, reasoning };
+        return;
+      }
       case 'hang':
         if (rest !== '') return fail('hang takes no argument');
         steps.push({ kind: 'hang' });
@@ -264,7 +294,7 @@ export function parseDirectives(text: string): SimStep[] | undefined {
     const text = onlyMessages && remaining !== '' ? `Echo: ${remaining}` : CLOSING_MESSAGE_TEXT;
     steps.push({ kind: 'message', text, ...slow });
   }
-  return steps;
+  return usage ? { steps, usage } : { steps };
 }
 
 /** Checks steps given by code (rules) and throws a validation error naming the bad one. */
@@ -339,8 +369,8 @@ export function scriptForText(text: string, rules: readonly SimRule[] = []): Tur
     if (hit) return { source: 'rule', steps: rule.steps, ruleIndex };
   }
   try {
-    const steps = parseDirectives(text);
-    if (steps) return { source: 'directive', steps };
+    const script = parseScript(text);
+    if (script) return { source: 'directive', ...script };
   } catch (error) {
     if (!(error instanceof SimScriptError)) throw error;
     // A typo in a prompt should reach the user as an answer, not as a provider outage.

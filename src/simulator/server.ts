@@ -164,7 +164,7 @@ export async function startSimulatedProvider(options: SimulatedProviderOptions =
     if (view.clientUserMessageIds.length > 0) record.clientUserMessageIds = view.clientUserMessageIds;
     requests.push(record);
     notify(record);
-    await playStep(res, selected.step, responseId, estimateTokens(JSON.stringify(input)), signal);
+    await playStep(res, selected.step, responseId, estimateTokens(JSON.stringify(input)), signal, selected.script.usage);
   };
 
   await new Promise<void>((resolve, reject_) => {

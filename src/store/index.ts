@@ -6,3 +6,4 @@ export { MAX_AUDIT_DETAIL, SqliteAuditLog } from './auditLog.js';
 export { SqliteLaneRepository } from './laneRepository.js';
 export { SqliteDeliveryRepository } from './deliveryRepository.js';
 export { SqliteTriggerRepository } from './triggerRepository.js';
+export { SqliteUsageRepository } from './usageRepository.js';

@@ -251,6 +251,30 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX deliveries_source ON deliveries (source, id);
     `,
   },
+  {
+    version: 11,
+    name: 'token usage per turn, kept apart from the pruned fact log',
+    sql: `
+      -- One row per turn: its own tokens, and the thread's running total its next turn counts from.
+      CREATE TABLE turn_usage (
+        lane TEXT NOT NULL,
+        turn_id TEXT NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        cached_input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        reasoning_tokens INTEGER NOT NULL,
+        total_tokens INTEGER NOT NULL,
+        thread_total TEXT NOT NULL,
+        model TEXT,
+        context_window INTEGER,
+        at TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (lane, turn_id)
+      );
+      CREATE INDEX turn_usage_lane_seq ON turn_usage (lane, seq);
+      CREATE INDEX turn_usage_at ON turn_usage (at);
+    `,
+  },
 ];
 
 /** The newest schema version this build knows; a registry above it was written by a newer dispatch. */

@@ -424,7 +424,16 @@ describe('projectNotification on captured codex 0.169.0 messages', () => {
       { type: 'agentMessageDelta', laneId: THREAD_02, turnId: TURN_02, itemId: 'msg_resp_1', delta: 'Echo: ' },
     ]);
     expect(projectNotification(tokenUsage02)).toEqual([
-      { type: 'tokenUsage', laneId: THREAD_02, turnId: TURN_02, totalTokens: 15, lastTokens: 15, contextWindow: 258400 },
+      {
+        type: 'tokenUsage',
+        laneId: THREAD_02,
+        turnId: TURN_02,
+        totalTokens: 15,
+        lastTokens: 15,
+        contextWindow: 258400,
+        total: { input: 10, cachedInput: 0, output: 5, reasoning: 0, total: 15 },
+        last: { input: 10, cachedInput: 0, output: 5, reasoning: 0, total: 15 },
+      },
     ]);
     expect(projectNotification(resolved03)).toEqual([{ type: 'approvalResolved', laneId: '01a210e9-45c5-7f30-a479-ce7243d30f06', requestId: 0 }]);
     expect(projectNotification(goalCleared04b)).toEqual([{ type: 'goalCleared', laneId: '01a210e9-708c-73d1-a774-6d521ddc9712' }]);
@@ -668,5 +677,19 @@ describe('events helpers', () => {
       ],
     } as unknown as ThreadItem;
     expect(laneItemOf(item)).toMatchObject({ id: 'u1', type: 'userMessage', text: 'look at\n[image]' });
+  });
+});
+
+describe('token usage projection', () => {
+  it('keeps the running total and the last request apart, field by field', () => {
+    const breakdown = (base: number) => ({ totalTokens: base + 5, inputTokens: base, cachedInputTokens: base - 1, cacheWriteInputTokens: 0, outputTokens: 5, reasoningOutputTokens: 2 });
+    const [fact] = projectNotification({ method: 'thread/tokenUsage/updated', params: { threadId: THREAD_02, turnId: TURN_02, tokenUsage: { total: breakdown(900), last: breakdown(100), modelContextWindow: null } } });
+    expect(fact).toMatchObject({
+      totalTokens: 905,
+      lastTokens: 105,
+      total: { input: 900, cachedInput: 899, output: 5, reasoning: 2, total: 905 },
+      last: { input: 100, cachedInput: 99, output: 5, reasoning: 2, total: 105 },
+      contextWindow: null,
+    });
   });
 });

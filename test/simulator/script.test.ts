@@ -127,6 +127,9 @@ describe('parseDirectives', () => {
     ['@sim fail', 2, /fail needs/],
     ['@sim fail 200', 2, /between 400 and 599/],
     ['@sim hang now', 2, /hang takes no argument/],
+    ['@sim usage 10', 2, /usage expects/],
+    ['@sim usage 10 5 11', 2, /cached tokens are part of the input/],
+    ['@sim usage 10 5 0 6', 2, /reasoning tokens are part of the output/],
     ['@sim dance', 2, /unknown directive "dance"/],
     ['@sim', 2, /missing directive/],
   ])('rejects %j with a typed error', (directive, line, message) => {
@@ -291,10 +294,20 @@ describe('validateRules', () => {
   });
 });
 
+describe('@sim usage', () => {
+  it('sets the usage every response of the turn reports, and is no step itself', () => {
+    const script = scriptForText('@sim usage 1000 200 300 50\n@sim shell echo hi');
+    expect(script).toEqual({ source: 'directive', steps: [{ kind: 'shell', command: 'echo hi' }], usage: { input: 1000, output: 200, cached: 300, reasoning: 50 } });
+    expect(scriptForText('@sim usage 10 5\n@sim reply ok').usage).toEqual({ input: 10, output: 5, cached: 0, reasoning: 0 });
+    expect(scriptForText('@sim reply ok').usage).toBeUndefined();
+    expect(parseDirectives('@sim usage 10 5\n@sim reply ok')).toEqual([{ kind: 'message', text: 'ok' }]);
+  });
+});
+
 describe('describeScriptLanguage', () => {
   it('documents every directive', () => {
     const help = describeScriptLanguage();
-    for (const verb of ['reply', 'shell', 'write', 'fail', 'hang', 'slow', 'help']) expect(help).toContain(`@sim ${verb}`);
+    for (const verb of ['reply', 'shell', 'write', 'fail', 'hang', 'slow', 'usage', 'help']) expect(help).toContain(`@sim ${verb}`);
     expect(help).toContain('{{last_tool_output}}');
   });
 });

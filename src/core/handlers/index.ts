@@ -40,6 +40,7 @@ import { handleTriggerList } from './trigger/list.js';
 import { handleTriggerPause } from './trigger/pause.js';
 import { handleTriggerResume } from './trigger/resume.js';
 import { handleTriggerRm } from './trigger/rm.js';
+import { handleUsage } from './usage.js';
 import type { HandlerMap } from './types.js';
 
 /** One handler per op contract, each in the file of the op's contract path; the type makes a missing one a compile error. */
@@ -86,6 +87,7 @@ export const handlers: HandlerMap = {
   attention: handleAttention,
   'lane.read': handleLaneRead,
   'lane.wait': handleLaneWait,
+  usage: handleUsage,
 };
 
 export type { Handler, HandlerMap } from './types.js';

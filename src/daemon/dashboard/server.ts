@@ -156,8 +156,7 @@ export class DashboardServer {
   private async snapshot(): Promise<unknown> {
     const signal = new AbortController().signal;
     const [lanes, requests] = await Promise.all([this.handlers.call('lane.list', {}, signal), this.handlers.call('request.list', { limit: 1000 }, signal)]);
-    const laneIds = (lanes as { lanes: Array<{ id: string }> }).lanes.map((lane) => lane.id);
-    return { ...(lanes as object), ...(requests as object), tokens: latestTokenUsage(this.handlers, laneIds) };
+    return { ...(lanes as object), ...(requests as object), tokens: latestTokenUsage(this.handlers, (lanes as { lanes: Array<{ id: string; total_tokens?: number }> }).lanes) };
   }
 
   private json(res: ServerResponse, status: number, body: unknown): void {
@@ -207,15 +206,21 @@ function parseBody(text: string): unknown {
   }
 }
 
-/** Each lane's latest `tokenUsage` fact (codex reports the thread's running total), for the lanes that have one. */
+/**
+ * Each lane's token use, for the lanes that have used any: the total from the usage table (`lane.list`'s
+ * `total_tokens`, kept when the log is pruned), the last request and context window from its latest `tokenUsage` fact.
+ */
 export function latestTokenUsage(
   handlers: Pick<DashboardHandlers, 'latestFact'>,
-  laneIds: readonly string[],
-): Record<string, { total_tokens: number; last_tokens: number; context_window: number | null }> {
-  const usage: Record<string, { total_tokens: number; last_tokens: number; context_window: number | null }> = {};
-  for (const laneId of laneIds) {
-    const fact = handlers.latestFact(laneId, 'tokenUsage');
-    if (fact?.type === 'tokenUsage') usage[laneId] = { total_tokens: fact.totalTokens, last_tokens: fact.lastTokens, context_window: fact.contextWindow };
+  lanes: ReadonlyArray<{ id: string; total_tokens?: number }>,
+): Record<string, { total_tokens: number; last_tokens: number | null; context_window: number | null }> {
+  const usage: Record<string, { total_tokens: number; last_tokens: number | null; context_window: number | null }> = {};
+  for (const lane of lanes) {
+    const fact = handlers.latestFact(lane.id, 'tokenUsage');
+    const last = fact?.type === 'tokenUsage' ? fact : undefined;
+    const total = lane.total_tokens ?? last?.totalTokens;
+    if (total === undefined || (total === 0 && !last)) continue;
+    usage[lane.id] = { total_tokens: total, last_tokens: last?.lastTokens ?? null, context_window: last?.contextWindow ?? null };
   }
   return usage;
 }

@@ -107,14 +107,19 @@ describe('dashboard server', () => {
     expect(foreign.map((e) => e.event)).toEqual(['reset']);
   });
 
-  it('gives the snapshot each lane\'s latest token use from the log', async () => {
-    const daemon = fakeDaemon({ 'lane.list': () => ({ lanes: [{ id: 'a' }, { id: 'b' }, { id: 'c' }] }) });
+  it('gives the snapshot each lane\'s token total from the usage table and its last request from the log', async () => {
+    // Lane d's facts were pruned: its total still shows, without a last request.
+    const daemon = fakeDaemon({ 'lane.list': () => ({ lanes: [{ id: 'a', total_tokens: 300 }, { id: 'b', total_tokens: 50 }, { id: 'c', total_tokens: 0 }, { id: 'd', total_tokens: 70 }] }) });
     for (const [lane, total] of [['a', 100], ['b', 50], ['a', 300]] as const) daemon.append(lane, 'tokenUsage', { turnId: 't', totalTokens: total, lastTokens: 10, contextWindow: 1000 });
     daemon.append('a', 'turnCompleted', { turnId: 't', outcome: 'completed' });
     const { port, headers } = await startWith(daemon);
     const [snapshot] = await readEventStream(port, headers, (e) => e.length === 1);
     // Lane c has used no tokens yet: it has no entry.
-    expect((snapshot?.data as { tokens: unknown }).tokens).toEqual({ a: { total_tokens: 300, last_tokens: 10, context_window: 1000 }, b: { total_tokens: 50, last_tokens: 10, context_window: 1000 } });
+    expect((snapshot?.data as { tokens: unknown }).tokens).toEqual({
+      a: { total_tokens: 300, last_tokens: 10, context_window: 1000 },
+      b: { total_tokens: 50, last_tokens: 10, context_window: 1000 },
+      d: { total_tokens: 70, last_tokens: null, context_window: null },
+    });
   });
 
   it('serves a bounded number of event streams at once, and another once one closes', async () => {

@@ -219,11 +219,11 @@ describe('routeToolCall', () => {
       const error = routeError(() => routeToolCall('dispatch_daemon_read', args));
       expect(error.code).toBe('validation');
       expect(error.message).toMatch(/missing string 'op'/);
-      expect(error.data?.['actions']).toEqual(['daemon.status', 'daemon.log']);
+      expect(error.data?.['actions']).toEqual(['daemon.status', 'daemon.log', 'usage']);
     }
     const unknown = routeError(() => routeToolCall('dispatch_daemon_read', { op: 'explode' }));
     expect(unknown.code).toBe('validation');
-    expect(unknown.message).toMatch(/unknown dispatch MCP action dispatch_daemon_read\/explode; expected one of daemon\.status, daemon\.log/);
+    expect(unknown.message).toMatch(/unknown dispatch MCP action dispatch_daemon_read\/explode; expected one of daemon\.status, daemon\.log, usage/);
     expect(routeError(() => routeToolCall('dispatch_daemon_read', ['op'])).code).toBe('validation');
   });
 

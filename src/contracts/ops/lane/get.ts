@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineOp } from '../../defineOp.js';
 import { laneDetail, laneSelector, transcriptItem } from '../../schemas.js';
+import { usageTotals } from '../usage.js';
 
 export const laneGetOp = defineOp({
   name: 'lane.get',
@@ -13,7 +14,7 @@ export const laneGetOp = defineOp({
     include_transcript: z.boolean().default(false).describe('Also return the last transcript items.'),
     max_items: z.number().int().min(1).max(1000).default(20).describe('Transcript items to return.'),
   }),
-  output: laneDetail.extend({ transcript: z.array(transcriptItem) }),
+  output: laneDetail.extend({ usage: usageTotals.describe("The lane's token usage over the turns codex reported."), transcript: z.array(transcriptItem) }),
   errors: ['not_found', 'ambiguous', 'app_server'],
   examples: [{ name: 'show a lane', input: { lane: '@alpha' }, output: { handle: '@alpha', writable: true } }],
   cli: { command: ['lane', 'get'], positionals: ['lane'], aliases: [['lane', 'status']] },

@@ -10,7 +10,14 @@ export const laneListOp = defineOp({
   idempotent: true,
   input: z.strictObject({ include_archived: z.boolean().default(false).describe('Include archived lanes.') }),
   output: z.object({
-    lanes: z.array(laneRef.extend({ active_turn_id: z.string().nullable(), latest_turn: latestTurn.nullable(), updated_at: z.string() })),
+    lanes: z.array(
+      laneRef.extend({
+        active_turn_id: z.string().nullable(),
+        latest_turn: latestTurn.nullable(),
+        total_tokens: z.number().int().describe('Tokens the lane\'s reported turns used (see `usage`).'),
+        updated_at: z.string(),
+      }),
+    ),
   }),
   errors: [],
   examples: [{ name: 'list', input: {}, output: {} }],

@@ -1,8 +1,12 @@
 import { laneRefOf } from '../../lanes.js';
 import type { Handler } from '../types.js';
+import { totalTokensByLane } from '../usage.js';
 
-export const handleLaneList: Handler<'lane.list'> = async (input, ctx) => ({
-  lanes: ctx.store.lanes
-    .list({ includeArchived: input.include_archived })
-    .map((lane) => ({ ...laneRefOf(lane), active_turn_id: lane.activeTurnId, latest_turn: lane.latestTurn, updated_at: lane.updatedAt })),
-});
+export const handleLaneList: Handler<'lane.list'> = async (input, ctx) => {
+  const tokens = totalTokensByLane(ctx.store);
+  return {
+    lanes: ctx.store.lanes
+      .list({ includeArchived: input.include_archived })
+      .map((lane) => ({ ...laneRefOf(lane), active_turn_id: lane.activeTurnId, latest_turn: lane.latestTurn, total_tokens: tokens.get(lane.id) ?? 0, updated_at: lane.updatedAt })),
+  };
+};

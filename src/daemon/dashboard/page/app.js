@@ -268,7 +268,7 @@ function renderLaneSummary() {
   if (!lane) return;
   const usage = state.tokens.get(lane.id);
   $('lane-heading').textContent = `Lane ${lane.handle}`;
-  $('lane-summary').textContent = `${lane.attention} · ${lane.status}${lane.cwd ? ` · ${lane.cwd}` : ''}${usage ? ` · ${usage.total_tokens} tokens (last turn ${usage.last_tokens}${usage.context_window ? ` of a ${usage.context_window} window` : ''})` : ''}`;
+  $('lane-summary').textContent = `${lane.attention} · ${lane.status}${lane.cwd ? ` · ${lane.cwd}` : ''}${usage ? ` · ${usage.total_tokens} tokens${usage.last_tokens === null ? '' : ` (last turn ${usage.last_tokens}${usage.context_window ? ` of a ${usage.context_window} window` : ''})`}` : ''}`;
 }
 
 async function refreshQueue() {
