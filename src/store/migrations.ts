@@ -251,6 +251,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX deliveries_source ON deliveries (source, id);
     `,
   },
+  {
+    version: 10,
+    name: "a lane's git worktree (path, branch, base, repository) as JSON",
+    sql: `
+      ALTER TABLE lanes ADD COLUMN worktree TEXT;
+    `,
+  },
 ];
 
 /** The newest schema version this build knows; a registry above it was written by a newer dispatch. */
