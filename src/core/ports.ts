@@ -294,7 +294,7 @@ export interface Worktrees {
   create(worktree: LaneWorktree): Promise<void>;
   /** Adds a worktree at `path` on the EXISTING branch (restoring a removed one). */
   reattach(worktree: LaneWorktree): Promise<void>;
-  /** Removes the worktree (the branch stays); a dirty one only with `force`. A path already gone is no error. */
+  /** Removes the worktree (the branch stays); git refuses a dirty one without `force`. A path already gone is no error. */
   remove(worktree: LaneWorktree, options: { force: boolean }): Promise<void>;
   /** Deletes the branch (rolling back a creation that failed later). */
   deleteBranch(repo: string, branch: string): Promise<void>;

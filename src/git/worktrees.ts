@@ -129,15 +129,8 @@ export class GitWorktrees implements Worktrees {
       await this.run(worktree.repo, ['worktree', 'prune']);
       return;
     }
-    if (!options.force) {
-      const status = await this.status(worktree);
-      if (status && status.dirtyFiles > 0) {
-        throw new DispatchError('conflict', `worktree ${worktree.path} has ${status.dirtyFiles} changed or untracked file${status.dirtyFiles === 1 ? '' : 's'}; commit them, or pass --force to remove it anyway`, {
-          data: { path: worktree.path, dirty_files: status.dirtyFiles, flag: '--force' },
-        });
-      }
-    }
-    await this.ok(worktree.repo, ['worktree', 'remove', ...(options.force ? ['--force'] : []), worktree.path], `removing worktree ${worktree.path}`);
+    const result = await this.run(worktree.repo, ['worktree', 'remove', ...(options.force ? ['--force'] : []), worktree.path]);
+    if (result.code !== 0) throw new DispatchError('conflict', `cannot remove worktree ${worktree.path}: ${reason(result)}`, { data: { path: worktree.path } });
     await this.removeEmptyParent(worktree.path);
   }
 

@@ -10,7 +10,7 @@ export const laneListOp = defineOp({
   idempotent: true,
   input: z.strictObject({ include_archived: z.boolean().default(false).describe('Include archived lanes.') }),
   output: z.object({
-    lanes: z.array(laneRef.extend({ active_turn_id: z.string().nullable(), latest_turn: latestTurn.nullable(), updated_at: z.string() })),
+    lanes: z.array(laneRef.extend({ active_turn_id: z.string().nullable(), latest_turn: latestTurn.nullable(), updated_at: z.string(), worktree_branch: z.string().nullable().describe("The branch of the lane's git worktree, if it has one.") })),
   }),
   errors: [],
   examples: [{ name: 'list', input: {}, output: {} }],
