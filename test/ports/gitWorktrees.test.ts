@@ -3,17 +3,8 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe } from 'vitest';
 import { GitWorktrees } from '../../src/git/worktrees.js';
+import { GIT_TEST_ENV } from '../helpers/gitRepo.js';
 import { runWorktreesSuite } from './worktreesSuite.js';
-
-/** Identity for test commits through the environment: the user's git config is never touched. */
-export const GIT_TEST_ENV = {
-  GIT_AUTHOR_NAME: 'dispatch test',
-  GIT_AUTHOR_EMAIL: 'test@dispatch.invalid',
-  GIT_COMMITTER_NAME: 'dispatch test',
-  GIT_COMMITTER_EMAIL: 'test@dispatch.invalid',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-};
 
 const git = (dir: string, ...args: string[]): void => {
   execFileSync('git', ['-C', dir, ...args], { env: { PATH: process.env['PATH'], ...GIT_TEST_ENV }, stdio: 'ignore' });
