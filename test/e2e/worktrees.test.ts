@@ -83,7 +83,7 @@ describe('lanes in their own git worktrees', () => {
     expect(taken.stderr).toContain("branch 'taken' already exists");
     expect(existsSync(path.join(worktreesDir, 'dup'))).toBe(false);
 
-    mkdirSync(path.join(worktreesDir, 'squatted'));
+    mkdirSync(path.join(worktreesDir, 'squatted'), { recursive: true });
     const used = await h.run(['new', '--name', 'squatted', '--worktree', '--cwd', repo, ...FREE, '--no-send']);
     expect(used.code, used.stderr).toBe(10);
     expect(used.stderr).toContain('already in use');
