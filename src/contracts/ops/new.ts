@@ -40,6 +40,7 @@ export const newOp = defineOp({
   examples: [
     { name: 'create without sending', input: { name: 'docs', send: false, prefix: '' }, output: { handle: '@docs', message_accepted: false } },
     { name: 'unknown preset', input: { name: 'x', preset: ['nope'] }, error: 'validation' },
+    { name: 'worktree outside a git repository', input: { name: 'x', worktree: true, prefix: '' }, error: 'validation' },
   ],
   cli: { command: ['new'] },
 });
