@@ -47,6 +47,9 @@ describe('planWorktree', () => {
   });
 
   it('refuses a directory outside any repository', async () => {
-    await expect(planWorktree(fake, { dir: tmp, name: 'c' })).rejects.toMatchObject({ code: 'validation', message: expect.stringContaining('not inside a git repository') });
+    const refused = await planWorktree(fake, { dir: tmp, name: 'c' }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(DispatchError);
+    expect(refused).toMatchObject({ code: 'validation' });
+    expect((refused as DispatchError).message).toContain('not inside a git repository');
   });
 });
