@@ -71,6 +71,18 @@ describe('lanes in their own git worktrees', () => {
     expect(await worktreeOf('alpha-2')).toMatchObject({ present: true, ahead: 0, behind: 0, dirty_files: 0 });
   });
 
+  it('branches from the --base it is given, and refuses one that is no commit', async () => {
+    git('branch', 'release');
+    const epsilon = await h.ok<{ worktree: WorktreeView }>(['new', '--name', 'epsilon', '--worktree', '--base', 'release', '--cwd', repo, ...FREE, '--no-send']);
+    expect(epsilon.worktree).toMatchObject({ branch: 'dispatch/epsilon', base: 'release' });
+    expect(git('rev-parse', 'dispatch/epsilon')).toBe(git('rev-parse', 'release'));
+    const bad = await h.run(['new', '--name', 'zeta', '--worktree', '--base', 'no-such-ref', '--cwd', repo, ...FREE, '--no-send']);
+    expect(bad.code, bad.stderr).toBe(2);
+    expect(bad.stderr).toContain("'no-such-ref' is not a commit");
+    expect(branchExists('dispatch/zeta')).toBe(false);
+    expect(existsSync(path.join(worktreesDir, 'zeta'))).toBe(false);
+  });
+
   it('refuses outside a repository, an existing branch, a used path or a thread codex refuses, leaving nothing behind', async () => {
     const before = await laneIds();
     const outside = await h.run(['new', '--name', 'nowhere', '--worktree', '--cwd', h.workspace, ...FREE, '--no-send']);
