@@ -2,6 +2,7 @@
  * Lanes with their own git worktree: where one goes, what it is called, and making one so that a
  * failure later (codex refusing the thread) leaves no worktree and no branch behind.
  */
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { DispatchError } from '../shared/errors.js';
 import type { Logger } from './context.js';
@@ -44,10 +45,11 @@ export async function planWorktree(worktrees: Worktrees, options: { dir: string;
   // HEAD of the checkout the lane works in: a fork from a worktree lane branches from its branch.
   const base = await worktrees.baseName(location.toplevel, options.base ?? 'HEAD');
   const worktreePath = worktreePathFor(location.mainRoot, slug);
-  const relative = path.relative(location.toplevel, options.dir);
+  // git names the top level by its real path: a cwd reached through a symlink is compared as real too.
+  const relative = path.relative(location.toplevel, await realpath(options.dir));
   return {
     worktree: { repo: location.mainRoot, path: worktreePath, branch: options.branch ?? `${options.branchPrefix ?? DEFAULT_BRANCH_PREFIX}${slug}`, base },
-    cwd: relative ? path.join(worktreePath, relative) : worktreePath,
+    cwd: relative && !relative.startsWith('..') ? path.join(worktreePath, relative) : worktreePath,
   };
 }
 

@@ -1,4 +1,4 @@
-import { mkdirSync, realpathSync } from 'node:fs';
+import { mkdirSync, realpathSync, symlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,6 +38,15 @@ describe('planWorktree', () => {
   it("keeps the cwd's place in the checkout, branches from HEAD's branch with the default prefix", async () => {
     const plan = await planWorktree(fake, { dir: path.join(repo, 'pkg', 'sub'), name: 'alpha' });
     expect(plan).toEqual({ worktree: { repo, path: path.join(tmp, 'proj.worktrees', 'alpha'), branch: 'dispatch/alpha', base: 'main' }, cwd: path.join(tmp, 'proj.worktrees', 'alpha', 'pkg', 'sub') });
+  });
+
+  it('finds the place in the checkout of a cwd reached through a symlink', async () => {
+    const link = path.join(tmp, 'link-to-sub');
+    symlinkSync(path.join(repo, 'pkg', 'sub'), link);
+    const fakeOfRealPaths: typeof fake = Object.create(fake) as typeof fake;
+    // git answers with real paths; the fake is asked for the symlink's target, as git resolves it.
+    fakeOfRealPaths.locate = async () => fake.locate(path.join(repo, 'pkg', 'sub'));
+    expect((await planWorktree(fakeOfRealPaths, { dir: link, name: 'linked' })).cwd).toBe(path.join(tmp, 'proj.worktrees', 'linked', 'pkg', 'sub'));
   });
 
   it('takes the branch, prefix and base it is given', async () => {
