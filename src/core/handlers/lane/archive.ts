@@ -6,12 +6,12 @@ import { isNoRollout } from './shared.js';
 export const handleLaneArchive: Handler<'lane.archive'> = async (input, ctx) => {
   let lane = resolveLane(ctx.store, input.lane);
   requireOwned(lane, 'archive');
+  if (lane.status !== 'archived') requireIdle(lane, 'archive');
   const worktree = input.remove_worktree ? lane.worktree : null;
   // Refused before anything changes: a dirty worktree leaves the lane as it was.
   const status = worktree ? await ctx.worktrees.status(worktree) : null;
   if (worktree) requireRemovable(worktree, status, input.force);
   if (lane.status !== 'archived') {
-    requireIdle(lane, 'archive');
     try {
       await ctx.appServer.archive(lane.id);
     } catch (error) {

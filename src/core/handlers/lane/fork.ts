@@ -1,9 +1,9 @@
 import path from 'node:path';
+import { DispatchError } from '../../../shared/errors.js';
 import { createLane, laneRefOf, requireOwned, resolveLane, settingsFromInput, toHandle } from '../../lanes.js';
 import { planWorktree, withNewWorktree } from '../../laneWorktrees.js';
 import type { Handler } from '../types.js';
 import { nameThread, requireFreeHandle } from './shared.js';
-import { DispatchError } from '../../../shared/errors.js';
 
 export const handleLaneFork: Handler<'lane.fork'> = async (input, ctx) => {
   const source = resolveLane(ctx.store, input.lane);
