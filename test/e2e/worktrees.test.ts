@@ -71,6 +71,16 @@ describe('lanes in their own git worktrees', () => {
     expect(await worktreeOf('alpha-2')).toMatchObject({ present: true, ahead: 0, behind: 0, dirty_files: 0 });
   });
 
+  it('removes the worktree and branch of a fork codex refuses', async () => {
+    await h.ok(['new', '--name', 'source', '--worktree', '--cwd', repo, ...FREE, '--no-send']);
+    const before = await laneIds();
+    const refused = await h.run(['lane', 'fork', 'source', '--name', 'bad-fork', '--worktree', '--model-provider', 'no-such-provider']);
+    expect(refused.code, refused.stderr).toBe(8);
+    expect(existsSync(path.join(worktreesDir, 'bad-fork'))).toBe(false);
+    expect(branchExists('dispatch/bad-fork')).toBe(false);
+    expect(await laneIds()).toEqual(before);
+  });
+
   it('branches from the --base it is given, and refuses one that is no commit', async () => {
     git('branch', 'release');
     const epsilon = await h.ok<{ worktree: WorktreeView }>(['new', '--name', 'epsilon', '--worktree', '--base', 'release', '--cwd', repo, ...FREE, '--no-send']);
