@@ -13,17 +13,18 @@ export const LAYERS = {
   core: { imports: ['contracts', 'shared'] },
   store: { imports: ['core', 'shared'] },
   codex: { imports: ['core', 'jsonrpc', 'protocol', 'shared'] },
+  git: { imports: ['core', 'shared'] },
   simulator: { imports: ['shared'] },
   control: { imports: ['contracts', 'shared'], types: ['core'] },
   client: { imports: ['control', 'contracts', 'jsonrpc', 'shared'], types: ['core'] },
-  daemon: { imports: ['client', 'codex', 'contracts', 'control', 'core', 'jsonrpc', 'shared', 'simulator', 'store'] },
+  daemon: { imports: ['client', 'codex', 'contracts', 'control', 'core', 'git', 'jsonrpc', 'shared', 'simulator', 'store'] },
   surfaces: { imports: ['client', 'contracts', 'control', 'shared'] },
 };
 
 /** Packages only some layers (or single files, by path) may load. */
 export const PACKAGES = {
   'better-sqlite3': ['src/store/'],
-  'node:child_process': ['src/codex/', 'src/client/dispatchdProcess.ts', 'src/daemon/attentionHook.ts', 'src/client/openBrowser.ts'],
+  'node:child_process': ['src/codex/', 'src/git/', 'src/client/dispatchdProcess.ts', 'src/daemon/attentionHook.ts', 'src/client/openBrowser.ts'],
   commander: ['src/surfaces/', 'src/daemon/main.ts'],
   '@modelcontextprotocol/sdk': ['src/surfaces/'],
 };

@@ -68,6 +68,14 @@ export const turnSettingsView = z.object({
   service_tier: z.string().optional(),
 });
 
+/** A lane's git worktree as stored: where, on which branch, counted against which base. */
+export const laneWorktreeRef = z.object({
+  path: z.string(),
+  branch: z.string(),
+  base: z.string().describe('The branch (or commit) the worktree branched from; ahead/behind count against it.'),
+  repo: z.string().describe('The main checkout the worktree belongs to.'),
+});
+
 export const laneDetail = laneRef.extend({
   active_turn_id: z.string().nullable(),
   latest_turn: latestTurn.nullable(),
@@ -75,6 +83,7 @@ export const laneDetail = laneRef.extend({
   settings: turnSettingsView,
   ephemeral: z.boolean(),
   writable: z.boolean().describe('False for attached lanes: they are observe-only.'),
+  worktree: laneWorktreeRef.nullable().describe('The git worktree made for the lane (--worktree).'),
   created_at: z.string(),
   updated_at: z.string(),
   last_event_at: z.string().nullable(),

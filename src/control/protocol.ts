@@ -140,6 +140,7 @@ const DISPATCH_FACT_TYPES = {
   deliveryChanged: true,
   triggerFired: true,
   inboxItem: true,
+  laneWorktreeChanged: true,
 } as const satisfies Record<DispatchFact['type'], true>;
 
 /** True for what codex reported (lane events and deltas), false for dispatch's own facts. */

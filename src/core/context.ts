@@ -1,7 +1,7 @@
 import type { ApprovalBroker } from './approvals.js';
 import type { FeedEntry } from './facts.js';
 import type { Journal } from './journal.js';
-import type { AppServer, Clock, Store } from './ports.js';
+import type { AppServer, Clock, Store, Worktrees } from './ports.js';
 
 export interface Disposable {
   dispose(): void;
@@ -43,6 +43,8 @@ export interface OpContext {
   /** The only way lane state changes: facts appended and folded (journal.ts). */
   journal: Journal;
   appServer: AppServer;
+  /** Git worktrees for lanes (`--worktree`); git/ implements it. */
+  worktrees: Worktrees;
   clock: Clock;
   feed: LaneFeed;
   daemon: DaemonInfo;

@@ -3,7 +3,7 @@
  * turns, attention) is their fold (lane/state.ts); the log is also what a client reads from a
  * cursor to resume where it stopped.
  */
-import type { DeliveryMode, DeliveryState, LatestTurn, TurnSettings } from './model.js';
+import type { DeliveryMode, DeliveryState, LaneWorktree, LatestTurn, TurnSettings } from './model.js';
 import type { LaneEvent, LaneItem, TurnFailure } from './laneEvents.js';
 import { DispatchError } from '../shared/errors.js';
 
@@ -24,7 +24,11 @@ export type DispatchFact =
       ephemeral: boolean;
       /** The op that made it (`new`, `lane.open`, `lane.fork`, `lane.attach`). */
       by: string;
+      /** The git worktree made for it (`--worktree`). */
+      worktree?: LaneWorktree;
     }
+  /** The lane's worktree record changed: null when restore found its branch gone. */
+  | { type: 'laneWorktreeChanged'; laneId: string; worktree: LaneWorktree | null }
   | { type: 'laneRenamed'; laneId: string; from: string; handle: string }
   | { type: 'laneArchived'; laneId: string }
   | { type: 'laneRestored'; laneId: string }

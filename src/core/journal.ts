@@ -66,7 +66,7 @@ export function createJournal(deps: JournalDeps): Journal & { prune(): number } 
         const before = store.lanes.find(fact.laneId);
         const after = reduceLane(before, fact, at);
         if (after && !before) {
-          store.lanes.insert({ id: after.id, handle: after.handle, source: after.source, cwd: after.cwd, status: after.status, attention: after.attention, settings: after.settings, ephemeral: after.ephemeral });
+          store.lanes.insert({ id: after.id, handle: after.handle, source: after.source, cwd: after.cwd, status: after.status, attention: after.attention, settings: after.settings, ephemeral: after.ephemeral, worktree: after.worktree });
         } else if (before && after && after !== before) {
           const patch = changedFields(before, after);
           if (patch) store.lanes.update(before.id, patch);

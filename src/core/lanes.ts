@@ -129,6 +129,7 @@ export function laneDetailOf(lane: Lane) {
     settings: settingsViewOf(lane.settings),
     ephemeral: lane.ephemeral,
     writable: lane.source === 'own',
+    worktree: lane.worktree,
     created_at: lane.createdAt,
     updated_at: lane.updatedAt,
     last_event_at: lane.lastEventAt,

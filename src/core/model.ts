@@ -58,6 +58,16 @@ export interface LatestTurn {
   at: string;
 }
 
+/** A lane's own git worktree: where it is, its branch, the ref it was branched from, the main checkout it belongs to. */
+export interface LaneWorktree {
+  /** The main working tree of the repository (where `git worktree` is run from). */
+  repo: string;
+  path: string;
+  branch: string;
+  /** What ahead/behind are counted against: a branch name, or a commit when the repo's HEAD was detached. */
+  base: string;
+}
+
 export interface Lane {
   /** The codex thread id. */
   id: string;
@@ -73,6 +83,8 @@ export interface Lane {
   latestTurn: LatestTurn | null;
   /** Text of the last agent message seen on the lane (template variable for triggers). */
   lastAgentMessage: string | null;
+  /** The git worktree made for the lane (`--worktree`), kept after it is removed so restore can recreate it. */
+  worktree: LaneWorktree | null;
   createdAt: string;
   updatedAt: string;
   lastEventAt: string | null;

@@ -39,6 +39,9 @@ const settingsShape = {
   approvals: z.enum(['ask', 'deny', 'allow']).optional(),
   approval_timeout: z.number().positive().optional(),
   approval_rule: z.array(z.string().regex(/^(allow|deny):(cmd|path):.+$/, 'use allow|deny:cmd|path:<prefix>')).optional(),
+  /** Each lane gets its own git worktree (`--worktree`); `branch_prefix` names its branch. */
+  worktree: z.boolean().optional(),
+  branch_prefix: z.string().optional(),
 };
 
 const settingsTable = z.strictObject({ ...settingsShape, instructions: z.strictObject(instructionsShape).optional() });
@@ -57,6 +60,9 @@ export interface NewLaneInput extends Omit<Settings, 'output_schema'> {
   name: string;
   preset?: string[] | undefined;
   send?: boolean | undefined;
+  /** Worktree branch and base: per lane, so input only (never config). */
+  branch?: string | undefined;
+  base?: string | undefined;
 }
 
 /** Options for {@link resolveNewLane}. */
@@ -80,6 +86,9 @@ export interface ResolvedNewLane {
   developerInstructions?: string;
   configPath: string | null;
   presets: string[];
+  /** Make the lane a git worktree (input, preset or defaults said so). */
+  worktree: boolean;
+  branchPrefix: string | undefined;
 }
 
 /** The prefix every lane gets unless config or input says otherwise. */
@@ -264,7 +273,7 @@ export async function resolveNewLane(input: NewLaneInput, options: ResolveNewLan
     }
     overlay(flatten(preset), true);
   }
-  const { name: _name, preset: _preset, send: _send, ...inputSettings } = input;
+  const { name: _name, preset: _preset, send: _send, branch: _branch, base: _base, ...inputSettings } = input;
   overlay(inputSettings, false);
 
   const baseFor = (key: SettingKey): string => (provenance.get(key)?.fromConfig && configDir ? configDir : callerCwd);
@@ -272,6 +281,10 @@ export async function resolveNewLane(input: NewLaneInput, options: ResolveNewLan
 
   const cwd = merged.cwd === undefined ? start : resolvePath('cwd', merged.cwd);
   if (!(await isDirectory(cwd))) throw new DispatchError('validation', `cwd ${cwd} is not a directory`);
+  const worktree = merged.worktree ?? false;
+  if (!worktree && (input.branch !== undefined || input.base !== undefined)) {
+    throw new DispatchError('validation', `--${input.branch === undefined ? 'base' : 'branch'} needs --worktree`, { data: { fields: ['worktree'] } });
+  }
 
   const prefix = merged.prefix ? await renderPrefix(merged.prefix, cwd, presets) : '';
   const displayName = displayNameOf(input.name, prefix);
@@ -312,6 +325,8 @@ export async function resolveNewLane(input: NewLaneInput, options: ResolveNewLan
     ...(developerInstructions === undefined ? {} : { developerInstructions }),
     configPath,
     presets,
+    worktree,
+    branchPrefix: merged.branch_prefix,
   };
 }
 

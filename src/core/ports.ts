@@ -1,7 +1,7 @@
 import { DispatchError } from '../shared/errors.js';
 import type { Fact, FactType, StoredFact } from './facts.js';
 import type { LaneItem, TokenCounts } from './laneEvents.js';
-import type { Attention, AuditEntry, Delivery, InboxItem, DeliveryMode, DeliveryState, Lane, LaneState, LatestTurn, RequestState, ServerRequestRecord, Trigger, TurnSettings } from './model.js';
+import type { Attention, AuditEntry, Delivery, InboxItem, DeliveryMode, DeliveryState, Lane, LaneState, LaneWorktree, LatestTurn, RequestState, ServerRequestRecord, Trigger, TurnSettings } from './model.js';
 
 /**
  * The ports core depends on. store/ implements the repositories (synchronously: one SQLite
@@ -18,9 +18,11 @@ export interface NewLaneRecord {
   attention?: Attention;
   settings: TurnSettings;
   ephemeral: boolean;
+  /** None when absent. */
+  worktree?: LaneWorktree | null;
 }
 
-export type LanePatch = Partial<Pick<Lane, 'handle' | 'status' | 'attention' | 'activeTurnId' | 'latestTurn' | 'lastAgentMessage' | 'lastEventAt' | 'cwd'>>;
+export type LanePatch = Partial<Pick<Lane, 'handle' | 'status' | 'attention' | 'activeTurnId' | 'latestTurn' | 'lastAgentMessage' | 'lastEventAt' | 'cwd' | 'worktree'>>;
 
 export interface LaneRepository {
   insert(record: NewLaneRecord): Lane;
@@ -295,3 +297,42 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/** Where a directory sits in git: its working tree's top level and the repository's main working tree. */
+export interface RepoLocation {
+  /** `git rev-parse --show-toplevel` of the directory (a linked worktree's own root inside one). */
+  toplevel: string;
+  /** The main working tree (the parent of the common git dir). */
+  mainRoot: string;
+}
+
+export interface WorktreeStatus {
+  /** Entries of `git status --porcelain` (changed, staged or untracked files). */
+  dirtyFiles: number;
+  /** Commits on the branch not in the base, and in the base not on the branch; null when the base no longer resolves. */
+  ahead: number | null;
+  behind: number | null;
+}
+
+/**
+ * Git worktrees as core needs them; implemented by git/ (the only code that runs git). Failures a
+ * caller can act on are typed DispatchErrors: `validation` (no repository, unknown ref), `conflict`
+ * (branch exists, path in use, dirty worktree), `not_found` (no such branch).
+ */
+export interface Worktrees {
+  /** The repository containing `dir`, or null when `dir` is in none. */
+  locate(dir: string): Promise<RepoLocation | null>;
+  /** The name a ref is best counted against: `HEAD` becomes its branch (or commit when detached); other refs must resolve. */
+  baseName(repo: string, ref: string): Promise<string>;
+  branchExists(repo: string, branch: string): Promise<boolean>;
+  /** Adds a worktree at `path` on a NEW branch made from `base`; refuses an existing branch or path. */
+  create(worktree: LaneWorktree): Promise<void>;
+  /** Adds a worktree at `path` on the EXISTING branch (restoring a removed one). */
+  reattach(worktree: LaneWorktree): Promise<void>;
+  /** Removes the worktree (the branch stays); git refuses a dirty one without `force`. A path already gone is no error. */
+  remove(worktree: LaneWorktree, options: { force: boolean }): Promise<void>;
+  /** Deletes the branch (rolling back a creation that failed later). */
+  deleteBranch(repo: string, branch: string): Promise<void>;
+  /** The worktree's state, or null when it is not there (removed, or never made). */
+  status(worktree: LaneWorktree): Promise<WorktreeStatus | null>;
+}

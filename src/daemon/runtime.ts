@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { CodexAppServer } from '../codex/appServerAdapter.js';
+import { GitWorktrees } from '../git/worktrees.js';
 import { createServerRequestResponder } from '../codex/serverRequests.js';
 import { AppServerSupervisor } from '../codex/supervisor.js';
 import { isRunningLaneState } from '../contracts/schemas.js';
@@ -116,6 +117,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       store,
       journal,
       appServer,
+      worktrees: new GitWorktrees(),
       clock,
       feed,
       log,

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Lane, LatestTurn, TurnSettings } from '../core/model.js';
+import type { Lane, LaneWorktree, LatestTurn, TurnSettings } from '../core/model.js';
 import type { Clock, LanePatch, LaneRepository, NewLaneRecord } from '../core/ports.js';
 import { DispatchError } from '../shared/errors.js';
 import { fromFlag, isoNow, isPrimaryKeyViolation, isUniqueViolation, parseJson, toFlag, toJson } from './rows.js';
@@ -19,6 +19,7 @@ interface LaneRow {
   created_at: string;
   updated_at: string;
   last_event_at: string | null;
+  worktree: string | null;
 }
 
 function laneOf(row: LaneRow): Lane {
@@ -34,6 +35,7 @@ function laneOf(row: LaneRow): Lane {
     ephemeral: fromFlag(row.ephemeral),
     latestTurn: parseJson<LatestTurn>(row.latest_turn),
     lastAgentMessage: row.last_agent_message,
+    worktree: parseJson<LaneWorktree>(row.worktree),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     lastEventAt: row.last_event_at,
@@ -52,12 +54,14 @@ const PATCH_COLUMNS = {
   lastAgentMessage: 'last_agent_message',
   lastEventAt: 'last_event_at',
   cwd: 'cwd',
+  worktree: 'worktree',
 } as const satisfies Record<PatchKey, string>;
 
 const PATCH_KEYS = Object.keys(PATCH_COLUMNS) as PatchKey[];
 
 function encodePatchValue(key: PatchKey, patch: LanePatch): string | null {
   if (key === 'latestTurn') return toJson(patch.latestTurn);
+  if (key === 'worktree') return toJson(patch.worktree);
   return patch[key] ?? null;
 }
 
@@ -74,7 +78,7 @@ export class SqliteLaneRepository implements LaneRepository {
   private readonly all: Database.Statement<[], LaneRow>;
   private readonly active: Database.Statement<[], LaneRow>;
   private readonly insertRow: Database.Statement<[Record<string, string | number | null>]>;
-  /** One UPDATE per set of patched columns, prepared the first time that set is seen (at most 2^8). */
+  /** One UPDATE per set of patched columns, prepared the first time that set is seen (at most 2^9). */
   private readonly updates = new Map<string, Database.Statement<[Record<string, string | null>]>>();
   private readonly writeRow: Database.Statement<[Record<string, string | null>]>;
   /**
@@ -95,8 +99,8 @@ export class SqliteLaneRepository implements LaneRepository {
     this.all = db.prepare('SELECT * FROM lanes ORDER BY created_at, rowid');
     this.active = db.prepare("SELECT * FROM lanes WHERE status != 'archived' ORDER BY created_at, rowid");
     this.insertRow = db.prepare(
-      `INSERT INTO lanes (id, handle, source, cwd, status, attention, settings, ephemeral, created_at, updated_at)
-       VALUES (@id, @handle, @source, @cwd, @status, @attention, @settings, @ephemeral, @now, @now)`,
+      `INSERT INTO lanes (id, handle, source, cwd, status, attention, settings, ephemeral, worktree, created_at, updated_at)
+       VALUES (@id, @handle, @source, @cwd, @status, @attention, @settings, @ephemeral, @worktree, @now, @now)`,
     );
     const columns = [...PATCH_KEYS.map((key) => `${PATCH_COLUMNS[key]} = @${key}`), 'updated_at = @updatedAt'];
     this.writeRow = db.prepare(`UPDATE lanes SET ${columns.join(', ')} WHERE id = @id`);
@@ -113,6 +117,7 @@ export class SqliteLaneRepository implements LaneRepository {
         attention: record.attention ?? 'idle',
         settings: JSON.stringify(record.settings),
         ephemeral: toFlag(record.ephemeral),
+        worktree: toJson(record.worktree ?? null),
         now: isoNow(this.clock),
       });
     } catch (error) {

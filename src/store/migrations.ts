@@ -252,6 +252,13 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 10,
+    name: "a lane's git worktree (path, branch, base, repository) as JSON",
+    sql: `
+      ALTER TABLE lanes ADD COLUMN worktree TEXT;
+    `,
+  },
+  {
     version: 11,
     name: 'token usage per turn, kept apart from the pruned fact log',
     sql: `

@@ -8,6 +8,7 @@ import { LaneFeedHub } from '../../src/core/feed.js';
 import { createJournal } from '../../src/core/journal.js';
 import { openStore } from '../../src/store/index.js';
 import { FakeAppServer } from '../helpers/fakeAppServer.js';
+import { FakeWorktrees } from '../helpers/fakeWorktrees.js';
 
 /** A fresh registry (in memory unless `registry` names a file) holding one owned idle lane, @alpha, and a handler context around it. */
 export async function contextWithAlpha(registry = ':memory:', appServer = new FakeAppServer()): Promise<OpContext> {
@@ -19,6 +20,7 @@ export async function contextWithAlpha(registry = ':memory:', appServer = new Fa
     store,
     journal: createJournal({ store, clock, publish: (entry) => feed.publish(entry) }),
     appServer,
+    worktrees: new FakeWorktrees(),
     clock,
     feed,
     log: silentLogger,

@@ -20,6 +20,7 @@ function lane(id: string, attention: Attention, patch: Partial<Lane> = {}): Lane
     ephemeral: false,
     latestTurn: null,
     lastAgentMessage: null,
+    worktree: null,
     createdAt: '2026-11-01T10:00:00.000Z',
     updatedAt: '2026-11-01T10:00:00.000Z',
     lastEventAt: null,

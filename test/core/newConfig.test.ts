@@ -59,6 +59,8 @@ describe('resolveNewLane', () => {
       send: true,
       configPath: null,
       presets: [],
+      worktree: false,
+      branchPrefix: undefined,
     });
   });
 
@@ -137,6 +139,16 @@ describe('resolveNewLane', () => {
     expect(reversed.settings.effort).toBe('medium');
     expect(reversed.text).toBe('mine');
     expect(reversed.ephemeral).toBe(false);
+  });
+
+  it('turns worktrees on from a preset, with its branch prefix; --branch or --base without a worktree is refused', async () => {
+    const cwd = await dir('wtproj');
+    await config('wtproj', '[presets.isolated]\nworktree = true\nbranch_prefix = "agents/"\n');
+    expect(await resolve({ name: 'n', preset: ['isolated'] }, cwd)).toMatchObject({ worktree: true, branchPrefix: 'agents/' });
+    expect(await resolve({ name: 'n', preset: ['isolated'], worktree: false }, cwd)).toMatchObject({ worktree: false });
+    expect(await validationError(resolve({ name: 'n', branch: 'b' }, cwd))).toBe('--branch needs --worktree');
+    expect(await validationError(resolve({ name: 'n', base: 'main' }, cwd))).toBe('--base needs --worktree');
+    expect(await resolve({ name: 'n', worktree: true, branch: 'b', base: 'main' }, cwd)).toMatchObject({ worktree: true });
   });
 
   it('rejects an unknown preset and lists the known ones', async () => {

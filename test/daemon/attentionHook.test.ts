@@ -111,6 +111,7 @@ describe('the attention notifier', () => {
     ephemeral: false,
     latestTurn: activeTurnId ? { id: activeTurnId, status: 'inProgress', error: null, at: '2026-11-01T10:00:00Z' } : null,
     lastAgentMessage: null,
+    worktree: null,
     createdAt: '',
     updatedAt: '',
     lastEventAt: null,

@@ -67,12 +67,26 @@ export function runStoreSuite(open: (clock: Clock) => Store): void {
         ephemeral: false,
         latestTurn: null,
         lastAgentMessage: null,
+        worktree: null,
         createdAt: '2030-01-02T03:04:05.678Z',
         updatedAt: '2030-01-02T03:04:05.678Z',
         lastEventAt: null,
       });
       expect(store.lanes.find('t-1')).toEqual(lane);
       expect(store.lanes.find('missing')).toBeUndefined();
+    });
+
+    it("keeps a lane's worktree from insert and from a patch, and clears it with null", () => {
+      const worktree = { repo: '/src/p', path: '/src/p.worktrees/w', branch: 'dispatch/w', base: 'main' };
+      expect(store.lanes.insert({ ...laneRecord('wt-1'), worktree }).worktree).toEqual(worktree);
+      expect(store.lanes.find('wt-1')?.worktree).toEqual(worktree);
+      store.lanes.insert(laneRecord('wt-2'));
+      store.lanes.update('wt-2', { worktree });
+      expect(store.lanes.find('wt-2')?.worktree).toEqual(worktree);
+      store.lanes.update('wt-2', { worktree: null });
+      expect(store.lanes.find('wt-2')?.worktree).toBeNull();
+      store.transaction(() => store.lanes.update('wt-1', { worktree: null, lastEventAt: '2030-01-02T03:04:05.678Z' }));
+      expect(store.lanes.find('wt-1')?.worktree).toBeNull();
     });
 
     it('round-trips every settings field, and keeps absent optional settings absent', () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineOp } from '../defineOp.js';
-import { approvalRoutingInput, laneRef, messageText, subscriptionWhen, turnSettingsInput } from '../schemas.js';
+import { approvalRoutingInput, laneRef, laneWorktreeRef, messageText, subscriptionWhen, turnSettingsInput } from '../schemas.js';
 
 export const newOp = defineOp({
   name: 'new',
@@ -22,6 +22,10 @@ export const newOp = defineOp({
     base_file: z.string().optional().describe('Read base instructions from this file.'),
     developer_instructions: z.string().optional().describe('Developer instructions for the lane.'),
     developer_file: z.string().optional().describe('Read developer instructions from this file.'),
+    worktree: z.boolean().optional().describe("Give the lane its own git worktree (outside the checkout, on a new branch) of the cwd's repository."),
+    branch: z.string().min(1).optional().describe('With --worktree: the new branch (default <branch_prefix><name>, dispatch/<name>).'),
+    base: z.string().min(1).optional().describe('With --worktree: what the branch starts from (default the repository\'s HEAD).'),
+    branch_prefix: z.string().optional().describe('With --worktree: prefix of the default branch name (default dispatch/).'),
     subscribe: z.string().min(1).optional().describe('Tell this lane (or "inbox") when the new lane finishes: an orchestrator is woken by its worker.'),
     subscribe_when: subscriptionWhen.default('done'),
   }),
@@ -30,11 +34,13 @@ export const newOp = defineOp({
     message_accepted: z.boolean().describe('The first message was accepted by codex (work is not yet done).'),
     turn_id: z.string().nullable(),
     subscription: z.string().nullable().describe('Trigger id of the subscription made with --subscribe.'),
+    worktree: laneWorktreeRef.nullable(),
   }),
   errors: ['validation', 'conflict', 'app_server'],
   examples: [
     { name: 'create without sending', input: { name: 'docs', send: false, prefix: '' }, output: { handle: '@docs', message_accepted: false } },
     { name: 'unknown preset', input: { name: 'x', preset: ['nope'] }, error: 'validation' },
+    { name: 'worktree outside a git repository', input: { name: 'x', worktree: true, prefix: '' }, error: 'validation' },
   ],
   cli: { command: ['new'] },
 });

@@ -24,7 +24,7 @@ function attentionFor(status: LaneState, previous: Attention): Attention {
   }
 }
 
-type Change = Partial<Pick<Lane, 'handle' | 'status' | 'attention' | 'activeTurnId' | 'latestTurn' | 'lastAgentMessage' | 'lastEventAt'>>;
+type Change = Partial<Pick<Lane, 'handle' | 'status' | 'attention' | 'activeTurnId' | 'latestTurn' | 'lastAgentMessage' | 'lastEventAt' | 'worktree'>>;
 
 /**
  * The lane after one fact. Returns the same object when the fact changes nothing, and undefined
@@ -33,7 +33,7 @@ type Change = Partial<Pick<Lane, 'handle' | 'status' | 'attention' | 'activeTurn
 export function reduceLane(lane: Lane | undefined, fact: Fact, at: string): Lane | undefined {
   if (!lane) return fact.type === 'laneCreated' ? createdLane(fact, at) : undefined;
   // An archived lane only changes by being restored (or renamed): codex may still report on it.
-  if (lane.status === 'archived' && fact.type !== 'laneRestored' && fact.type !== 'laneRenamed') return lane;
+  if (lane.status === 'archived' && fact.type !== 'laneRestored' && fact.type !== 'laneRenamed' && fact.type !== 'laneWorktreeChanged') return lane;
   const change = changeOf(lane, fact, at);
   if (!change) return lane;
   const next: Lane = { ...lane, ...change };
@@ -54,6 +54,7 @@ function createdLane(fact: Extract<Fact, { type: 'laneCreated' }>, at: string): 
     ephemeral: fact.ephemeral,
     latestTurn: null,
     lastAgentMessage: null,
+    worktree: fact.worktree ?? null,
     createdAt: at,
     updatedAt: at,
     lastEventAt: null,
@@ -160,6 +161,8 @@ function changeOf(lane: Lane, fact: Fact, at: string): Change | undefined {
         latestTurn: fact.latestTurn ? { ...fact.latestTurn, at } : null,
         lastAgentMessage: fact.lastAgentMessage,
       };
+    case 'laneWorktreeChanged':
+      return { worktree: fact.worktree };
     case 'laneRead':
       return lane.attention === 'done-unread' ? { attention: 'idle' } : undefined;
     case 'laneLost':
@@ -171,7 +174,8 @@ function changeOf(lane: Lane, fact: Fact, at: string): Change | undefined {
   }
 }
 
-const FIELDS = ['handle', 'status', 'attention', 'activeTurnId', 'lastAgentMessage', 'lastEventAt'] as const;
+// `worktree` by reference: only a fact replaces it, with a new object.
+const FIELDS = ['handle', 'status', 'attention', 'activeTurnId', 'lastAgentMessage', 'lastEventAt', 'worktree'] as const;
 
 /** Field by field: this runs for every fact, where serializing both turns would cost more than the fold. */
 function sameTurn(a: LatestTurn | null, b: LatestTurn | null): boolean {

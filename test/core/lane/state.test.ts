@@ -330,6 +330,17 @@ describe('reduceLane over the captured codex streams', () => {
 // Hand-written sequences for what the captures do not show.
 
 describe('reduceLane sequences', () => {
+  it("a lane created with a worktree keeps it; laneWorktreeChanged replaces it, even while the lane is archived", () => {
+    const worktree = { repo: '/r', path: '/r.worktrees/w', branch: 'dispatch/w', base: 'main' };
+    const created = reduceLane(undefined, laneCreated('W', { worktree }), atOf(0));
+    expect(created?.worktree).toEqual(worktree);
+    expect(reduceLane(undefined, laneCreated('P'), atOf(0))?.worktree).toBeNull();
+    const archived = reduceLane(created, { type: 'laneArchived', laneId: 'W' }, atOf(1));
+    const cleared = reduceLane(archived, { type: 'laneWorktreeChanged', laneId: 'W', worktree: null }, atOf(2));
+    expect(cleared).toMatchObject({ status: 'archived', worktree: null });
+    expect(reduceLane(cleared, { type: 'laneWorktreeChanged', laneId: 'W', worktree: null }, atOf(3))).toBe(cleared);
+  });
+
   it('a crash mid-turn: turnStarted → turnLost gives the error and a failed lane', () => {
     const f = folder();
     f.apply(started('T1'));
@@ -551,6 +562,7 @@ describe('reduceLane sequences', () => {
       ephemeral: true,
       latestTurn: null,
       lastAgentMessage: null,
+      worktree: null,
       createdAt: atOf(7),
       updatedAt: atOf(7),
       lastEventAt: null,

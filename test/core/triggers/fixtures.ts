@@ -32,6 +32,7 @@ export function makeLane(overrides: Partial<Lane> = {}): Lane {
     ephemeral: false,
     latestTurn: null,
     lastAgentMessage: null,
+    worktree: null,
     createdAt: '2026-06-01T09:00:00.000Z',
     updatedAt: '2026-06-01T09:00:00.000Z',
     lastEventAt: null,

@@ -24,6 +24,16 @@ describe('trigger list as a table', () => {
   });
 });
 
+describe('lane list as a table', () => {
+  it("shows a lane's worktree branch even when every other column is filled", () => {
+    const latest = { id: 't-1', status: 'inProgress', error: null, at: '2026-11-25T12:00:00.000Z' };
+    const row = { id: 'lane-a', handle: '@a', source: 'own', status: 'busy', attention: 'working', cwd: '/src/p.worktrees/a', active_turn_id: 't-1', latest_turn: latest, updated_at: latest.at, worktree_branch: 'dispatch/a' };
+    const [header, first] = renderHuman({ lanes: [row] }).split('\n');
+    expect(header?.split(/\s{2,}/)).toContain('WORKTREE_BRANCH');
+    expect(first).toContain('dispatch/a');
+  });
+});
+
 describe('events as a table', () => {
   it('shows seq, time, lane handle, type and a summary per fact, then the cursor to read on from', () => {
     const at = '2026-11-25T12:00:00.000Z';

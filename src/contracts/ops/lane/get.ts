@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { defineOp } from '../../defineOp.js';
-import { laneDetail, laneSelector, transcriptItem } from '../../schemas.js';
+import { laneDetail, laneSelector, laneWorktreeRef, transcriptItem } from '../../schemas.js';
 import { usageTotals } from '../usage.js';
+
+const worktreeDetail = laneWorktreeRef.extend({
+  present: z.boolean().describe('The worktree exists (false once removed: `lane restore` recreates it).'),
+  dirty_files: z.number().int().nullable().describe('Changed or untracked files (git status --porcelain); null when not present.'),
+  ahead: z.number().int().nullable().describe('Commits on the branch not in the base.'),
+  behind: z.number().int().nullable().describe('Commits in the base not on the branch.'),
+});
 
 export const laneGetOp = defineOp({
   name: 'lane.get',
@@ -14,7 +21,11 @@ export const laneGetOp = defineOp({
     include_transcript: z.boolean().default(false).describe('Also return the last transcript items.'),
     max_items: z.number().int().min(1).max(1000).default(20).describe('Transcript items to return.'),
   }),
-  output: laneDetail.extend({ usage: usageTotals.describe("The lane's token usage over the turns codex reported."), transcript: z.array(transcriptItem) }),
+  output: laneDetail.extend({
+    worktree: worktreeDetail.nullable().describe('The lane\'s git worktree and its state, read from git now.'),
+    usage: usageTotals.describe("The lane's token usage over the turns codex reported."),
+    transcript: z.array(transcriptItem),
+  }),
   errors: ['not_found', 'ambiguous', 'app_server'],
   examples: [{ name: 'show a lane', input: { lane: '@alpha' }, output: { handle: '@alpha', writable: true } }],
   cli: { command: ['lane', 'get'], positionals: ['lane'], aliases: [['lane', 'status']] },

@@ -16,6 +16,7 @@ export const laneListOp = defineOp({
         latest_turn: latestTurn.nullable(),
         total_tokens: z.number().int().describe('Tokens the lane\'s reported turns used (see `usage`).'),
         updated_at: z.string(),
+        worktree_branch: z.string().nullable().describe("The branch of the lane's git worktree, if it has one."),
       }),
     ),
   }),

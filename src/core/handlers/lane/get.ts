@@ -1,4 +1,5 @@
 import { laneDetailOf, resolveLane } from '../../lanes.js';
+import { worktreeDetailOf } from '../../laneWorktrees.js';
 import type { Handler } from '../types.js';
 import { laneUsage } from '../usage.js';
 import { readTranscript } from './shared.js';
@@ -6,5 +7,6 @@ import { readTranscript } from './shared.js';
 export const handleLaneGet: Handler<'lane.get'> = async (input, ctx) => {
   const lane = resolveLane(ctx.store, input.lane);
   const transcript = input.include_transcript ? await readTranscript(ctx, lane, input.max_items) : [];
-  return { ...laneDetailOf(lane), usage: laneUsage(ctx.store, lane.id), transcript };
+  const worktree = lane.worktree ? await worktreeDetailOf(ctx.worktrees, lane.worktree) : null;
+  return { ...laneDetailOf(lane), worktree, usage: laneUsage(ctx.store, lane.id), transcript };
 };

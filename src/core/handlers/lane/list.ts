@@ -7,6 +7,6 @@ export const handleLaneList: Handler<'lane.list'> = async (input, ctx) => {
   return {
     lanes: ctx.store.lanes
       .list({ includeArchived: input.include_archived })
-      .map((lane) => ({ ...laneRefOf(lane), active_turn_id: lane.activeTurnId, latest_turn: lane.latestTurn, total_tokens: tokens.get(lane.id) ?? 0, updated_at: lane.updatedAt })),
+      .map((lane) => ({ ...laneRefOf(lane), active_turn_id: lane.activeTurnId, latest_turn: lane.latestTurn, total_tokens: tokens.get(lane.id) ?? 0, updated_at: lane.updatedAt, worktree_branch: lane.worktree?.branch ?? null })),
   };
 };
