@@ -150,6 +150,7 @@ export class ControlServer {
       maxLineBytes: CONTROL_LIMITS.maxLineBytesBeforeHello,
       maxQueuedBytes: CONTROL_LIMITS.maxQueuedBytesPerConnection,
       onOverflow: (queuedBytes) => letSlowReaderGo(queuedBytes),
+      onHanded: (message) => noteHanded(message),
     });
     const connection = new JsonRpcConnection(transport, {
       requestTimeoutMs: 0,
@@ -160,6 +161,17 @@ export class ControlServer {
     this.connections.add(connection);
     this.transports.add(transport);
     const subscriptions = new Map<string, Subscription>();
+    /**
+     * Each subscription's last seq handed to the socket. A send resolves only once the socket drains,
+     * so the subscription's own `lastSent` can trail a line the peer will still read; a peer let go
+     * is told this one, and resuming from it repeats nothing.
+     */
+    const handedSeq = new Map<string, number>();
+    const noteHanded = (message: unknown): void => {
+      if (!isRecord(message) || message['method'] !== 'event' || !isRecord(message['params'])) return;
+      const { subscription, seq } = message['params'];
+      if (typeof subscription === 'string' && typeof seq === 'number' && seq > (handedSeq.get(subscription) ?? -1)) handedSeq.set(subscription, seq);
+    };
     let greeted = false;
     /**
      * A peer that stopped reading: its queued lines are dropped, each subscription is told its last
@@ -167,7 +179,8 @@ export class ControlServer {
      */
     const letSlowReaderGo = (queuedBytes: number): void => {
       const max = CONTROL_LIMITS.maxQueuedBytesPerConnection;
-      const ended = [...subscriptions].map(([id, subscription]) => {
+      const ended = [...subscriptions].map(([id, started]) => {
+        const subscription = { lastSent: Math.max(started.lastSent, handedSeq.get(id) ?? -1) };
         const error = limitError('maxQueuedBytesPerConnection', `dispatchd ended this subscription: the client read too slowly (${queuedBytes} bytes waited, over the limit of ${max}); it was sent every fact up to seq ${subscription.lastSent}: resume with since ${subscription.lastSent} (\`dispatch events --since ${subscription.lastSent}\`)`, {
           last_seq: subscription.lastSent,
         });
@@ -274,6 +287,7 @@ export class ControlServer {
       if (typeof id === 'string') {
         subscriptions.get(id)?.dispose();
         subscriptions.delete(id);
+        handedSeq.delete(id);
       }
       return {};
     });

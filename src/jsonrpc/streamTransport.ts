@@ -20,6 +20,11 @@ export interface StreamTransportOptions {
    * fail the request it answered (or answer the request it was). Without it nothing is identified.
    */
   identifyOversized?: (head: string, tail: string) => { id: RequestId | undefined; method: string | undefined };
+  /**
+   * Runs as each message is handed to the output stream (before its send resolves, which may wait
+   * for a drain): what a peer let go by `endDroppingQueued` will still read is exactly these.
+   */
+  onHanded?: (message: Message) => void;
 }
 
 /**
@@ -44,6 +49,7 @@ export class StreamTransport implements Transport {
   private readonly maxQueuedBytes: number | undefined;
   private readonly onOverflow: ((queuedBytes: number) => void) | undefined;
   private readonly identifyOversized: StreamTransportOptions['identifyOversized'];
+  private readonly onHanded: StreamTransportOptions['onHanded'];
 
   private readonly input: Readable;
   private readonly output: Writable;
@@ -56,6 +62,7 @@ export class StreamTransport implements Transport {
     this.maxQueuedBytes = options.maxQueuedBytes;
     this.onOverflow = options.onOverflow;
     this.identifyOversized = options.identifyOversized;
+    this.onHanded = options.onHanded;
   }
 
   /** Outgoing bytes the peer has not taken yet (see maxQueuedBytes). */
@@ -140,6 +147,7 @@ export class StreamTransport implements Transport {
             taken();
             if (error) reject(new ConnectionError('closed', `writing to ${this.peerName} failed: ${error.message}`, { cause: error }));
           });
+          this.onHanded?.(message);
           if (flushed) {
             resolve();
             return;

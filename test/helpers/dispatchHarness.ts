@@ -45,11 +45,15 @@ export function runCli(args: string[], options: CliRunOptions): Promise<CliResul
   });
 }
 
-/** The simulated provider's request log of a --simulate home (sim/requests.jsonl), oldest first. */
+/**
+ * The simulated provider's request log of a --simulate home (sim/requests.jsonl), oldest first.
+ * Read while the simulator appends: a last line not yet ended is left for the next read.
+ */
 export function readRequestLog(home: string): RecordedRequest[] {
-  return readFileSync(path.join(home, 'sim', 'requests.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
+  const lines = readFileSync(path.join(home, 'sim', 'requests.jsonl'), 'utf8').split('\n');
+  return lines
+    .slice(0, -1)
+    .filter((line) => line.length > 0)
     .map((line) => JSON.parse(line) as RecordedRequest);
 }
 

@@ -53,4 +53,20 @@ describe('StreamTransport outgoing budget', () => {
     await nextMacrotask();
     expect(transport.queuedBytes).toBe(0);
   });
+
+  it('says which messages were handed to the stream, before their sends resolve: a peer let go reads exactly those', async () => {
+    const output = new PassThrough({ highWaterMark: 64 });
+    const handed: unknown[] = [];
+    const transport = new StreamTransport(new PassThrough(), output, { onHanded: (message) => handed.push(message) });
+    await transport.start();
+    let resolved = false;
+    // Over the high-water mark: handed to the stream at once, resolved only once it drains.
+    const sent = transport.send({ method: 'event', params: { seq: 7, text: 'x'.repeat(200) } }).then(() => (resolved = true));
+    await nextMacrotask();
+    expect(handed).toEqual([{ method: 'event', params: { seq: 7, text: 'x'.repeat(200) } }]);
+    expect(resolved).toBe(false);
+    output.resume();
+    await sent;
+    expect(resolved).toBe(true);
+  });
 });

@@ -32,6 +32,8 @@ export function factSummary(fact: Row): string {
       return `${receipt} ${str(fact['state'])}${turn ? ` turn ${turn}` : ''}${error ? `: ${short(error, 40)}` : ''}`;
     case 'turnCompleted':
       return `turn ${turn} ${str(fact['outcome'])}${error ? `: ${short(error, 40)}` : ''}`;
+    case 'laneWorktreeChanged':
+      return isRecord(fact['worktree']) ? `worktree ${str(fact['worktree']['path'])} (${str(fact['worktree']['branch'])})` : 'worktree removed';
     case 'turnRecovered':
       return `turn ${turn} completed (found in the thread's history after a restart)`;
     case 'turnLost':

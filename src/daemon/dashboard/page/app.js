@@ -6,7 +6,7 @@
 const COLUMNS = ['working', 'needs-you', 'failed', 'done-unread', 'idle'];
 const KINDS = { agentMessage: 'agent', userMessage: 'you', commandExecution: 'command', fileChange: 'files', reasoning: 'reasoning', mcpToolCall: 'tool' };
 /** Facts that can change a lane's card: its state is refetched (lane.get), never folded twice here. */
-const LANE_FACTS = new Set(['laneCreated', 'laneRenamed', 'laneRestored', 'laneRolledBack', 'laneRead', 'laneLost', 'turnStarted', 'turnCompleted', 'turnError', 'turnLost', 'turnAccepted', 'statusChanged', 'approvalRequested', 'approvalResolved']);
+const LANE_FACTS = new Set(['laneCreated', 'laneRenamed', 'laneArchived', 'laneRestored', 'laneWorktreeChanged', 'turnRecovered', 'laneRolledBack', 'laneRead', 'laneLost', 'turnStarted', 'turnCompleted', 'turnError', 'turnLost', 'turnAccepted', 'statusChanged', 'approvalRequested', 'approvalResolved']);
 
 const state = {
   lanes: new Map(), // id → lane (lane.list / lane.get output)
