@@ -1,5 +1,6 @@
 import { DispatchError } from '../shared/errors.js';
 import type { ModelInputView } from './modelInput.js';
+import { parseRateLimitDirective } from './rateLimits.js';
 
 /** Streams an assistant message, optionally in several deltas spaced out in time. */
 export interface MessageStep {
@@ -152,6 +153,8 @@ export function describeScriptLanguage(): string {
     '  @sim fail <message>          end the stream with response.failed carrying <message>',
     '  @sim hang                    open the stream and send nothing',
     '  @sim slow <chunks>x<ms>      stream the next reply in <chunks> deltas <ms> apart',
+    '  @sim ratelimit primary=<pct> [resets=60s] [window=<min>] [secondary=<pct> secondary-resets=2h]',
+    '                               report these rate-limit windows on every answer from now on ("off" stops)',
     '  @sim help                    answer with this text',
     `In a reply, ${LAST_TOOL_OUTPUT_PLACEHOLDER} is replaced by what the newest tool call printed.`,
     `When the steps run out the turn ends with "${CLOSING_MESSAGE_TEXT}". A trailing "slow" applies to a reply`,
@@ -248,6 +251,14 @@ export function parseDirectives(text: string): SimStep[] | undefined {
       case 'hang':
         if (rest !== '') return fail('hang takes no argument');
         steps.push({ kind: 'hang' });
+        return;
+      case 'ratelimit':
+        // Not a step: the provider reports these windows on every answer from now on (server.ts).
+        try {
+          parseRateLimitDirective(rest, new Date());
+        } catch (error) {
+          return fail((error as Error).message);
+        }
         return;
       case 'help':
         steps.push({ kind: 'message', text: describeScriptLanguage(), verbatim: true });
