@@ -1,5 +1,5 @@
 import type { LaneEvent } from '../core/laneEvents.js';
-import type { AppServerInfo } from '../core/ports.js';
+import type { AppServerInfo, RateLimitObservation } from '../core/ports.js';
 import type { Disposable } from '../jsonrpc/connection.js';
 import type { RequestId } from '../jsonrpc/message.js';
 import { SERVER_REQUEST_METHODS, type ServerRequestMethod } from '../protocol/index.js';
@@ -49,6 +49,7 @@ export class AppServerSupervisor {
   private readonly binary: CodexBinary;
   private readonly options: SupervisorOptions;
   private readonly eventListeners = new Set<(event: LaneEvent, generation: number) => void>();
+  private readonly rateLimitListeners = new Set<(windows: RateLimitObservation[]) => void>();
   private readonly rawListeners = new Set<RawListener>();
   private readonly readListeners = new Set<(edge: ReadEdge) => void>();
   private readonly readyListeners = new Set<(generation: number, restarted: boolean) => void | Promise<void>>();
@@ -132,6 +133,12 @@ export class AppServerSupervisor {
     return { dispose: () => this.eventListeners.delete(listener) };
   }
 
+  /** The account's rate-limit windows as each app-server reports them. */
+  onRateLimits(listener: (windows: RateLimitObservation[]) => void): Disposable {
+    this.rateLimitListeners.add(listener);
+    return { dispose: () => this.rateLimitListeners.delete(listener) };
+  }
+
   /** 'start' and 'end' of each read of the running app-server's output (its events in between came at once). */
   onRead(listener: (edge: ReadEdge) => void): Disposable {
     this.readListeners.add(listener);
@@ -180,6 +187,9 @@ export class AppServerSupervisor {
     const generation = ++this.generationCounter;
     client.onEvent((event) => {
       for (const listener of this.eventListeners) listener(event, generation);
+    });
+    client.onRateLimits((windows) => {
+      for (const listener of this.rateLimitListeners) listener(windows);
     });
     client.onRead((edge) => {
       for (const listener of this.readListeners) listener(edge);

@@ -9,6 +9,7 @@ import { SqliteDeliveryRepository } from './deliveryRepository.js';
 import { SqliteFactRepository } from './factRepository.js';
 import { SqliteLaneRepository } from './laneRepository.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
+import { SqliteRateLimitRepository } from './rateLimitRepository.js';
 import { SqliteInboxRepository } from './inboxRepository.js';
 import { SqliteRequestRepository } from './requestRepository.js';
 import { SqliteTriggerRepository } from './triggerRepository.js';
@@ -37,6 +38,7 @@ export class SqliteStore implements Store {
   readonly deliveries: SqliteDeliveryRepository;
   readonly requests: SqliteRequestRepository;
   readonly inbox: SqliteInboxRepository;
+  readonly rateLimits: SqliteRateLimitRepository;
   /** Set when opening migrated an older registry: where its pre-migration copy is. */
   readonly migrationBackup: MigrationBackup | undefined;
   private readonly db: Database.Database;
@@ -54,6 +56,7 @@ export class SqliteStore implements Store {
     this.deliveries = new SqliteDeliveryRepository(db, clock);
     this.requests = new SqliteRequestRepository(db, clock);
     this.inbox = new SqliteInboxRepository(db, clock);
+    this.rateLimits = new SqliteRateLimitRepository(db);
     // Prepared once: a `db.transaction(fn)` wrapper per call costs more than the statements it runs.
     this.control = {
       begin: db.prepare('BEGIN'),

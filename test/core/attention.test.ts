@@ -87,7 +87,7 @@ describe('attention ordering', () => {
 
   it('offers delivery retry for the failed turn\'s interrupted or failed receipt', () => {
     const failed = lane('broken', 'failed', { latestTurn: turnAt('t9', '2026-11-01T10:00:02.000Z', 'failed', { message: 'gone' }) });
-    const receipt = (id: number, state: Delivery['state']): Delivery => ({ id, lane: 'broken', mode: 'send', source: 'op', text: 'x', idempotencyKey: null, clientMessageId: `c${id}`, state, turnId: 't9', error: null, note: null, createdAt: '', updatedAt: '' });
+    const receipt = (id: number, state: Delivery['state']): Delivery => ({ id, lane: 'broken', mode: 'send', source: 'op', text: 'x', idempotencyKey: null, clientMessageId: `c${id}`, state, turnId: 't9', error: null, note: null, held: null, createdAt: '', updatedAt: '' });
     const [only] = attentionItems(sources({ lanes: [failed], receiptsOf: (l, t) => (l === 'broken' && t === 't9' ? [receipt(8, 'interrupted'), receipt(9, 'completed')] : []) }), byHandle);
     expect(only?.actions).toEqual([act('lane.tail', { lane: '@broken' }), act('delivery.retry', { receipt: 8 }), send('@broken')]);
   });
