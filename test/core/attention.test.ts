@@ -34,7 +34,7 @@ function request(id: number, laneId: string, createdAt: string, patch: Partial<S
 const turnAt = (id: string, at: string, status: 'completed' | 'failed' = 'completed', error: { message: string; code?: string } | null = null) => ({ id, status, error, at });
 
 function sources(patch: Partial<AttentionSources>): AttentionSources {
-  return { lanes: [], pending: [], receiptsOf: () => [], codexHome: '/home/me/.codex', missingLogin: null, ...patch };
+  return { lanes: [], pending: [], receiptsOf: () => [], codexHome: '/home/me/.codex', missingLogin: null, held: [], ...patch };
 }
 
 const byHandle = (l: Lane): string => l.handle;
@@ -54,6 +54,15 @@ describe('attention ordering', () => {
       item('failed', '2026-11-01T10:00:03Z', { handle: '@f-old' }),
     ]);
     expect(ordered.map((i) => i.handle)).toEqual(['@n-old', '@n-new', '@f-old', '@f-new', '@d-old', '@d-new']);
+  });
+
+  it('lists receipts capacity holds back after every other class, oldest first, with release and cancel', () => {
+    const held = (id: number, laneId: string, createdAt: string): Delivery => ({ id, lane: laneId, mode: 'queue', source: 'op', text: `job ${id}`, idempotencyKey: null, clientMessageId: `c${id}`, state: 'queued', turnId: null, error: null, note: null, held: 'held: 2 of 2 busy lanes', createdAt, updatedAt: createdAt });
+    const lanes = [lane('unread', 'done-unread', { latestTurn: turnAt('t1', '2026-11-01T10:00:09.000Z'), lastAgentMessage: 'ok' }), lane('w1', 'idle'), lane('w2', 'idle')];
+    const items = attentionItems(sources({ lanes, held: [held(9, 'w2', '2026-11-01T10:00:02.000Z'), held(4, 'w1', '2026-11-01T10:00:01.000Z')] }), byHandle);
+    expect(items.map((i) => [i.attention, i.handle])).toEqual([['done-unread', '@unread'], ['held', '@w1'], ['held', '@w2']]);
+    expect(items[1]).toMatchObject({ reason: 'held', summary: 'held: 2 of 2 busy lanes: job 4' });
+    expect(items[1]?.actions).toEqual([act('queue.release', { receipt: 4 }), act('queue.cancel', { receipt: 4 })]);
   });
 
   it('is stable for items of the same time: by request id, then handle, whatever the input order', () => {
