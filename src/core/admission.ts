@@ -2,11 +2,11 @@ import { isRunningLaneState } from '../contracts/schemas.js';
 import { decideAdmission, isCapacityLimited, nextResetAt, type AdmissionVerdict, type CapacitySettings } from './admissionPolicy.js';
 import type { Clock, RateLimitObservation, Store } from './ports.js';
 
-/** What an admission decision reads: the registry, the time and the daemon's `[capacity]` (absent: no limit). */
+/** What an admission decision reads: the registry, the time and the daemon's `[capacity]`. */
 export interface AdmissionContext {
   store: Store;
   clock: Clock;
-  capacity?: CapacitySettings;
+  capacity: CapacitySettings;
 }
 
 /**
@@ -24,7 +24,7 @@ const ADMIT: AdmissionVerdict = { admit: true };
 /** Whether a new turn may start now (synchronous, so the check and the start it allows cannot interleave with another). */
 export function admissionNow(ctx: AdmissionContext): AdmissionVerdict {
   const settings = ctx.capacity;
-  if (!settings || !isCapacityLimited(settings)) return ADMIT;
+  if (!isCapacityLimited(settings)) return ADMIT;
   const windows = settings.holdAbovePercent === null ? [] : ctx.store.rateLimits.current();
   const busyLanes = settings.maxBusyLanes === null ? 0 : busyLaneCount(ctx.store);
   return decideAdmission(settings, { busyLanes, windows }, ctx.clock.now());
@@ -53,7 +53,7 @@ export class ResetWake {
   arm(): void {
     this.stop();
     const settings = this.ctx.capacity;
-    if (!settings || settings.holdAbovePercent === null) return;
+    if (settings.holdAbovePercent === null) return;
     const now = this.ctx.clock.now();
     const at = nextResetAt(settings, this.ctx.store.rateLimits.current(), now);
     if (at === null) return;

@@ -5,10 +5,9 @@ import { clip, requireActiveTurn, requireIdle } from './lanes.js';
 import type { Delivery, DeliveryMode, DeliveryState, Lane } from './model.js';
 import { isAppServerUnavailable, type TranscriptTurn } from './ports.js';
 import { admissionNow } from './admission.js';
-import type { CapacitySettings } from './admissionPolicy.js';
+import { isCapacityLimited } from './admissionPolicy.js';
 
-/** `capacity` absent: admission lets everything through. */
-export type DeliveryContext = Pick<OpContext, 'store' | 'journal' | 'appServer' | 'clock' | 'log' | 'callerCwd' | 'feed' | 'failpoint'> & { capacity?: CapacitySettings };
+export type DeliveryContext = Pick<OpContext, 'store' | 'journal' | 'appServer' | 'clock' | 'log' | 'callerCwd' | 'feed' | 'failpoint' | 'capacity'>;
 
 /** What moving a receipt needs: the ledger's rows and the journal its facts go to. */
 type Ledger = Pick<OpContext, 'store' | 'journal'>;
@@ -269,6 +268,15 @@ export async function drainOldestFirst(ctx: DeliveryContext): Promise<void> {
   // Each drainNext decides synchronously before its first await: started in id order, they are admitted in id order.
   const starts = [...heads.entries()].sort((a, b) => a[1] - b[1]).map(([lane]) => drainNext(ctx, lane));
   await Promise.all(starts);
+}
+
+/**
+ * What runs when a lane may take its next message (its turn ended, a message was queued): without
+ * capacity limits that lane's queue moves; with them, held work across lanes starts oldest first.
+ */
+export async function drainQueueOf(ctx: DeliveryContext, laneId: string): Promise<void> {
+  if (isCapacityLimited(ctx.capacity)) await drainOldestFirst(ctx);
+  else await drainNext(ctx, laneId);
 }
 
 /**

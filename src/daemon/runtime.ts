@@ -7,7 +7,7 @@ import { isRunningLaneState } from '../contracts/schemas.js';
 import { ApprovalBroker } from '../core/approvals.js';
 import { failpointFromEnv, type OpContext } from '../core/context.js';
 import { resolveLane } from '../core/lanes.js';
-import { drainNext, drainOldestFirst } from '../core/deliveries.js';
+import { drainOldestFirst, drainQueueOf } from '../core/deliveries.js';
 import { recordRateLimits, ResetWake } from '../core/admission.js';
 import { isCapacityLimited } from '../core/admissionPolicy.js';
 import { LaneFeedHub } from '../core/feed.js';
@@ -125,12 +125,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       daemon: { pid: process.pid, version: DISPATCH_VERSION, startedAt, home: paths.home, socket: paths.socket, mode: mode.mode, codexHome: mode.codex_home },
       capacity: config.capacity,
     };
-    // Without limits a lane's queue moves on its own; with them, held work across lanes starts oldest first.
-    const limited = isCapacityLimited(config.capacity);
-    const drainQueue = async (laneId: string): Promise<void> => {
-      if (limited) await drainOldestFirst({ ...baseContext, callerCwd: paths.home });
-      else await drainNext({ ...baseContext, callerCwd: paths.home }, laneId);
-    };
+    const drainQueue = (laneId: string): Promise<void> => drainQueueOf({ ...baseContext, callerCwd: paths.home }, laneId);
     const drainHeld = (): void => {
       drainOldestFirst({ ...baseContext, callerCwd: paths.home }).catch((error: unknown) => log.error('queue.drain_failed', { error: (error as Error).message }));
     };
@@ -162,7 +157,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       }
       resetWake.arm();
       // A report below the threshold lets held work go at once.
-      if (limited) drainHeld();
+      if (isCapacityLimited(config.capacity)) drainHeld();
     });
     // What codex sent in one read is recorded in one transaction (see createLanePipeline).
     supervisor.onRead((edge) => (edge === 'start' ? pipeline.beginBatch() : pipeline.endBatch()));
