@@ -22,8 +22,9 @@ export const LANE_SOURCES = ['own', 'attached'] as const;
 export const laneState = z.enum(LANE_STATES);
 
 /** A lane in one of these states has a turn in flight: running, or paused inside it on an approval. */
+export const RUNNING_LANE_STATES = ['busy', 'waiting_approval'] as const;
 export function isRunningLaneState(state: string): boolean {
-  return state === 'busy' || state === 'waiting_approval';
+  return (RUNNING_LANE_STATES as readonly string[]).includes(state);
 }
 export const laneSource = z.enum(LANE_SOURCES);
 

@@ -1,4 +1,4 @@
-import { isRunningLaneState } from '../contracts/schemas.js';
+import { RUNNING_LANE_STATES } from '../contracts/schemas.js';
 import { decideAdmission, isCapacityLimited, nextResetAt, type AdmissionVerdict, type CapacitySettings } from './admissionPolicy.js';
 import type { Clock, RateLimitObservation, Store } from './ports.js';
 
@@ -10,13 +10,12 @@ export interface AdmissionContext {
 }
 
 /**
- * Turns running now across the daemon: lanes whose status says so, and lanes with a receipt in
- * flight or accepted whose turn the lane has not reported yet (so two starts in a row both count).
+ * Turns running now across the daemon: lanes whose status says so (an accepted turn makes its lane
+ * busy in the same transaction), and lanes with a receipt in flight to codex (so two starts in a
+ * row both count).
  */
 export function busyLaneCount(store: Store): number {
-  const busy = new Set(store.lanes.list().filter((lane) => isRunningLaneState(lane.status)).map((lane) => lane.id));
-  for (const delivery of store.deliveries.list({ states: ['submitting', 'accepted'] })) busy.add(delivery.lane);
-  return busy.size;
+  return store.lanes.countBusy(RUNNING_LANE_STATES, ['submitting']);
 }
 
 const ADMIT: AdmissionVerdict = { admit: true };

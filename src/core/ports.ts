@@ -28,6 +28,8 @@ export interface LaneRepository {
   findByHandle(handle: string): Lane[];
   list(options?: { includeArchived?: boolean }): Lane[];
   update(id: string, patch: LanePatch): Lane;
+  /** Lanes in one of `statuses` or holding a receipt in one of `receiptStates` (each lane once). */
+  countBusy(statuses: readonly LaneState[], receiptStates: readonly DeliveryState[]): number;
 }
 
 export interface AuditLog {

@@ -265,6 +265,8 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       -- Set while admission holds a queued receipt (over capacity), cleared when it moves on.
       ALTER TABLE deliveries ADD COLUMN held TEXT;
+      -- Admission counts running lanes on every send it lets through.
+      CREATE INDEX lanes_status ON lanes (status);
     `,
   },
 ];
