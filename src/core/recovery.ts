@@ -1,6 +1,7 @@
 import { isRunningLaneState } from '../contracts/schemas.js';
 import type { Logger, OpContext } from './context.js';
-import { drainNext, markInterruptedSubmissions, settleLostReceipts, type DeliveryContext } from './deliveries.js';
+import { isCapacityLimited } from './admissionPolicy.js';
+import { drainNext, drainOldestFirst, markInterruptedSubmissions, settleLostReceipts, type DeliveryContext } from './deliveries.js';
 import type { AppServer } from './ports.js';
 
 type Recorder = Pick<OpContext, 'store' | 'journal'>;
@@ -58,8 +59,9 @@ async function resumeLanes(ctx: Pick<DeliveryContext, 'store' | 'journal' | 'app
   });
 }
 
-/** Lets every idle lane's queue move again (after a restart, or when codex is back). */
+/** Lets every idle lane's queue move again (after a restart, or when codex is back); with capacity limits, oldest first across lanes. */
 async function drainIdleLanes(ctx: DeliveryContext): Promise<void> {
+  if (isCapacityLimited(ctx.capacity)) return drainOldestFirst(ctx);
   const idle = ctx.store.lanes.list().filter((lane) => lane.status === 'idle' || lane.status === 'error');
   await eachConcurrently(idle, RECOVERY_CONCURRENCY, async (lane) => {
     await drainNext(ctx, lane.id);

@@ -43,6 +43,7 @@ describe('capacity admission', () => {
     // Plain sends: over capacity they become queued receipts that say why (exit 0, nothing lost).
     for (const name of names) sent.push(await h.ok<Receipt>(['send', name, text(name)]));
     expect(sent.map((r) => r.state)).toEqual(['accepted', 'accepted', 'queued', 'queued', 'queued']);
+    expect((sent[2] as Receipt & { detail: string }).detail).toContain('held: 2 of 2 busy lanes');
 
     const queued = await h.ok<{ deliveries: Receipt[] }>(['queue', 'list']);
     expect(queued.deliveries.filter((d) => d.state === 'queued').map((d) => [d.receipt, d.held])).toEqual(sent.slice(2).map((r) => [r.receipt, 'held: 2 of 2 busy lanes']));
