@@ -4,7 +4,7 @@ import type { Disposable } from '../jsonrpc/connection.js';
 import type { RequestId } from '../jsonrpc/message.js';
 import { SERVER_REQUEST_METHODS, type ServerRequestMethod } from '../protocol/index.js';
 import { DispatchError } from '../shared/errors.js';
-import { readAccount } from './account.js';
+import { readAccount, readRateLimits } from './account.js';
 import { requireSupportedCodex, resolveCodexBinary, type CodexBinary } from './binary.js';
 import { CodexClient, type CodexCloseInfo, type RawListener, type SpawnCodexOptions } from './client.js';
 import type { ReadEdge } from './readEdges.js';
@@ -205,6 +205,8 @@ export class AppServerSupervisor {
     }
     client.onClose((info) => this.handleDown(client, info, generation));
     this.account = await this.readAccount(client);
+    // codex answers the read for a ChatGPT login only (otherwise "authentication required"); later windows come as notifications.
+    if (this.account?.type === 'chatgpt') void this.readRateLimits(client);
     this.current = client;
     this.state = 'running';
     this.startedAt = new Date().toISOString();
@@ -237,6 +239,16 @@ export class AppServerSupervisor {
     } catch (error) {
       this.log('warn', 'app_server.account_read_failed', { error: (error as Error).message });
       return null;
+    }
+  }
+
+  /** The account's windows at start, so admission knows them before the first turn reports them. */
+  private async readRateLimits(client: CodexClient): Promise<void> {
+    try {
+      const windows = await readRateLimits(client);
+      for (const listener of this.rateLimitListeners) listener(windows);
+    } catch (error) {
+      this.log('warn', 'app_server.rate_limits_read_failed', { error: (error as Error).message });
     }
   }
 
