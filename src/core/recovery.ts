@@ -1,7 +1,8 @@
 import { isRunningLaneState } from '../contracts/schemas.js';
 import type { Logger, OpContext } from './context.js';
 import { isCapacityLimited } from './admissionPolicy.js';
-import { drainNext, drainOldestFirst, markInterruptedSubmissions, settleLostReceipts, type DeliveryContext } from './deliveries.js';
+import { drainOldestFirst } from './admissionDrain.js';
+import { drainNext, markInterruptedSubmissions, settleLostReceipts, type DeliveryContext } from './deliveries.js';
 import type { AppServer } from './ports.js';
 
 type Recorder = Pick<OpContext, 'store' | 'journal'>;

@@ -7,7 +7,7 @@ import { isRunningLaneState } from '../contracts/schemas.js';
 import { ApprovalBroker } from '../core/approvals.js';
 import { failpointFromEnv, type OpContext } from '../core/context.js';
 import { resolveLane } from '../core/lanes.js';
-import { drainOldestFirst, drainQueueOf } from '../core/deliveries.js';
+import { drainOldestFirst, drainQueueOf } from '../core/admissionDrain.js';
 import { recordRateLimits, ResetWake } from '../core/admission.js';
 import { isCapacityLimited } from '../core/admissionPolicy.js';
 import { LaneFeedHub } from '../core/feed.js';

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { deliver, drainOldestFirst, releaseHeld } from '../../src/core/deliveries.js';
+import { deliver } from '../../src/core/deliveries.js';
+import { drainOldestFirst, releaseHeld } from '../../src/core/admissionDrain.js';
 import { recordRateLimits } from '../../src/core/admission.js';
 import type { Lane, Trigger } from '../../src/core/model.js';
 import { fireTrigger } from '../../src/core/triggers/apply.js';

@@ -1,5 +1,5 @@
 import type { DeliveryContext } from '../../src/core/deliveries.js';
-import { drainQueueOf } from '../../src/core/deliveries.js';
+import { drainQueueOf } from '../../src/core/admissionDrain.js';
 import { UNLIMITED_CAPACITY, type CapacitySettings } from '../../src/core/admissionPolicy.js';
 import { silentLogger, type OpContext } from '../../src/core/context.js';
 import type { LaneEvent } from '../../src/core/laneEvents.js';

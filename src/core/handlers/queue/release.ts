@@ -1,4 +1,4 @@
-import { releaseHeld } from '../../deliveries.js';
+import { releaseHeld } from '../../admissionDrain.js';
 import { deliveryViewOf, getDelivery } from '../delivery/shared.js';
 import type { Handler } from '../types.js';
 
