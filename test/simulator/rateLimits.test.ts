@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { resolveCodexBinary } from '../../src/codex/binary.js';
 import { readBundledModelCatalog } from '../../src/codex/modelCatalog.js';
-import { codexTmpDir, parseRateLimitDirective, rateLimitHeaders, simulatedProviderEnv, startSimulatedProvider, writeSimulatedCodexHome } from '../../src/simulator/index.js';
+import { codexTmpDir, parseRateLimitDirective, rateLimitHeaders, scriptForText, simulatedProviderEnv, startSimulatedProvider, writeSimulatedCodexHome } from '../../src/simulator/index.js';
 
 interface WireMessage {
   id?: number;
@@ -35,6 +35,13 @@ describe('simulated rate-limit windows', () => {
     expect(() => parseRateLimitDirective('primary=120', now)).toThrow(/percentage/);
     expect(() => parseRateLimitDirective('primary=90 resets=soon', now)).toThrow(/duration/);
     expect(() => parseRateLimitDirective('bogus=1', now)).toThrow(/does not know/);
+  });
+
+  it('is no step of the turn; a malformed one is answered with why, like any bad directive', () => {
+    expect(scriptForText('@sim ratelimit primary=95 resets=60s\n@sim reply ok').steps).toEqual([{ kind: 'message', text: 'ok' }]);
+    const bad = scriptForText('@sim ratelimit primary=lots').steps[0];
+    expect(bad).toMatchObject({ kind: 'message' });
+    expect((bad as { text: string }).text).toContain('primary must be a percentage 0-100');
   });
 
   // The proof that the header names are the real provider's: the pinned app-server turns them into account/rateLimits/updated.
