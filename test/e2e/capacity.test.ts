@@ -37,8 +37,8 @@ describe('capacity admission', () => {
     onTestFinished(() => h.close());
     const names = ['w1', 'w2', 'w3', 'w4', 'w5'];
     await lanes(h, names);
-    // Each turn streams its reply over ~5 s, long enough to see the others held.
-    const text = (name: string): string => `@sim slow 10x500\n@sim reply job ${name}`;
+    // Each turn streams its reply in 10 deltas 800 ms apart (~7 s), long enough to see the others held even on a loaded machine.
+    const text = (name: string): string => `@sim slow 10x800\n@sim reply job ${name} is done and all good`;
     const sent: Receipt[] = [];
     // Plain sends: over capacity they become queued receipts that say why (exit 0, nothing lost).
     for (const name of names) sent.push(await h.ok<Receipt>(['send', name, text(name)]));
