@@ -3,12 +3,13 @@
  * run, ratio, goal, met/missed); `--json` prints one JSON object instead. Nothing here asserts a
  * time; benches report. A bench that throws is reported and makes the run exit 1.
  *
- *   --only <name>   run one bench (decoder, rpc, reaction, cli, facts, scale, recovery, follow, dashboard)
+ *   --only <name>   run one bench (decoder, rpc, reaction, cli, facts, scale, recovery, follow, dashboard, admission)
  *   --scale <N>     lanes of the scale bench (default 200)
  *   --smoke         every bench at its minimum size: checks that they run, measures nothing
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { ADMISSION_DEFAULTS, benchAdmission } from './admission.js';
 import { benchCli } from './cli.js';
 import { benchDashboard } from './dashboard.js';
 import { benchFacts } from './facts.js';
@@ -46,6 +47,7 @@ const BENCHES: Record<string, () => Promise<BenchRow[]>> = {
   recovery: () => benchRecovery(smoke ? 2 : 50),
   follow: () => benchFollow(smoke ? 2 : 100),
   dashboard: () => benchDashboard(smoke ? 2 : 100),
+  admission: () => benchAdmission(smoke ? { sends: 10, busyLanes: 2 } : ADMISSION_DEFAULTS),
 };
 
 if (values.only !== undefined && !(values.only in BENCHES)) usage(`--only expects one of ${Object.keys(BENCHES).join(', ')}, not '${values.only}'`);

@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { UNLIMITED_CAPACITY } from '../src/core/admissionPolicy.js';
 import { ApprovalBroker } from '../src/core/approvals.js';
 import { silentLogger } from '../src/core/context.js';
 import { deliver } from '../src/core/deliveries.js';
@@ -70,6 +71,7 @@ export async function benchReaction(options: ReactionOptions = REACTION_DEFAULTS
     failpoint: async () => undefined,
     drainQueue: async () => undefined,
     approvals: new ApprovalBroker({ store, log: silentLogger }),
+    capacity: UNLIMITED_CAPACITY,
   };
   const automation = startAutomation(ctx, silentLogger);
   const pipeline = createLanePipeline({

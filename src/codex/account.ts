@@ -1,6 +1,7 @@
-import type { AppServerInfo } from '../core/ports.js';
+import type { AppServerInfo, RateLimitObservation } from '../core/ports.js';
 import type { CodexBinary } from './binary.js';
 import { CodexClient } from './client.js';
+import { rateLimitsOf } from './events.js';
 
 export type CodexAccount = NonNullable<AppServerInfo['account']>;
 
@@ -8,6 +9,12 @@ export type CodexAccount = NonNullable<AppServerInfo['account']>;
 export async function readAccount(client: CodexClient): Promise<CodexAccount> {
   const read = await client.request('account/read', { refreshToken: false }, { timeoutMs: 10_000 });
   return { type: read.account?.type ?? null, requiresOpenaiAuth: read.requiresOpenaiAuth };
+}
+
+/** codex's `account/rateLimits/read` (answered for a ChatGPT login only): the account's windows now. */
+export async function readRateLimits(client: CodexClient): Promise<RateLimitObservation[]> {
+  const read = await client.request('account/rateLimits/read', { excludeResetCreditDetails: true }, { timeoutMs: 10_000 });
+  return rateLimitsOf(read);
 }
 
 /** No account while the provider requires OpenAI auth: no turn can reach the provider. */

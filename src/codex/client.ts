@@ -1,6 +1,6 @@
 import { malformedAnswer } from './answers.js';
 import type { LaneEvent } from '../core/laneEvents.js';
-import type { AppServerFailure } from '../core/ports.js';
+import type { AppServerFailure, RateLimitObservation } from '../core/ports.js';
 import { JsonRpcConnection, type Disposable, type RequestHandler, type RequestOptions } from '../jsonrpc/connection.js';
 import type { NotificationMessage, RequestId } from '../jsonrpc/message.js';
 import { RPC_CODES, RpcError } from '../jsonrpc/rpcError.js';
@@ -10,6 +10,7 @@ import type {
   ClientMethod,
   ClientMethods,
   InitializeResponse,
+  NotificationParams,
   SandboxMode,
   SandboxPolicy,
   ServerRequestMethod,
@@ -22,7 +23,7 @@ import { DispatchError, toDispatchError, wireErrorOf } from '../shared/errors.js
 import { identifyOversizedLine } from '../shared/oversizedLine.js';
 import { APP_SERVER_INITIALIZE_TIMEOUT_MS } from '../shared/startup.js';
 import { resolveCodexBinary, type CodexBinary } from './binary.js';
-import { projectNotification, projectServerRequest, threadIdOf } from './events.js';
+import { projectNotification, projectServerRequest, rateLimitsOf, threadIdOf } from './events.js';
 import { AppServerProcess, codexEnvironment, type ProcessExit } from './process.js';
 import { ReadEdges, type ReadEdge } from './readEdges.js';
 
@@ -108,6 +109,7 @@ export class CodexClient {
   readonly process: AppServerProcess | undefined;
   private initialized: InitializeResponse | undefined;
   private readonly eventListeners = new Set<(event: LaneEvent) => void>();
+  private readonly rateLimitListeners = new Set<(windows: RateLimitObservation[]) => void>();
   private readonly rawListeners = new Set<RawListener>();
   private readonly reads = new ReadEdges((error) => this.emitError(error));
   private readonly closeListeners = new Set<(info: CodexCloseInfo) => void>();
@@ -302,6 +304,12 @@ export class CodexClient {
     return { dispose: () => this.eventListeners.delete(listener) };
   }
 
+  /** The account's rate-limit windows, each time codex reports them (they belong to no lane). */
+  onRateLimits(listener: (windows: RateLimitObservation[]) => void): Disposable {
+    this.rateLimitListeners.add(listener);
+    return { dispose: () => this.rateLimitListeners.delete(listener) };
+  }
+
   /** Each read of codex's output: the events between its 'start' and 'end' came in one read. */
   onRead(listener: (edge: ReadEdge) => void): Disposable {
     return this.reads.on(listener);
@@ -338,6 +346,7 @@ export class CodexClient {
   }
 
   private handleNotification(message: NotificationMessage): void {
+    if (message.method === 'account/rateLimits/updated') return this.handleRateLimits(message);
     const laneId = threadIdOf(message);
     if (laneId) this.emitRaw(laneId, message);
     let events: LaneEvent[];
@@ -348,6 +357,23 @@ export class CodexClient {
       return;
     }
     for (const event of events) this.emitEvent(event);
+  }
+
+  private handleRateLimits(message: NotificationMessage): void {
+    let windows: RateLimitObservation[];
+    try {
+      windows = rateLimitsOf(message.params as NotificationParams<'account/rateLimits/updated'>);
+    } catch (error) {
+      this.emitError(new DispatchError('protocol', `could not read ${message.method}: ${(error as Error).message}`));
+      return;
+    }
+    for (const listener of this.rateLimitListeners) {
+      try {
+        listener(windows);
+      } catch (error) {
+        this.emitError(error as Error);
+      }
+    }
   }
 
   /** Server requests are observed before their handler runs, so listeners see approvals. */

@@ -1,5 +1,6 @@
 import type { ApprovalKind, LaneEvent, LaneItem, LaneStatus, TokenCounts, TurnFailure, WithheldMessage } from '../core/laneEvents.js';
 import type { FormField, RequestPrompt } from '../core/model.js';
+import type { RateLimitObservation } from '../core/ports.js';
 import { promptSummary } from '../core/promptAnswers.js';
 import type { McpElicitationPrimitiveSchema, NotificationParams, ServerRequestMethod, ServerRequestParams, ThreadItem, ThreadStatus, TokenUsageBreakdown, TurnError } from '../protocol/index.js';
 
@@ -292,4 +293,23 @@ export function projectNotification(message: Notification): LaneEvent[] {
     default:
       return [];
   }
+}
+
+/**
+ * `account/rateLimits/updated` as dispatch keeps it: the windows it reports (a sparse update: a
+ * window it leaves null is unknown, not cleared). `resetsAt` comes as unix seconds.
+ */
+export function rateLimitsOf(params: NotificationParams<'account/rateLimits/updated'>): RateLimitObservation[] {
+  const windows: RateLimitObservation[] = [];
+  for (const name of ['primary', 'secondary'] as const) {
+    const window = params.rateLimits[name];
+    if (!window) continue;
+    windows.push({
+      window: name,
+      usedPercent: window.usedPercent,
+      windowMinutes: window.windowDurationMins,
+      resetsAt: window.resetsAt === null ? null : new Date(window.resetsAt * 1000).toISOString(),
+    });
+  }
+  return windows;
 }

@@ -1,10 +1,10 @@
 import type { LaneEvent } from '../core/laneEvents.js';
-import type { AppServerInfo } from '../core/ports.js';
+import type { AppServerInfo, RateLimitObservation } from '../core/ports.js';
 import type { Disposable } from '../jsonrpc/connection.js';
 import type { RequestId } from '../jsonrpc/message.js';
 import { SERVER_REQUEST_METHODS, type ServerRequestMethod } from '../protocol/index.js';
 import { DispatchError } from '../shared/errors.js';
-import { readAccount } from './account.js';
+import { readAccount, readRateLimits } from './account.js';
 import { requireSupportedCodex, resolveCodexBinary, type CodexBinary } from './binary.js';
 import { CodexClient, type CodexCloseInfo, type RawListener, type SpawnCodexOptions } from './client.js';
 import type { ReadEdge } from './readEdges.js';
@@ -49,6 +49,7 @@ export class AppServerSupervisor {
   private readonly binary: CodexBinary;
   private readonly options: SupervisorOptions;
   private readonly eventListeners = new Set<(event: LaneEvent, generation: number) => void>();
+  private readonly rateLimitListeners = new Set<(windows: RateLimitObservation[]) => void>();
   private readonly rawListeners = new Set<RawListener>();
   private readonly readListeners = new Set<(edge: ReadEdge) => void>();
   private readonly readyListeners = new Set<(generation: number, restarted: boolean) => void | Promise<void>>();
@@ -132,6 +133,12 @@ export class AppServerSupervisor {
     return { dispose: () => this.eventListeners.delete(listener) };
   }
 
+  /** The account's rate-limit windows as each app-server reports them. */
+  onRateLimits(listener: (windows: RateLimitObservation[]) => void): Disposable {
+    this.rateLimitListeners.add(listener);
+    return { dispose: () => this.rateLimitListeners.delete(listener) };
+  }
+
   /** 'start' and 'end' of each read of the running app-server's output (its events in between came at once). */
   onRead(listener: (edge: ReadEdge) => void): Disposable {
     this.readListeners.add(listener);
@@ -181,6 +188,9 @@ export class AppServerSupervisor {
     client.onEvent((event) => {
       for (const listener of this.eventListeners) listener(event, generation);
     });
+    client.onRateLimits((windows) => {
+      for (const listener of this.rateLimitListeners) listener(windows);
+    });
     client.onRead((edge) => {
       for (const listener of this.readListeners) listener(edge);
     });
@@ -195,6 +205,8 @@ export class AppServerSupervisor {
     }
     client.onClose((info) => this.handleDown(client, info, generation));
     this.account = await this.readAccount(client);
+    // codex answers the read for a ChatGPT login only (otherwise "authentication required"); later windows come as notifications.
+    if (this.account?.type === 'chatgpt') void this.readRateLimits(client);
     this.current = client;
     this.state = 'running';
     this.startedAt = new Date().toISOString();
@@ -227,6 +239,16 @@ export class AppServerSupervisor {
     } catch (error) {
       this.log('warn', 'app_server.account_read_failed', { error: (error as Error).message });
       return null;
+    }
+  }
+
+  /** The account's windows at start, so admission knows them before the first turn reports them. */
+  private async readRateLimits(client: CodexClient): Promise<void> {
+    try {
+      const windows = await readRateLimits(client);
+      for (const listener of this.rateLimitListeners) listener(windows);
+    } catch (error) {
+      this.log('warn', 'app_server.rate_limits_read_failed', { error: (error as Error).message });
     }
   }
 

@@ -30,6 +30,7 @@ import { laneWaitOp } from './ops/lane/wait.js';
 import { eventsOp } from './ops/events.js';
 import { newOp } from './ops/new.js';
 import { queueCancelOp } from './ops/queue/cancel.js';
+import { queueReleaseOp } from './ops/queue/release.js';
 import { queueListOp } from './ops/queue/list.js';
 import { requestListOp } from './ops/request/list.js';
 import { requestRespondOp } from './ops/request/respond.js';
@@ -80,6 +81,7 @@ export const ops = {
   'delivery.reconcile': deliveryReconcileOp,
   'queue.list': queueListOp,
   'queue.cancel': queueCancelOp,
+  'queue.release': queueReleaseOp,
   'request.list': requestListOp,
   'request.respond': requestRespondOp,
   subscribe: subscribeOp,

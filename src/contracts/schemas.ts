@@ -22,8 +22,9 @@ export const LANE_SOURCES = ['own', 'attached'] as const;
 export const laneState = z.enum(LANE_STATES);
 
 /** A lane in one of these states has a turn in flight: running, or paused inside it on an approval. */
+export const RUNNING_LANE_STATES = ['busy', 'waiting_approval'] as const;
 export function isRunningLaneState(state: string): boolean {
-  return state === 'busy' || state === 'waiting_approval';
+  return (RUNNING_LANE_STATES as readonly string[]).includes(state);
 }
 export const laneSource = z.enum(LANE_SOURCES);
 
@@ -178,8 +179,18 @@ export const deliveryView = z.object({
   turn_id: z.string().nullable(),
   error: z.string().nullable(),
   note: z.string().nullable(),
+  held: z.string().nullable().describe('Why capacity admission keeps this queued receipt back (busy lanes, a rate-limit window), and until when; null when nothing holds it. `dispatch queue release RECEIPT` sends it now.'),
   created_at: z.string(),
   updated_at: z.string(),
+});
+
+/** One of the account's rate-limit windows as codex last reported it. */
+export const rateLimitWindowView = z.object({
+  window: z.enum(['primary', 'secondary']),
+  used_percent: z.number(),
+  window_minutes: z.number().nullable(),
+  resets_at: z.string().nullable().describe('When the window resets (ISO); null when codex did not say.'),
+  observed_at: z.string().describe('When codex reported it.'),
 });
 
 /** The question of a user-input or elicitation request, as a person answers it. */

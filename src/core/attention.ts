@@ -1,6 +1,7 @@
 /**
  * What needs a person, most urgent first, and the op calls that act on each: pending requests and
- * a missing login (needs-you), failed lanes, then finished turns nobody read. Pure: the `attention`
+ * a missing login (needs-you), failed lanes, finished turns nobody read, then messages capacity
+ * admission holds back (held: they start by themselves, a person may push one through). Pure: the `attention`
  * handler gathers the lanes, requests and receipts; the attention hook uses the reasons too. The
  * surfaces phrase the calls (the CLI as commands), as they do every hint.
  */
@@ -14,6 +15,9 @@ export type CalledAttention = Extract<Attention, 'needs-you' | 'failed' | 'done-
 
 export type AttentionReason = (typeof ATTENTION_REASONS)[number];
 
+/** An item's class: a lane's called attention, or `held` for a receipt waiting for capacity. */
+export type AttentionClass = CalledAttention | 'held';
+
 /** An op call that acts on an item (the CLI shows it as a command); `fill` names the input fields holding a <placeholder>. */
 export interface AttentionAction {
   op: string;
@@ -22,7 +26,7 @@ export interface AttentionAction {
 }
 
 export interface AttentionItem {
-  attention: CalledAttention;
+  attention: AttentionClass;
   reason: AttentionReason;
   lane: string | null;
   handle: string | null;
@@ -47,9 +51,11 @@ export interface AttentionSources {
   codexHome: string;
   /** Set when codex has no login while its provider needs one (no turn can run): since when. */
   missingLogin: { since: string } | null;
+  /** Queued receipts capacity admission holds back (their `held` says why). */
+  held: readonly Delivery[];
 }
 
-const RANK: Record<CalledAttention, number> = { 'needs-you': 0, failed: 1, 'done-unread': 2 };
+const RANK: Record<AttentionClass, number> = { 'needs-you': 0, failed: 1, 'done-unread': 2, held: 3 };
 
 /** Most urgent class first; within a class the oldest first, then by request id and handle (stable). */
 export function orderAttention(items: readonly AttentionItem[]): AttentionItem[] {
@@ -151,6 +157,11 @@ export function attentionItems(sources: AttentionSources, selector: (lane: Lane)
       case 'idle':
         break;
     }
+  }
+  for (const delivery of sources.held) {
+    const lane = byId.get(delivery.lane);
+    const receipt = { receipt: delivery.id };
+    items.push({ attention: 'held', reason: 'held', lane: delivery.lane, handle: lane?.handle ?? null, request: null, summary: `${delivery.held ?? 'held'}: ${clip(delivery.text, 160)}`, since: delivery.createdAt, actions: [call('queue.release', receipt), call('queue.cancel', receipt)] });
   }
   return orderAttention(items);
 }

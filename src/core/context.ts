@@ -1,3 +1,4 @@
+import type { CapacitySettings } from './admissionPolicy.js';
 import type { ApprovalBroker } from './approvals.js';
 import type { FeedEntry } from './facts.js';
 import type { Journal } from './journal.js';
@@ -55,6 +56,8 @@ export interface OpContext {
   /** Asks the queue to start the lane's next message if the lane is idle. */
   drainQueue(laneId: string): Promise<void>;
   approvals: ApprovalBroker;
+  /** `[capacity]` of config.toml: what admission holds back (core/admission.ts). */
+  capacity: CapacitySettings;
   /**
    * Fault injection for crash tests: resolves at once unless DISPATCH_FAILPOINT names this point,
    * in which case it never resolves (the daemon "dies" there when the test kills it).

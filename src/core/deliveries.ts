@@ -4,8 +4,9 @@ import type { OpContext } from './context.js';
 import { clip, requireActiveTurn, requireIdle } from './lanes.js';
 import type { Delivery, DeliveryMode, DeliveryState, Lane } from './model.js';
 import { isAppServerUnavailable, type TranscriptTurn } from './ports.js';
+import { admissionNow } from './admission.js';
 
-export type DeliveryContext = Pick<OpContext, 'store' | 'journal' | 'appServer' | 'clock' | 'log' | 'callerCwd' | 'feed' | 'failpoint'>;
+export type DeliveryContext = Pick<OpContext, 'store' | 'journal' | 'appServer' | 'clock' | 'log' | 'callerCwd' | 'feed' | 'failpoint' | 'capacity'>;
 
 /** What moving a receipt needs: the ledger's rows and the journal its facts go to. */
 type Ledger = Pick<OpContext, 'store' | 'journal'>;
@@ -27,6 +28,17 @@ function moveDelivery(ctx: Ledger, delivery: Delivery, from: readonly DeliverySt
       ...(patch.error ? { error: patch.error } : {}),
     });
     return true;
+  });
+}
+
+/**
+ * Records why admission keeps a queued receipt back (it stays `queued`): on the receipt and as a
+ * deliveryChanged fact, once per new reason.
+ */
+function holdDelivery(ctx: Ledger, delivery: Delivery, reason: string): void {
+  ctx.store.transaction(() => {
+    if (!ctx.store.deliveries.hold(delivery.id, reason)) return;
+    ctx.journal.record({ type: 'deliveryChanged', laneId: delivery.lane, receipt: delivery.id, mode: delivery.mode, state: 'queued', held: reason });
   });
 }
 
@@ -56,13 +68,16 @@ function outcomeOf(error: unknown): 'failed' | 'ambiguous' {
 
 const codeOf = (error: unknown): string => (error instanceof DispatchError ? error.code : 'internal');
 
-/** Runs the app-server call of a reserved (submitting) delivery and records what came of it. */
-async function submit(ctx: DeliveryContext, delivery: Delivery, call: () => Promise<string | null>, settledState: 'accepted' | 'completed' = 'accepted'): Promise<Delivery> {
+/**
+ * Runs the app-server call of a reserved (submitting) delivery and records what came of it.
+ * `fromQueue`: it left the queue (queued, or a send admission held), so it goes back there while codex is away.
+ */
+async function submit(ctx: DeliveryContext, delivery: Delivery, call: () => Promise<string | null>, settledState: 'accepted' | 'completed' = 'accepted', fromQueue = false): Promise<Delivery> {
   let turnId: string | null;
   try {
     turnId = await call();
   } catch (error) {
-    if (delivery.mode === 'queue' && isAppServerUnavailable(error)) {
+    if ((fromQueue || delivery.mode === 'queue') && isAppServerUnavailable(error)) {
       // Nothing left dispatch: the message goes back to the head of its queue and waits for codex.
       moveDelivery(ctx, delivery, ['submitting'], 'queued', { note: 'codex app-server was not running; waits for it' });
       throw error;
@@ -164,6 +179,17 @@ export async function deliver(ctx: DeliveryContext & Pick<OpContext, 'drainQueue
       if (held?.state === 'ambiguous') {
         throw new DispatchError('conflict', `receipt ${held.id} on ${lane.handle} is ambiguous; settle it first with \`dispatch delivery reconcile ${held.id}\``, { data: { receipt: held.id } });
       }
+      const verdict = admissionNow(ctx);
+      if (!verdict.admit) {
+        // Over capacity the message is not lost or refused: it waits as a queued receipt saying why.
+        const queued = ctx.store.transaction(() => {
+          const row = reserve(ctx, request, 'queued');
+          holdDelivery(ctx, row, verdict.reason);
+          ctx.store.audit.record({ op: 'send', lane: lane.id, detail: `receipt ${row.id}: ${clip(request.text)}`, outcome: 'held' });
+          return row;
+        });
+        return { delivery: ctx.store.deliveries.find(queued.id) ?? queued, duplicate: false };
+      }
       const delivery = reserve(ctx, request, 'submitting');
       return { delivery: await submit(ctx, delivery, () => startTurnFor(ctx, lane, delivery)), duplicate: false };
     }
@@ -197,9 +223,11 @@ const draining = new Set<string>();
 
 /**
  * Starts the lane's oldest queued delivery if the lane is idle and nothing holds it: one message
- * per idle transition; an ambiguous receipt holds the lane's queue until it is settled.
+ * per idle transition; an ambiguous receipt holds the lane's queue until it is settled. Over
+ * capacity it stays queued with the reason (`pastLimits`: a person pushes this one receipt through).
+ * Synchronous up to the app-server call, so admission's check and the start cannot interleave.
  */
-export async function drainNext(ctx: DeliveryContext, laneId: string): Promise<boolean> {
+export async function drainNext(ctx: DeliveryContext, laneId: string, pastLimits?: number): Promise<boolean> {
   if (draining.has(laneId)) return false;
   draining.add(laneId);
   try {
@@ -209,9 +237,17 @@ export async function drainNext(ctx: DeliveryContext, laneId: string): Promise<b
     // Without codex the message stays queued; recovery drains the lane when codex is ready again.
     if (ctx.appServer.info().state !== 'running') return false;
     const next = ctx.store.deliveries.nextQueued(laneId);
-    if (!next || !moveDelivery(ctx, next, ['queued'], 'submitting')) return false;
+    if (!next) return false;
+    if (next.id !== pastLimits) {
+      const verdict = admissionNow(ctx);
+      if (!verdict.admit) {
+        holdDelivery(ctx, next, verdict.reason);
+        return false;
+      }
+    }
+    if (!moveDelivery(ctx, next, ['queued'], 'submitting', pastLimits === next.id ? { note: 'released past the capacity limits by a person' } : {})) return false;
     try {
-      await submit(ctx, next, () => startTurnFor(ctx, lane, next));
+      await submit(ctx, next, () => startTurnFor(ctx, lane, next), 'accepted', true);
     } catch (error) {
       ctx.log.warn('queue.delivery_failed', { lane: laneId, receipt: next.id, error: (error as Error).message });
     }

@@ -46,7 +46,8 @@ export type DispatchFact =
    * settles `completed` with it): the turn did finish; `lastAgentMessage` is its saved reply.
    */
   | { type: 'turnRecovered'; laneId: string; turnId: string; lastAgentMessage?: string }
-  | { type: 'deliveryChanged'; laneId: string; receipt: number; mode: DeliveryMode; state: DeliveryState; turnId?: string | null; error?: string | null }
+  /** `held`: admission keeps a queued receipt back, and why (it stays `queued`). */
+  | { type: 'deliveryChanged'; laneId: string; receipt: number; mode: DeliveryMode; state: DeliveryState; turnId?: string | null; error?: string | null; held?: string }
   | { type: 'triggerFired'; laneId: string; triggerId: string; event: string; outcome: string; receipt?: number }
   | { type: 'inboxItem'; laneId: string; item: number; triggerId: string | null; event: string };
 

@@ -169,6 +169,8 @@ export interface Delivery {
   turnId: string | null;
   error: string | null;
   note: string | null;
+  /** Why admission holds this queued receipt back (over capacity); null when nothing holds it. */
+  held: string | null;
   createdAt: string;
   updatedAt: string;
 }

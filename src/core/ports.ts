@@ -30,6 +30,8 @@ export interface LaneRepository {
   findByHandle(handle: string): Lane[];
   list(options?: { includeArchived?: boolean }): Lane[];
   update(id: string, patch: LanePatch): Lane;
+  /** Lanes in one of `statuses` or holding a receipt in one of `receiptStates` (each lane once). */
+  countBusy(statuses: readonly LaneState[], receiptStates: readonly DeliveryState[]): number;
 }
 
 export interface AuditLog {
@@ -72,6 +74,8 @@ export interface DeliveryRepository {
   blocking(lane: string): Delivery | undefined;
   /** Compare-and-set: moves the delivery to `to` only from one of `from`; false when it was elsewhere. */
   transition(id: number, from: readonly DeliveryState[], to: DeliveryState, patch?: { turnId?: string | null; error?: string | null; note?: string | null }): boolean;
+  /** Sets (null: clears) why a queued delivery is held back; false when it is not queued or already says so. A transition clears it. */
+  hold(id: number, reason: string | null): boolean;
   list(options: { lane?: string; states?: readonly DeliveryState[]; limit?: number }): Delivery[];
   countByState(lane?: string): Partial<Record<DeliveryState, number>>;
   /** The newest delivery from one source (e.g. `trigger:<id>`), for dedupe across restarts. */
@@ -163,6 +167,30 @@ export interface UsageRepository {
   summarize(options: { by: UsageGrouping; since?: string; lanes?: readonly string[] }): Array<UsageTotals & { key: string }>;
 }
 
+/** One rate-limit window of the account as codex reported it (`account/rateLimits/updated`). */
+export interface RateLimitObservation {
+  window: 'primary' | 'secondary';
+  usedPercent: number;
+  windowMinutes: number | null;
+  /** ISO time the window resets; null when codex did not say. */
+  resetsAt: string | null;
+}
+
+/** A stored window: the latest report of it (shown by `daemon status`, read by admission). */
+export interface RateLimitWindowRow {
+  window: 'primary' | 'secondary';
+  used_percent: number;
+  window_minutes: number | null;
+  resets_at: string | null;
+  observed_at: string;
+}
+
+export interface RateLimitRepository {
+  /** Replaces the rows of the windows given; the others keep their last report. */
+  record(windows: readonly RateLimitObservation[], observedAt: string): void;
+  current(): RateLimitWindowRow[];
+}
+
 export interface Store {
   lanes: LaneRepository;
   usage: UsageRepository;
@@ -172,6 +200,7 @@ export interface Store {
   deliveries: DeliveryRepository;
   requests: RequestRepository;
   inbox: InboxRepository;
+  rateLimits: RateLimitRepository;
   /** Runs fn in one transaction (nested calls join the outer one). */
   transaction<T>(fn: () => T): T;
   /**

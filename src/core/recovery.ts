@@ -1,5 +1,7 @@
 import { isRunningLaneState } from '../contracts/schemas.js';
 import type { Logger, OpContext } from './context.js';
+import { isCapacityLimited } from './admissionPolicy.js';
+import { drainOldestFirst } from './admissionDrain.js';
 import { drainNext, markInterruptedSubmissions, settleLostReceipts, type DeliveryContext } from './deliveries.js';
 import type { AppServer } from './ports.js';
 
@@ -58,8 +60,9 @@ async function resumeLanes(ctx: Pick<DeliveryContext, 'store' | 'journal' | 'app
   });
 }
 
-/** Lets every idle lane's queue move again (after a restart, or when codex is back). */
+/** Lets every idle lane's queue move again (after a restart, or when codex is back); with capacity limits, oldest first across lanes. */
 async function drainIdleLanes(ctx: DeliveryContext): Promise<void> {
+  if (isCapacityLimited(ctx.capacity)) return drainOldestFirst(ctx);
   const idle = ctx.store.lanes.list().filter((lane) => lane.status === 'idle' || lane.status === 'error');
   await eachConcurrently(idle, RECOVERY_CONCURRENCY, async (lane) => {
     await drainNext(ctx, lane.id);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import { z } from 'zod';
+import { UNLIMITED_CAPACITY, type CapacitySettings } from '../core/admissionPolicy.js';
 import { DEFAULT_FACT_RETENTION } from '../core/journal.js';
 import type { FactRetention } from '../core/ports.js';
 import { DispatchError } from '../shared/errors.js';
@@ -19,6 +20,10 @@ import { DEFAULT_HOOK_LIMITS, type AttentionHookConfig } from './attentionHook.j
  *   attention = "notify-send \"dispatch: $DISPATCH_HANDLE $DISPATCH_REASON\""  # off when unset
  *   timeout_seconds = 10  # a hook still running then is killed
  *   max_running = 4       # hooks at once; later ones wait their turn
+ *
+ *   [capacity]
+ *   max_busy_lanes = 4         # turns running at once across the daemon (unlimited when unset)
+ *   hold_above_percent = 90    # a rate-limit window this full holds new turns until it resets (off when unset)
  */
 const homeConfigSchema = z.strictObject({
   events: z
@@ -34,6 +39,12 @@ const homeConfigSchema = z.strictObject({
       max_running: z.number().int().min(1).max(64).default(DEFAULT_HOOK_LIMITS.maxRunning),
     })
     .optional(),
+  capacity: z
+    .strictObject({
+      max_busy_lanes: z.number().int().min(1).optional(),
+      hold_above_percent: z.number().gt(0).max(100).optional(),
+    })
+    .optional(),
 });
 
 export interface HomeConfig {
@@ -41,6 +52,7 @@ export interface HomeConfig {
   retention: FactRetention;
   /** The shell command run when a lane comes to need a person; absent when none is set. */
   attentionHook?: AttentionHookConfig;
+  capacity: CapacitySettings;
 }
 
 export function homeConfigPath(home: string): string {
@@ -68,8 +80,9 @@ export function loadHomeConfig(home: string): HomeConfig {
     const where = [...(issue?.path ?? []), ...(issue && 'keys' in issue ? issue.keys : [])].join('.');
     throw new DispatchError('validation', `${file}: ${where ? `${where}: ` : ''}${issue?.message ?? 'invalid'}`);
   }
-  const { events, hooks } = parsed.data;
+  const { events, hooks, capacity: limits } = parsed.data;
   const retention = { keep: events.keep, maxAgeDays: events.max_age_days };
-  if (hooks?.attention === undefined) return { path: file, retention };
-  return { path: file, retention, attentionHook: { command: hooks.attention, timeoutSeconds: hooks.timeout_seconds, maxRunning: hooks.max_running } };
+  const capacity: CapacitySettings = { maxBusyLanes: limits?.max_busy_lanes ?? UNLIMITED_CAPACITY.maxBusyLanes, holdAbovePercent: limits?.hold_above_percent ?? UNLIMITED_CAPACITY.holdAbovePercent };
+  if (hooks?.attention === undefined) return { path: file, retention, capacity };
+  return { path: file, retention, capacity, attentionHook: { command: hooks.attention, timeoutSeconds: hooks.timeout_seconds, maxRunning: hooks.max_running } };
 }

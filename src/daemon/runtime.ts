@@ -8,7 +8,9 @@ import { isRunningLaneState } from '../contracts/schemas.js';
 import { ApprovalBroker } from '../core/approvals.js';
 import { failpointFromEnv, type OpContext } from '../core/context.js';
 import { resolveLane } from '../core/lanes.js';
-import { drainNext } from '../core/deliveries.js';
+import { drainOldestFirst, drainQueueOf } from '../core/admissionDrain.js';
+import { recordRateLimits, ResetWake } from '../core/admission.js';
+import { isCapacityLimited } from '../core/admissionPolicy.js';
 import { LaneFeedHub } from '../core/feed.js';
 import { createJournal } from '../core/journal.js';
 import { createLanePipeline } from '../core/pipeline.js';
@@ -123,10 +125,15 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       log,
       failpoint: failpointFromEnv(process.env['DISPATCH_FAILPOINT']),
       daemon: { pid: process.pid, version: DISPATCH_VERSION, startedAt, home: paths.home, socket: paths.socket, mode: mode.mode, codexHome: mode.codex_home },
+      capacity: config.capacity,
     };
-    const drainQueue = async (laneId: string): Promise<void> => {
-      await drainNext({ ...baseContext, callerCwd: paths.home }, laneId);
+    const drainQueue = (laneId: string): Promise<void> => drainQueueOf({ ...baseContext, callerCwd: paths.home }, laneId);
+    const drainHeld = (): void => {
+      drainOldestFirst({ ...baseContext, callerCwd: paths.home }).catch((error: unknown) => log.error('queue.drain_failed', { error: (error as Error).message }));
     };
+    const resetWake = new ResetWake(baseContext, drainHeld);
+    cleanups.push(() => resetWake.stop());
+    resetWake.arm();
     const approvals = new ApprovalBroker({ store, log });
     const automation = startAutomation({ ...baseContext, callerCwd: paths.home, drainQueue }, log);
     cleanups.push(() => automation.stop());
@@ -143,6 +150,17 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       },
     });
     supervisor.onEvent(pipeline);
+    supervisor.onRateLimits((windows) => {
+      try {
+        recordRateLimits(baseContext, windows);
+      } catch (error) {
+        log.error('rate_limits.record_failed', { error: (error as Error).message });
+        return;
+      }
+      resetWake.arm();
+      // A report below the threshold lets held work go at once.
+      if (isCapacityLimited(config.capacity)) drainHeld();
+    });
     // What codex sent in one read is recorded in one transaction (see createLanePipeline).
     supervisor.onRead((edge) => (edge === 'start' ? pipeline.beginBatch() : pipeline.endBatch()));
     supervisor.onRaw((laneId, message) => feed.publishRaw(laneId, message));

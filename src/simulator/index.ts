@@ -17,6 +17,8 @@ export type {
   SimulatedModelCatalog,
   SimulatedSandboxMode,
 } from './codexHome.js';
+export { parseRateLimitDirective, rateLimitHeaders } from './rateLimits.js';
+export type { SimRateLimits, SimRateLimitWindow } from './rateLimits.js';
 export { readModelInput } from './modelInput.js';
 export type { ModelInputView, ToolOutputView } from './modelInput.js';
 export {

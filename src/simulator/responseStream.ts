@@ -20,17 +20,18 @@ interface Usage {
 }
 
 /**
- * Writes the answer for one step as the Responses API would. Its usage is `fixedUsage` when the
- * script set one (`@sim usage`), else `inputTokens` and an estimate of what the step outputs.
+ * Writes the answer for one step as the Responses API would, with `headers` (the rate-limit
+ * windows). Its usage is `fixedUsage` when the script set one (`@sim usage`), else `inputTokens`
+ * and an estimate of what the step outputs.
  */
-export async function playStep(res: ServerResponse, step: SimStep, responseId: string, inputTokens: number, signal: AbortSignal, fixedUsage?: SimUsage): Promise<void> {
+export async function playStep(res: ServerResponse, step: SimStep, responseId: string, inputTokens: number, signal: AbortSignal, fixedUsage?: SimUsage, headers: Record<string, string> = {}): Promise<void> {
   if (step.kind === 'fail' && 'status' in step) {
     sendJson(res, step.status, {
       error: { message: `dispatch-sim: simulated HTTP ${step.status}`, type: 'server_error', code: null },
-    });
+    }, headers);
     return;
   }
-  res.writeHead(200, SSE_HEADERS);
+  res.writeHead(200, { ...SSE_HEADERS, ...headers });
   res.flushHeaders();
   if (step.kind === 'hang') return; // Left open on purpose: close() or the client ends it.
   const send = (event: Record<string, unknown> & { type: string }): void => {
@@ -130,9 +131,9 @@ async function streamMessage(
   return true;
 }
 
-export function sendJson(res: ServerResponse, status: number, value: unknown): void {
+export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(value);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 

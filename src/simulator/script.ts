@@ -1,5 +1,6 @@
 import { DispatchError } from '../shared/errors.js';
 import type { ModelInputView } from './modelInput.js';
+import { parseRateLimitDirective } from './rateLimits.js';
 
 /** Streams an assistant message, optionally in several deltas spaced out in time. */
 export interface MessageStep {
@@ -166,6 +167,8 @@ export function describeScriptLanguage(): string {
     '  @sim hang                    open the stream and send nothing',
     '  @sim slow <chunks>x<ms>      stream the next reply in <chunks> deltas <ms> apart',
     '  @sim usage <in> <out> [<cached> [<reasoning>]]  every response of the turn reports these tokens (cached of in, reasoning of out)',
+    '  @sim ratelimit primary=<pct> [resets=60s] [window=<min>] [secondary=<pct> secondary-resets=2h]',
+    '                               report these rate-limit windows on every answer from now on ("off" stops)',
     '  @sim help                    answer with this text',
     `In a reply, ${LAST_TOOL_OUTPUT_PLACEHOLDER} is replaced by what the newest tool call printed.`,
     `When the steps run out the turn ends with "${CLOSING_MESSAGE_TEXT}". A trailing "slow" applies to a reply`,
@@ -278,6 +281,14 @@ function parseScript(text: string): { steps: SimStep[]; usage?: SimUsage } | und
       case 'hang':
         if (rest !== '') return fail('hang takes no argument');
         steps.push({ kind: 'hang' });
+        return;
+      case 'ratelimit':
+        // Not a step: the provider reports these windows on every answer from now on (server.ts).
+        try {
+          parseRateLimitDirective(rest, new Date());
+        } catch (error) {
+          return fail((error as Error).message);
+        }
         return;
       case 'help':
         steps.push({ kind: 'message', text: describeScriptLanguage(), verbatim: true });

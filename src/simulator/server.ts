@@ -6,6 +6,7 @@ import { selectStep, validateRules, type ScriptSource, type SimRule, type SimSte
 import { readModelInput } from './modelInput.js';
 import { estimateTokens, playStep, sendJson } from './responseStream.js';
 import { isRecord } from '../shared/records.js';
+import { parseRateLimitDirective, rateLimitDirectiveOf, rateLimitHeaders, type SimRateLimits } from './rateLimits.js';
 
 /** Options of {@link startSimulatedProvider}. */
 export interface SimulatedProviderOptions {
@@ -53,6 +54,8 @@ export interface SimulatedProvider {
   readonly port: number;
   /** Every request received so far, oldest first (live array). */
   readonly requests: RecordedRequest[];
+  /** The rate-limit windows every answer reports from now on (null: none), like `@sim ratelimit`. */
+  setRateLimits(limits: SimRateLimits | null): void;
   /** Replaces the scripted rules for requests that arrive from now on. */
   setRules(rules: readonly SimRule[]): void;
   /** Stops listening and cuts open streams (hanging ones included); never blocks on clients. */
@@ -79,6 +82,7 @@ export async function startSimulatedProvider(options: SimulatedProviderOptions =
   const requests: RecordedRequest[] = [];
   const streams = new Set<AbortController>();
   let responseSeq = 0;
+  let rateLimits: SimRateLimits | null = null;
   let closing: Promise<void> | undefined;
 
   const server: Server = createServer((req, res) => {
@@ -164,7 +168,15 @@ export async function startSimulatedProvider(options: SimulatedProviderOptions =
     if (view.clientUserMessageIds.length > 0) record.clientUserMessageIds = view.clientUserMessageIds;
     requests.push(record);
     notify(record);
-    await playStep(res, selected.step, responseId, estimateTokens(JSON.stringify(input)), signal, selected.script.usage);
+    const now = new Date();
+    // A turn's first request sets the windows (its later requests would move a relative reset time).
+    const directive = view.toolOutputs.length === 0 && selected.script.source === 'directive' ? rateLimitDirectiveOf(view.lastUserText ?? '') : undefined;
+    try {
+      if (directive !== undefined) rateLimits = parseRateLimitDirective(directive, now);
+    } catch {
+      // A malformed line keeps the windows as they were; the reply (scriptForText) already says why.
+    }
+    await playStep(res, selected.step, responseId, estimateTokens(JSON.stringify(input)), signal, selected.script.usage, rateLimitHeaders(rateLimits, now));
   };
 
   await new Promise<void>((resolve, reject_) => {
@@ -191,6 +203,9 @@ export async function startSimulatedProvider(options: SimulatedProviderOptions =
     url: `http://${urlHost}:${address.port}/v1`,
     port: address.port,
     requests,
+    setRateLimits(limits: SimRateLimits | null): void {
+      rateLimits = limits;
+    },
     setRules(next: readonly SimRule[]): void {
       validateRules(next);
       rules = next;

@@ -9,6 +9,7 @@ import { SqliteDeliveryRepository } from './deliveryRepository.js';
 import { SqliteFactRepository } from './factRepository.js';
 import { SqliteLaneRepository } from './laneRepository.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
+import { SqliteRateLimitRepository } from './rateLimitRepository.js';
 import { SqliteInboxRepository } from './inboxRepository.js';
 import { SqliteRequestRepository } from './requestRepository.js';
 import { SqliteTriggerRepository } from './triggerRepository.js';
@@ -39,6 +40,7 @@ export class SqliteStore implements Store {
   readonly requests: SqliteRequestRepository;
   readonly inbox: SqliteInboxRepository;
   readonly usage: SqliteUsageRepository;
+  readonly rateLimits: SqliteRateLimitRepository;
   /** Set when opening migrated an older registry: where its pre-migration copy is. */
   readonly migrationBackup: MigrationBackup | undefined;
   private readonly db: Database.Database;
@@ -57,6 +59,7 @@ export class SqliteStore implements Store {
     this.requests = new SqliteRequestRepository(db, clock);
     this.inbox = new SqliteInboxRepository(db, clock);
     this.usage = new SqliteUsageRepository(db);
+    this.rateLimits = new SqliteRateLimitRepository(db);
     // Prepared once: a `db.transaction(fn)` wrapper per call costs more than the statements it runs.
     this.control = {
       begin: db.prepare('BEGIN'),

@@ -16,6 +16,7 @@ interface DeliveryRow {
   turn_id: string | null;
   error: string | null;
   note: string | null;
+  held: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -32,6 +33,7 @@ const deliveryOf = (r: DeliveryRow): Delivery => ({
   turnId: r.turn_id,
   error: r.error,
   note: r.note,
+  held: r.held,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -81,6 +83,7 @@ export class SqliteDeliveryRepository implements DeliveryRepository {
   private readonly countAll: Database.Statement<[], { state: DeliveryState; n: number }>;
   private readonly countLane: Database.Statement<[string], { state: DeliveryState; n: number }>;
   private readonly bySource: Database.Statement<[string], DeliveryRow>;
+  private readonly setHeld: Database.Statement<[{ id: number; held: string | null; now: string }]>;
 
   constructor(db: Database.Database, clock: Clock) {
     this.clock = clock;
@@ -100,7 +103,8 @@ export class SqliteDeliveryRepository implements DeliveryRepository {
          updated_at = @now,
          turn_id = CASE WHEN @setTurnId THEN @turnId ELSE turn_id END,
          error = CASE WHEN @setError THEN @error ELSE error END,
-         note = CASE WHEN @setNote THEN @note ELSE note END
+         note = CASE WHEN @setNote THEN @note ELSE note END,
+         held = NULL
        WHERE id = @id AND state IN (SELECT value FROM json_each(@from))`,
     );
     const inStates = 'state IN (SELECT value FROM json_each(@states))';
@@ -113,6 +117,12 @@ export class SqliteDeliveryRepository implements DeliveryRepository {
     this.countAll = db.prepare('SELECT state, count(*) AS n FROM deliveries GROUP BY state');
     this.countLane = db.prepare('SELECT state, count(*) AS n FROM deliveries WHERE lane = ? GROUP BY state');
     this.bySource = db.prepare('SELECT * FROM deliveries WHERE source = ? ORDER BY id DESC LIMIT 1');
+    this.setHeld = db.prepare("UPDATE deliveries SET held = @held, updated_at = @now WHERE id = @id AND state = 'queued' AND held IS NOT @held");
+  }
+
+  /** Sets (or clears, null) why a queued delivery is held; false when it is not queued or already says so. */
+  hold(id: number, reason: string | null): boolean {
+    return this.setHeld.run({ id, held: reason, now: isoNow(this.clock) }).changes === 1;
   }
 
   insert(delivery: NewDelivery): Delivery {
@@ -173,7 +183,7 @@ export class SqliteDeliveryRepository implements DeliveryRepository {
 
   /**
    * Moves the delivery to `to` only when its state is one of `from` (an empty `from` never
-   * matches). Patch keys follow the lane rule: absent or undefined leaves the column, null clears it.
+   * matches); a move ends any hold. Patch keys follow the lane rule: absent or undefined leaves the column, null clears it.
    */
   transition(id: number, from: readonly DeliveryState[], to: DeliveryState, patch: TransitionPatch = {}): boolean {
     const params: TransitionParams = {

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Lane, LaneWorktree, LatestTurn, TurnSettings } from '../core/model.js';
+import type { DeliveryState, Lane, LaneState, LaneWorktree, LatestTurn, TurnSettings } from '../core/model.js';
 import type { Clock, LanePatch, LaneRepository, NewLaneRecord } from '../core/ports.js';
 import { DispatchError } from '../shared/errors.js';
 import { fromFlag, isoNow, isPrimaryKeyViolation, isUniqueViolation, parseJson, toFlag, toJson } from './rows.js';
@@ -77,6 +77,8 @@ export class SqliteLaneRepository implements LaneRepository {
   private readonly byHandle: Database.Statement<[string], LaneRow>;
   private readonly all: Database.Statement<[], LaneRow>;
   private readonly active: Database.Statement<[], LaneRow>;
+  /** countBusy's statement per pair of state lists (fixed vocabularies, so a handful at most). */
+  private readonly busy = new Map<string, Database.Statement<[], { n: number }>>();
   private readonly insertRow: Database.Statement<[Record<string, string | number | null>]>;
   /** One UPDATE per set of patched columns, prepared the first time that set is seen (at most 2^9). */
   private readonly updates = new Map<string, Database.Statement<[Record<string, string | null>]>>();
@@ -146,6 +148,23 @@ export class SqliteLaneRepository implements LaneRepository {
   list(options: { includeArchived?: boolean } = {}): Lane[] {
     this.flushPending();
     return (options.includeArchived ? this.all : this.active).all().map(laneOf);
+  }
+
+  countBusy(statuses: readonly LaneState[], receiptStates: readonly DeliveryState[]): number {
+    this.flushPending();
+    const key = `${statuses.join(',')}|${receiptStates.join(',')}`;
+    let statement = this.busy.get(key);
+    if (!statement) {
+      // Literal lists: this runs on every admitted send, and json_each costs more than the count (bench/admission.ts).
+      const list = (values: readonly string[]): string => values.map((v) => `'${v.replaceAll("'", "''")}'`).join(', ');
+      const running = `SELECT id FROM lanes WHERE status IN (${list(statuses)})`;
+      statement = this.db.prepare(
+        `SELECT (SELECT count(*) FROM lanes WHERE status IN (${list(statuses)}))
+              + (SELECT count(DISTINCT lane) FROM deliveries WHERE state IN (${list(receiptStates)}) AND lane NOT IN (${running})) AS n`,
+      );
+      this.busy.set(key, statement);
+    }
+    return statement.get()?.n ?? 0;
   }
 
   /**

@@ -282,6 +282,24 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX turn_usage_at ON turn_usage (at);
     `,
   },
+  {
+    version: 12,
+    name: "the account's rate-limit windows, and why a queued receipt is held back",
+    sql: `
+      -- The latest report per window (codex sends sparse updates: a window it omits keeps its row).
+      CREATE TABLE rate_limit_windows (
+        name TEXT PRIMARY KEY CHECK (name IN ('primary', 'secondary')),
+        used_percent REAL NOT NULL,
+        window_minutes INTEGER,
+        resets_at TEXT,
+        observed_at TEXT NOT NULL
+      );
+      -- Set while admission holds a queued receipt (over capacity), cleared when it moves on.
+      ALTER TABLE deliveries ADD COLUMN held TEXT;
+      -- Admission counts running lanes on every send it lets through.
+      CREATE INDEX lanes_status ON lanes (status);
+    `,
+  },
 ];
 
 /** The newest schema version this build knows; a registry above it was written by a newer dispatch. */

@@ -5,6 +5,7 @@ import {
   lastAgentMessageOf,
   projectNotification,
   projectServerRequest,
+  rateLimitsOf,
   threadIdOf,
   turnFailureOf,
 } from '../../src/codex/events.js';
@@ -691,5 +692,16 @@ describe('token usage projection', () => {
       last: { input: 100, cachedInput: 99, output: 5, reasoning: 2, total: 105 },
       contextWindow: null,
     });
+  });
+});
+
+describe('rateLimitsOf', () => {
+  it('keeps the windows a sparse update carries, with the reset time (unix seconds) as ISO', () => {
+    // The shape the pinned app-server sent for a simulated answer (test/simulator/rateLimits.test.ts).
+    const params = {
+      rateLimits: { limitId: 'codex', limitName: null, normalModelSlug: null, primary: { usedPercent: 95, windowDurationMins: 300, resetsAt: 1796151211 }, secondary: null, credits: null, individualLimit: null, spendControlReached: null, planType: null, rateLimitReachedType: null },
+    };
+    expect(rateLimitsOf(params)).toEqual([{ window: 'primary', usedPercent: 95, windowMinutes: 300, resetsAt: new Date(1796151211 * 1000).toISOString() }]);
+    expect(rateLimitsOf({ rateLimits: { ...params.rateLimits, primary: null, secondary: { usedPercent: 3, windowDurationMins: null, resetsAt: null } } })).toEqual([{ window: 'secondary', usedPercent: 3, windowMinutes: null, resetsAt: null }]);
   });
 });

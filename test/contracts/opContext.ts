@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { UNLIMITED_CAPACITY } from '../../src/core/admissionPolicy.js';
 import { ApprovalBroker } from '../../src/core/approvals.js';
 import { silentLogger, type OpContext } from '../../src/core/context.js';
 import { executeOp } from '../../src/daemon/executor.js';
@@ -30,6 +31,7 @@ export async function contextWithAlpha(registry = ':memory:', appServer = new Fa
     drainQueue: async () => undefined,
     failpoint: async () => undefined,
     approvals: new ApprovalBroker({ store, log: silentLogger }),
+    capacity: UNLIMITED_CAPACITY,
   };
   await executeOp('lane.open', { name: 'alpha' }, ctx);
   return ctx;

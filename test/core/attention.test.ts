@@ -35,7 +35,7 @@ function request(id: number, laneId: string, createdAt: string, patch: Partial<S
 const turnAt = (id: string, at: string, status: 'completed' | 'failed' = 'completed', error: { message: string; code?: string } | null = null) => ({ id, status, error, at });
 
 function sources(patch: Partial<AttentionSources>): AttentionSources {
-  return { lanes: [], pending: [], receiptsOf: () => [], codexHome: '/home/me/.codex', missingLogin: null, ...patch };
+  return { lanes: [], pending: [], receiptsOf: () => [], codexHome: '/home/me/.codex', missingLogin: null, held: [], ...patch };
 }
 
 const byHandle = (l: Lane): string => l.handle;
@@ -55,6 +55,15 @@ describe('attention ordering', () => {
       item('failed', '2026-11-01T10:00:03Z', { handle: '@f-old' }),
     ]);
     expect(ordered.map((i) => i.handle)).toEqual(['@n-old', '@n-new', '@f-old', '@f-new', '@d-old', '@d-new']);
+  });
+
+  it('lists receipts capacity holds back after every other class, oldest first, with release and cancel', () => {
+    const held = (id: number, laneId: string, createdAt: string): Delivery => ({ id, lane: laneId, mode: 'queue', source: 'op', text: `job ${id}`, idempotencyKey: null, clientMessageId: `c${id}`, state: 'queued', turnId: null, error: null, note: null, held: 'held: 2 of 2 busy lanes', createdAt, updatedAt: createdAt });
+    const lanes = [lane('unread', 'done-unread', { latestTurn: turnAt('t1', '2026-11-01T10:00:09.000Z'), lastAgentMessage: 'ok' }), lane('w1', 'idle'), lane('w2', 'idle')];
+    const items = attentionItems(sources({ lanes, held: [held(9, 'w2', '2026-11-01T10:00:02.000Z'), held(4, 'w1', '2026-11-01T10:00:01.000Z')] }), byHandle);
+    expect(items.map((i) => [i.attention, i.handle])).toEqual([['done-unread', '@unread'], ['held', '@w1'], ['held', '@w2']]);
+    expect(items[1]).toMatchObject({ reason: 'held', summary: 'held: 2 of 2 busy lanes: job 4' });
+    expect(items[1]?.actions).toEqual([act('queue.release', { receipt: 4 }), act('queue.cancel', { receipt: 4 })]);
   });
 
   it('is stable for items of the same time: by request id, then handle, whatever the input order', () => {
@@ -88,7 +97,7 @@ describe('attention ordering', () => {
 
   it('offers delivery retry for the failed turn\'s interrupted or failed receipt', () => {
     const failed = lane('broken', 'failed', { latestTurn: turnAt('t9', '2026-11-01T10:00:02.000Z', 'failed', { message: 'gone' }) });
-    const receipt = (id: number, state: Delivery['state']): Delivery => ({ id, lane: 'broken', mode: 'send', source: 'op', text: 'x', idempotencyKey: null, clientMessageId: `c${id}`, state, turnId: 't9', error: null, note: null, createdAt: '', updatedAt: '' });
+    const receipt = (id: number, state: Delivery['state']): Delivery => ({ id, lane: 'broken', mode: 'send', source: 'op', text: 'x', idempotencyKey: null, clientMessageId: `c${id}`, state, turnId: 't9', error: null, note: null, held: null, createdAt: '', updatedAt: '' });
     const [only] = attentionItems(sources({ lanes: [failed], receiptsOf: (l, t) => (l === 'broken' && t === 't9' ? [receipt(8, 'interrupted'), receipt(9, 'completed')] : []) }), byHandle);
     expect(only?.actions).toEqual([act('lane.tail', { lane: '@broken' }), act('delivery.retry', { receipt: 8 }), send('@broken')]);
   });

@@ -1,5 +1,6 @@
 import type { DeliveryContext } from '../../src/core/deliveries.js';
-import { drainNext } from '../../src/core/deliveries.js';
+import { drainQueueOf } from '../../src/core/admissionDrain.js';
+import { UNLIMITED_CAPACITY, type CapacitySettings } from '../../src/core/admissionPolicy.js';
 import { silentLogger, type OpContext } from '../../src/core/context.js';
 import type { LaneEvent } from '../../src/core/laneEvents.js';
 import type { Lane } from '../../src/core/model.js';
@@ -34,12 +35,12 @@ export interface FakeCore {
  * Core wired as dispatchd wires it (fake events → reactor → drain on turn end), with a manual
  * clock for the store and the ops: only the app-server is the fake.
  */
-export function fakeCore(): FakeCore {
+export function fakeCore(options: { capacity?: CapacitySettings } = {}): FakeCore {
   const clock = manualClock();
   const store = openStore({ path: ':memory:', clock });
   const fake = new FakeAppServer();
   const drainQueue = async (laneId: string): Promise<void> => {
-    await drainNext(ctx, laneId);
+    await drainQueueOf(ctx, laneId);
   };
   const feed = new LaneFeedHub();
   const journal = createJournal({ store, clock, publish: (entry) => feed.publish(entry) });
@@ -53,6 +54,7 @@ export function fakeCore(): FakeCore {
     feed,
     failpoint: async () => undefined,
     drainQueue,
+    capacity: options.capacity ?? UNLIMITED_CAPACITY,
   };
   fake.onEvent(
     createLanePipeline({

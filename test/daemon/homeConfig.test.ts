@@ -36,7 +36,7 @@ function validationError(home: string): DispatchError {
 describe('loadHomeConfig', () => {
   it('without a config.toml gives the defaults', async () => {
     const home = await homeWith();
-    expect(loadHomeConfig(home)).toEqual({ path: path.join(home, 'config.toml'), retention: DEFAULT_FACT_RETENTION });
+    expect(loadHomeConfig(home)).toEqual({ path: path.join(home, 'config.toml'), retention: DEFAULT_FACT_RETENTION, capacity: { maxBusyLanes: null, holdAbovePercent: null } });
     expect(DEFAULT_FACT_RETENTION).toEqual({ keep: 100_000, maxAgeDays: 30 });
   });
 
@@ -111,7 +111,35 @@ describe('loadHomeConfig', () => {
   });
 });
 
+describe('loadHomeConfig [capacity]', () => {
+  it('reads max_busy_lanes and hold_above_percent; each is off when unset', async () => {
+    expect(loadHomeConfig(await homeWith('[capacity]\nmax_busy_lanes = 2\nhold_above_percent = 90\n')).capacity).toEqual({ maxBusyLanes: 2, holdAbovePercent: 90 });
+    expect(loadHomeConfig(await homeWith('[capacity]\nmax_busy_lanes = 3\n')).capacity).toEqual({ maxBusyLanes: 3, holdAbovePercent: null });
+    expect(loadHomeConfig(await homeWith('[capacity]\n')).capacity).toEqual({ maxBusyLanes: null, holdAbovePercent: null });
+  });
+
+  it.each([
+    ['an unknown key', '[capacity]\nmax_busy = 2\n', 'capacity.max_busy'],
+    ['zero busy lanes', '[capacity]\nmax_busy_lanes = 0\n', 'capacity.max_busy_lanes'],
+    ['a fraction of a lane', '[capacity]\nmax_busy_lanes = 1.5\n', 'capacity.max_busy_lanes'],
+    ['a percent over 100', '[capacity]\nhold_above_percent = 120\n', 'capacity.hold_above_percent'],
+    ['a string percent', '[capacity]\nhold_above_percent = "90%"\n', 'capacity.hold_above_percent'],
+  ])('refuses %s, naming the key', async (_name, config, key) => {
+    const home = await homeWith(config);
+    expect(validationError(home).message.startsWith(`${homeConfigPath(home)}: ${key}: `)).toBe(true);
+  });
+});
+
 describe('a daemon with a bad config.toml', () => {
+  it('refuses to start on a bad [capacity] key: `dispatch up` exits 2 naming it', async () => {
+    const home = await homeWith('[capacity]\nmax_busy_lane = 2\n');
+    const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: home, DISPATCH_HOME: home, CODEX_HOME: path.join(home, 'no-codex-home'), NO_COLOR: '1' };
+    const up = await runCli(['up', '--simulate', '--json'], { env, cwd: home });
+    expect(up.code, up.stderr).toBe(2);
+    const error = (JSON.parse(up.stderr.trim().split('\n').pop() ?? '{}') as { error?: { code: string; message: string } }).error;
+    expect(error).toEqual({ code: 'validation', message: `${homeConfigPath(home)}: capacity.max_busy_lane: Unrecognized key: "max_busy_lane"` });
+  }, 60_000);
+
   it('refuses to start on a bad [hooks] key: `dispatch up` exits 2 naming it', async () => {
     const home = await homeWith('[hooks]\nattention = "true"\nattenton_timeout = 5\n');
     const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: home, DISPATCH_HOME: home, CODEX_HOME: path.join(home, 'no-codex-home'), NO_COLOR: '1' };

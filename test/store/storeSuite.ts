@@ -337,6 +337,7 @@ export function runStoreSuite(open: (clock: Clock) => Store): void {
         turnId: null,
         error: null,
         note: null,
+        held: null,
         createdAt: '2030-01-02T03:04:05.678Z',
         updatedAt: '2030-01-02T03:04:05.678Z',
       });

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { defineOp } from '../defineOp.js';
 
-/** Why an item needs a person: what is asked (approval, question, an MCP form), a missing login, a lane waiting before its request is listed, a failure, a finished turn. */
-export const ATTENTION_REASONS = ['approval', 'question', 'form', 'login', 'waiting', 'error', 'done'] as const;
+/** Why an item needs a person: what is asked (approval, question, an MCP form), a missing login, a lane waiting before its request is listed, a failure, a finished turn, a message capacity holds back. */
+export const ATTENTION_REASONS = ['approval', 'question', 'form', 'login', 'waiting', 'error', 'done', 'held'] as const;
 
 /** An op call that acts on an item; the CLI shows it as its command (`dispatch request respond 3 accept`). */
 const attentionAction = z.object({
@@ -12,7 +12,7 @@ const attentionAction = z.object({
 });
 
 const attentionItem = z.object({
-  attention: z.enum(['needs-you', 'failed', 'done-unread']).describe('The class: needs-you first, then failed, then done-unread.'),
+  attention: z.enum(['needs-you', 'failed', 'done-unread', 'held']).describe('The class: needs-you first, then failed, then done-unread, then held (messages capacity admission keeps back; they start by themselves).'),
   reason: z.enum(ATTENTION_REASONS),
   lane: z.string().nullable().describe('Lane id (null for what concerns the whole daemon, e.g. a missing login).'),
   handle: z.string().nullable(),
@@ -25,7 +25,7 @@ const attentionItem = z.object({
 
 export const attentionOp = defineOp({
   name: 'attention',
-  summary: 'List what needs a person, most urgent first: approvals, questions and logins, then failed lanes, then finished turns nobody read, each with the command that acts on it.',
+  summary: 'List what needs a person, most urgent first: approvals, questions and logins, then failed lanes, then finished turns nobody read, then messages held back by capacity, each with the command that acts on it.',
   group: 'lane',
   intent: 'read',
   idempotent: true,

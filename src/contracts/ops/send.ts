@@ -26,7 +26,7 @@ export const sendOp = defineOp({
   }),
   output: actionAck.extend({
     receipt: z.number().describe('Delivery receipt id (see `dispatch delivery get`).'),
-    state: z.enum(DELIVERY_STATES),
+    state: z.enum(DELIVERY_STATES).describe('`queued` for a send over capacity ([capacity] in config.toml): held, not refused; `detail` says why, and it starts by itself.'),
     duplicate: z.boolean().describe('The idempotency key matched an earlier identical request; nothing was sent again.'),
     pending: z.number().nullable().describe('Queued deliveries still waiting on the lane (queue mode).'),
   }),

@@ -19,6 +19,7 @@ export const handleAttention: Handler<'attention'> = async (_input, ctx) => {
       receiptsOf: (laneId, turnId) => store.deliveries.findByTurn(laneId, turnId),
       codexHome: ctx.daemon.codexHome,
       missingLogin: loggedIn ? null : { since: app.startedAt ?? ctx.daemon.startedAt.toISOString() },
+      held: store.deliveries.list({ states: ['queued'] }).filter((d) => d.held !== null),
     },
     selector,
   );

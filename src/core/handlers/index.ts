@@ -29,6 +29,7 @@ import { handleLaneWait } from './lane/wait.js';
 import { handleEvents } from './events.js';
 import { handleNew } from './new.js';
 import { handleQueueCancel } from './queue/cancel.js';
+import { handleQueueRelease } from './queue/release.js';
 import { handleQueueList } from './queue/list.js';
 import { handleRequestList } from './request/list.js';
 import { handleRequestRespond } from './request/respond.js';
@@ -76,6 +77,7 @@ export const handlers: HandlerMap = {
   'delivery.reconcile': handleDeliveryReconcile,
   'queue.list': handleQueueList,
   'queue.cancel': handleQueueCancel,
+  'queue.release': handleQueueRelease,
   'request.list': handleRequestList,
   'request.respond': handleRequestRespond,
   subscribe: handleSubscribe,

@@ -20,8 +20,9 @@ export const handleSend: Handler<'send'> = async (input, ctx) => {
     op: input.mode,
     accepted: delivery.state !== 'failed' && delivery.state !== 'cancelled',
     turn_id: delivery.turnId,
-    detail:
-      input.mode === 'queue'
+    detail: delivery.held
+      ? `receipt ${delivery.id} queued, ${delivery.held}; it starts by itself (or \`dispatch queue release ${delivery.id}\`)`
+      : input.mode === 'queue'
         ? delivery.state === 'queued'
           ? `receipt ${delivery.id} queued; ${pending} waiting`
           : `receipt ${delivery.id} ${delivery.state}`

@@ -7,7 +7,7 @@ import type { Lane, Trigger } from '../model.js';
 import { afterFiring, checkGuards, cronProblem, dueTimeTriggers, matchEventTriggers, NO_LANE_FACTS, renderTriggerText, triggerTemplateVars, type LaneFacts } from './plan.js';
 
 /** What firing needs: the delivery context (triggers deliver through the ledger like any send). */
-export type TriggerContext = Pick<OpContext, 'store' | 'journal' | 'appServer' | 'clock' | 'log' | 'callerCwd' | 'feed' | 'failpoint' | 'drainQueue'>;
+export type TriggerContext = Pick<OpContext, 'store' | 'journal' | 'appServer' | 'clock' | 'log' | 'callerCwd' | 'feed' | 'failpoint' | 'drainQueue' | 'capacity'>;
 
 export interface FiringResult {
   fired: boolean;

@@ -6,7 +6,7 @@ import { dim, red } from './render.js';
 
 type Row = Record<string, unknown>;
 
-const HEADINGS: Record<string, string> = { 'needs-you': 'NEEDS YOU', failed: 'FAILED', 'done-unread': 'DONE, UNREAD' };
+const HEADINGS: Record<string, string> = { 'needs-you': 'NEEDS YOU', failed: 'FAILED', 'done-unread': 'DONE, UNREAD', held: 'HELD FOR CAPACITY' };
 
 const str = (value: unknown): string => (typeof value === 'string' || typeof value === 'number' ? String(value) : '');
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineOp } from '../../defineOp.js';
+import { rateLimitWindowView } from '../../schemas.js';
 
 /** The app-server as `daemon status` shows it (also the answer of `codex restart`). */
 export const appServerView = z.object({
@@ -39,6 +40,15 @@ export const daemonStatusOp = defineOp({
     lanes: z.object({ total: z.number(), idle: z.number(), busy: z.number(), waiting_approval: z.number(), error: z.number(), archived: z.number() }),
     triggers: z.object({ total: z.number(), enabled: z.number() }),
     deliveries: z.object({ queued: z.number(), submitting: z.number(), ambiguous: z.number(), accepted: z.number() }).describe('Receipts not yet settled.'),
+    rate_limits: z.array(rateLimitWindowView).describe("The account's rate-limit windows as codex last reported them (none before its first report)."),
+    capacity: z
+      .object({
+        max_busy_lanes: z.number().nullable().describe('[capacity] max_busy_lanes; null: unlimited.'),
+        hold_above_percent: z.number().nullable().describe('[capacity] hold_above_percent; null: off.'),
+        busy_lanes: z.number().describe('Turns running now across the daemon.'),
+        held: z.number().describe('Queued receipts admission holds back.'),
+      })
+      .describe('Capacity admission (config.toml [capacity]).'),
   }),
   errors: [],
   examples: [{ name: 'status', input: {}, output: {} }],

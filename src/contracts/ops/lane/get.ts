@@ -25,6 +25,10 @@ export const laneGetOp = defineOp({
     worktree: worktreeDetail.nullable().describe('The lane\'s git worktree and its state, read from git now.'),
     usage: usageTotals.describe("The lane's token usage over the turns codex reported."),
     transcript: z.array(transcriptItem),
+    held: z
+      .object({ receipt: z.number(), reason: z.string() })
+      .nullable()
+      .describe("The lane's next message when capacity admission holds it back, and why; null otherwise."),
   }),
   errors: ['not_found', 'ambiguous', 'app_server'],
   examples: [{ name: 'show a lane', input: { lane: '@alpha' }, output: { handle: '@alpha', writable: true } }],

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { appServerView } from '../../../contracts/ops/daemon/status.js';
+import { busyLaneCount } from '../../admission.js';
 import type { AppServerInfo } from '../../ports.js';
 import type { Handler } from '../types.js';
 
@@ -55,5 +56,12 @@ export const handleDaemonStatus: Handler<'daemon.status'> = async (_input, ctx) 
       const counts = ctx.store.deliveries.countByState();
       return { queued: counts.queued ?? 0, submitting: counts.submitting ?? 0, ambiguous: counts.ambiguous ?? 0, accepted: counts.accepted ?? 0 };
     })(),
+    rate_limits: ctx.store.rateLimits.current(),
+    capacity: {
+      max_busy_lanes: ctx.capacity.maxBusyLanes,
+      hold_above_percent: ctx.capacity.holdAbovePercent,
+      busy_lanes: busyLaneCount(ctx.store),
+      held: ctx.store.deliveries.list({ states: ['queued'] }).filter((d) => d.held !== null).length,
+    },
   };
 };

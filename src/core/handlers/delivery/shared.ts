@@ -16,6 +16,7 @@ export function deliveryViewOf(d: Delivery) {
     turn_id: d.turnId,
     error: d.error,
     note: d.note,
+    held: d.held,
     created_at: d.createdAt,
     updated_at: d.updatedAt,
   };

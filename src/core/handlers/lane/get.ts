@@ -8,5 +8,7 @@ export const handleLaneGet: Handler<'lane.get'> = async (input, ctx) => {
   const lane = resolveLane(ctx.store, input.lane);
   const transcript = input.include_transcript ? await readTranscript(ctx, lane, input.max_items) : [];
   const worktree = lane.worktree ? await worktreeDetailOf(ctx.worktrees, lane.worktree) : null;
-  return { ...laneDetailOf(lane), worktree, usage: laneUsage(ctx.store, lane.id), transcript };
+  const next = ctx.store.deliveries.nextQueued(lane.id);
+  const held = next?.held ? { receipt: next.id, reason: next.held } : null;
+  return { ...laneDetailOf(lane), worktree, usage: laneUsage(ctx.store, lane.id), transcript, held };
 };
