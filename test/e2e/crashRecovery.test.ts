@@ -23,7 +23,7 @@ describe('receipts after a daemon crash', () => {
   }, 60_000);
   afterAll(async () => h?.close());
 
-  it('a turn killed with dispatchd is interrupted (not failed), the queue moves on, and `delivery retry` sends it again once', async () => {
+  it('a turn killed with dispatchd is settled from the history (interrupted, not failed by the crash), the queue moves on, and `delivery retry` sends it again once', async () => {
     await h.ok(['new', '--name', 'worker', '--prefix', '', '--no-send']);
     const doomedText = slow(8, 'doomed');
     const doomed = await h.ok<Receipt>(['send', 'worker', doomedText]);
@@ -43,7 +43,12 @@ describe('receipts after a daemon crash', () => {
       'the lost receipt being settled from the history',
       20_000,
     );
-    expect(settled).toMatchObject({ state: 'interrupted', turn_id: doomed.turn_id });
+    // Settled from what the thread's history says, never failed blindly by the crash. The simulated
+    // provider runs inside dispatchd, so its death can cut codex's model stream first: codex may then
+    // save the turn as failed (a stream error) before it sees dispatchd gone, and the receipt says so.
+    expect(settled.turn_id).toBe(doomed.turn_id);
+    expect(['interrupted', 'failed']).toContain(settled.state);
+    expect(settled.note).toMatch(settled.state === 'failed' ? /settled from the thread's history after a restart: turn \S+ failed/ : /thread's history|stopped before saving it/);
     // The message after it was not held: the lane's queue went on.
     await pollUntil(() => h.ok<Receipt>(['delivery', 'get', String(next.receipt)]), (d) => d.state === 'completed', 'the queued message completing', 30_000);
 
