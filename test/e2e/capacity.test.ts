@@ -85,6 +85,8 @@ describe('capacity admission', () => {
     );
     const primary = status.rate_limits.find((w) => w['window'] === 'primary');
     expect(primary).toMatchObject({ window: 'primary', used_percent: 95, window_minutes: 300 });
+    // `usage` shows the same windows beside the token counts.
+    expect((await h.ok<{ rate_limits: unknown[] }>(['usage'])).rate_limits).toEqual(status.rate_limits);
     const resetsAt = String(primary?.['resets_at']);
     const clock = new Date(resetsAt).toISOString().slice(11, 16);
 

@@ -141,6 +141,14 @@ describe('web dashboard', () => {
     await page.click('#close-lane');
   });
 
+  it("shows the account's rate-limit windows as codex reports them", async () => {
+    await h.ok(['new', '--name', 'limited', '--prefix', '', '--text', '@sim ratelimit primary=42 resets=1h\n@sim reply limited']);
+    await page.waitForSelector(card('done-unread', 'limited'));
+    const primary = page.locator('[data-total="primary window"]');
+    await primary.waitFor();
+    expect(await primary.textContent()).toMatch(/^42% used · resets \d\d:\d\d/);
+  });
+
   it('approves a command from the page, and the command runs', async () => {
     await h.ok(['new', '--name', 'approver', '--approval-policy', 'untrusted', '--sandbox', 'danger-full-access', '--prefix', '', '--no-send']);
     await h.ok(['send', 'approver', '@sim shell echo yes > dashboard-approved.txt\n@sim reply ran it']);

@@ -82,7 +82,7 @@ describe('token usage', () => {
     expect(summed).toEqual(ALL);
     expect(byDay.total).toEqual(ALL);
     const future = await usage(['--since', '2999-01-01']);
-    expect(future).toEqual({ by: 'lane', since: '2999-01-01T00:00:00.000Z', groups: [], total: totals(0, 0, 0, 0, 0) });
+    expect(future).toEqual({ by: 'lane', since: '2999-01-01T00:00:00.000Z', groups: [], total: totals(0, 0, 0, 0, 0), rate_limits: [] });
   });
 
   it("shows a lane's total in lane get and lane list", async () => {

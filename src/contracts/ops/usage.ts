@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineOp } from '../defineOp.js';
-import { laneSelector } from '../schemas.js';
+import { laneSelector, rateLimitWindowView } from '../schemas.js';
 
 /** Token counts summed over turns: cached is part of input, reasoning part of output. */
 export const usageTotals = z.object({
@@ -14,7 +14,7 @@ export const usageTotals = z.object({
 
 export const usageOp = defineOp({
   name: 'usage',
-  summary: 'Show token usage: totals per lane or per day over the turns codex reported, and a grand total.',
+  summary: "Show token usage: totals per lane or per day over the turns codex reported, a grand total, and the account's rate-limit windows.",
   group: 'daemon',
   intent: 'read',
   idempotent: true,
@@ -34,6 +34,7 @@ export const usageOp = defineOp({
       }),
     ),
     total: usageTotals,
+    rate_limits: z.array(rateLimitWindowView).describe("The account's rate-limit windows as codex last reported them (empty until it reports one)."),
   }),
   errors: ['not_found', 'ambiguous'],
   examples: [

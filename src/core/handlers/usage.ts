@@ -32,5 +32,5 @@ export const handleUsage: Handler<'usage'> = async (input, ctx) => {
     const handle = ctx.store.lanes.find(key)?.handle;
     return { lane: key, ...(handle === undefined ? {} : { handle }), ...totalsView(totals) };
   });
-  return { by: input.by, since, groups, total: totalsView(sumTotals(rows)) };
+  return { by: input.by, since, groups, total: totalsView(sumTotals(rows)), rate_limits: ctx.store.rateLimits.current() };
 };

@@ -13,6 +13,7 @@ const state = {
   tokens: new Map(), // id → {total_tokens, last_tokens, context_window}
   requests: [], // pending requests (request.list)
   queued: new Map(), // lane id → its receipts not yet settled (queue.list)
+  rateLimits: [], // the account's rate-limit windows (usage), as codex last reported them
   items: new Map(), // item id → live item (for diffs and command exit codes)
   pendingItemOfLane: new Map(), // lane id → the item its latest approval request is about
   selected: null, // lane id shown in the lane view
@@ -82,8 +83,31 @@ function renderTotals() {
   for (const attention of COLUMNS) document.querySelector(`[data-count="${attention}"]`).textContent = String(lanes.filter((l) => l.attention === attention).length);
   const tokens = [...state.tokens.entries()].filter(([id]) => state.lanes.has(id)).reduce((sum, [, u]) => sum + u.total_tokens, 0);
   const queued = [...state.queued.entries()].filter(([id]) => state.lanes.has(id)).reduce((sum, [, n]) => sum + n, 0);
-  const figures = [['Lanes', lanes.length], ['Busy', lanes.filter((l) => l.status === 'busy').length], ['Waiting for you', state.requests.length], ['Queued', queued], ['Tokens', tokens]];
+  const figures = [['Lanes', lanes.length], ['Busy', lanes.filter((l) => l.status === 'busy').length], ['Waiting for you', state.requests.length], ['Queued', queued], ['Tokens', tokens], ...state.rateLimits.map(rateLimitFigure)];
   $('totals').replaceChildren(...figures.map(([name, value]) => el('div', {}, el('dt', { textContent: name }), el('dd', { textContent: String(value), dataset: { total: name.toLowerCase() } }))));
+}
+
+/** A rate-limit window as a figure: "Primary window", "95% used · resets 14:05". */
+function rateLimitFigure(window) {
+  const resets = window.resets_at ? ` · resets ${new Date(window.resets_at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}` : '';
+  return [`${window.window === 'primary' ? 'Primary' : 'Secondary'} window`, `${Math.round(window.used_percent)}% used${resets}`];
+}
+
+/** Rate limits are the account's, not a lane's, and have no fact: read again (at most once a second) when usage moves. */
+let rateLimitsTimer = null;
+function refreshRateLimits() {
+  if (rateLimitsTimer) return;
+  rateLimitsTimer = setTimeout(() => {
+    rateLimitsTimer = null;
+    api('usage')
+      .then(({ rate_limits }) => {
+        state.rateLimits = rate_limits;
+        renderTotals();
+      })
+      .catch((error) => {
+        if (unreachable(error)) refreshRateLimits();
+      });
+  }, 1000);
 }
 
 function setLane(lane) {
@@ -348,6 +372,7 @@ function onFact(entry) {
   if (fact.type === 'approvalRequested' && fact.itemId) state.pendingItemOfLane.set(fact.laneId, fact.itemId);
   if (fact.type === 'tokenUsage') {
     state.tokens.set(fact.laneId, { total_tokens: fact.totalTokens, last_tokens: fact.lastTokens, context_window: fact.contextWindow });
+    refreshRateLimits();
     const lane = state.lanes.get(fact.laneId);
     if (lane) setLane(lane);
   }
@@ -376,6 +401,7 @@ function onSnapshot(snapshot) {
   renderRequests();
   renderAllCards();
   refreshQueued();
+  refreshRateLimits();
 }
 
 let source = null;
