@@ -84,7 +84,12 @@ export function processCommandSchema(command: Command, text: string): Record<str
     if (argument.required) required.push(argument.name());
   }
   for (const option of visibleOptions(command)) {
-    if (option.negate || !option.long) continue;
+    if (!option.long) continue;
+    if (option.negate) {
+      // `--no-open` is the false of a boolean that is true by default: the schema names the boolean.
+      properties[option.attributeName()] ??= { type: 'boolean', default: true, description: `${option.long}: ${option.description}` };
+      continue;
+    }
     properties[option.long.replace(/^--/, '')] = optionSchema(option);
     if (option.mandatory) required.push(option.long.replace(/^--/, ''));
   }
