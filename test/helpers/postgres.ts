@@ -63,7 +63,7 @@ async function waitUntilReady(url: string, server: ChildProcess, log: () => stri
       await client.query('SELECT 1');
       return;
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`postgres was not ready within ${READY_DEADLINE_MS} ms: ${String(error)}; ${log()}`);
+      if (Date.now() > deadline) throw new Error(`postgres was not ready within ${READY_DEADLINE_MS} ms: ${String(error)}; ${log()}`, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, 50));
     } finally {
       await client.end().catch(() => undefined);
