@@ -14,6 +14,7 @@ export const LAYERS = {
   store: { imports: ['core', 'shared'] },
   codex: { imports: ['core', 'jsonrpc', 'protocol', 'shared'] },
   git: { imports: ['core', 'shared'] },
+  fleet: { imports: ['core', 'shared'] },
   simulator: { imports: ['shared'] },
   control: { imports: ['contracts', 'shared'], types: ['core'] },
   client: { imports: ['control', 'contracts', 'jsonrpc', 'shared'], types: ['core'] },
@@ -24,6 +25,7 @@ export const LAYERS = {
 /** Packages only some layers (or single files, by path) may load. */
 export const PACKAGES = {
   'better-sqlite3': ['src/store/'],
+  pg: ['src/fleet/'],
   'node:child_process': ['src/codex/', 'src/git/', 'src/client/dispatchdProcess.ts', 'src/daemon/attentionHook.ts', 'src/client/openBrowser.ts'],
   commander: ['src/surfaces/', 'src/daemon/main.ts'],
   '@modelcontextprotocol/sdk': ['src/surfaces/'],

@@ -9,5 +9,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     restoreMocks: true,
+    // One throwaway PostgreSQL cluster per run for the fleet tests (test/helpers/postgres.ts).
+    globalSetup: ['test/helpers/postgres.ts'],
   },
 });
