@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { STATION_LEASE_MS, stationLeaseLost, stationNameTaken, type StationDirectory, type StationEntry, type StationInfo, type StationLease } from '../core/ports.js';
+import { STATION_LEASE_MS, stationLeaseLost, stationNameTaken, type StationDirectory, type StationEntry, type StationInfo, type StationLease } from '../core/stationDirectory.js';
 import { createFleetPool, type FleetPoolOptions } from './pool.js';
 import { migrateFleetSchema } from './schema.js';
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { fleetSchemaTooNew } from '../core/ports.js';
+import { fleetSchemaTooNew } from '../core/stationDirectory.js';
 
 /** One step of the shared fleet schema; `version` is what `fleet_schema.version` holds once it has run. */
 export interface FleetMigration {

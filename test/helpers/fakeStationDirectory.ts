@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { STATION_LEASE_MS, fleetSchemaTooNew, stationLeaseLost, stationNameTaken, type StationDirectory, type StationEntry, type StationInfo, type StationLease } from '../../src/core/ports.js';
+import { STATION_LEASE_MS, fleetSchemaTooNew, stationLeaseLost, stationNameTaken, type StationDirectory, type StationEntry, type StationInfo, type StationLease } from '../../src/core/stationDirectory.js';
 import { LATEST_FLEET_SCHEMA_VERSION } from '../../src/fleet/schema.js';
 
 interface StationRecord extends StationInfo {

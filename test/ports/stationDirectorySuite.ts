@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { StationDirectory, StationEntry, StationInfo } from '../../src/core/ports.js';
+import type { StationDirectory, StationEntry, StationInfo } from '../../src/core/stationDirectory.js';
 import { LATEST_FLEET_SCHEMA_VERSION } from '../../src/fleet/schema.js';
 import { DispatchError } from '../../src/shared/errors.js';
 
