@@ -1,6 +1,7 @@
 import type { CapacitySettings } from './admissionPolicy.js';
 import type { ApprovalBroker } from './approvals.js';
 import type { FeedEntry } from './facts.js';
+import type { FleetAccess } from './fleet.js';
 import type { Journal } from './journal.js';
 import type { AppServer, Clock, Store, Worktrees } from './ports.js';
 
@@ -58,6 +59,8 @@ export interface OpContext {
   approvals: ApprovalBroker;
   /** `[capacity]` of config.toml: what admission holds back (core/admission.ts). */
   capacity: CapacitySettings;
+  /** The fleet this station belongs to ([fleet] in config.toml); absent for a station on its own. */
+  fleet?: FleetAccess;
   /**
    * Fault injection for crash tests: resolves at once unless DISPATCH_FAILPOINT names this point,
    * in which case it never resolves (the daemon "dies" there when the test kills it).

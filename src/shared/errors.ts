@@ -27,6 +27,7 @@ export const ERROR_TABLE = {
   check_failed: { exit: 1, rpc: -32018, retryable: false, summary: 'a doctor check that blocks real use failed (the report says which and how to fix it)' },
   limit_exceeded: { exit: 16, rpc: -32019, retryable: false, summary: 'a size or count limit was exceeded (a line, request or result too large, too many connections or subscriptions); data.limit says which' },
   unauthorized: { exit: 17, rpc: -32020, retryable: false, summary: 'the request carries no valid credential (the web dashboard\'s token), or comes from a host or origin that is not the dashboard\'s own' },
+  fleet_unavailable: { exit: 18, rpc: -32021, retryable: true, summary: 'the fleet database is not reachable (or refused); local work goes on, and mail is posted when it returns' },
 } as const satisfies Record<string, { exit: number; rpc: number; retryable: boolean; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;

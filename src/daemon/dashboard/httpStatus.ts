@@ -28,4 +28,5 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   check_failed: 500,
   limit_exceeded: 413,
   unauthorized: 401,
+  fleet_unavailable: 503,
 };
