@@ -28,6 +28,7 @@ import { laneTailOp } from './ops/lane/tail.js';
 import { laneWatchOp } from './ops/lane/watch.js';
 import { laneWaitOp } from './ops/lane/wait.js';
 import { eventsOp } from './ops/events.js';
+import { fleetStatusOp } from './ops/fleet/status.js';
 import { newOp } from './ops/new.js';
 import { queueCancelOp } from './ops/queue/cancel.js';
 import { queueReleaseOp } from './ops/queue/release.js';
@@ -94,6 +95,7 @@ export const ops = {
   'lane.read': laneReadOp,
   'lane.wait': laneWaitOp,
   usage: usageOp,
+  'fleet.status': fleetStatusOp,
 } as const;
 
 export type Ops = typeof ops;

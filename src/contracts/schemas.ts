@@ -265,3 +265,38 @@ export const inboxItemView = z.object({
   read_at: z.string().nullable(),
   acked_at: z.string().nullable(),
 });
+
+/* The fleet (issue 12): lanes, receipts and requests of other stations, named NAME@STATION. */
+
+export const stationName = z.string().min(1).describe('A station of the fleet (its `[fleet] station` name).');
+
+/** A cross-station message's receipt: `m<N>`, its entry in this station's outbox (local receipts stay numbers). */
+export const remoteReceipt = z.string().regex(/^m[1-9]\d*$/, 'a remote receipt is m<N>').describe('Receipt of a message to another station: m<N>, its entry in this station\'s outbox.');
+
+/** A receipt as `delivery get` takes it: this station's number (also as digits), or m<N> for a message to another station. */
+export const receiptRef = z
+  .union([receiptId, z.string().regex(/^m?[1-9]\d*$/, 'a receipt is a number, or m<N> for a message to another station')])
+  .describe('Delivery receipt id, or m<N> for a message sent to another station\'s lane.');
+
+export const remoteRequestView = z.object({
+  id: z.number().describe('The request id on its station (answer it with `request respond ID --station STATION`).'),
+  station: z.string(),
+  lane: z.string().describe('The asking lane as `@name@station`.'),
+  kind: z.string(),
+  summary: z.string(),
+  state: z.literal('pending'),
+  created_at: z.string(),
+});
+
+/** A lane of another station, as its station publishes it in the lane directory. */
+export const fleetLaneView = z.object({
+  id: z.string().describe('The lane id on its station.'),
+  handle: z.string().describe('How to name it from here: `@name@station`.'),
+  station: z.string(),
+  status: laneState,
+  attention,
+  reachable: z.boolean().describe('False when its station\'s lease lapsed (crashed, cut off or hung): what it shows is as of then.'),
+  cwd: z.string().nullable(),
+  active_turn_id: z.string().nullable(),
+  updated_at: z.string().describe('When the lane last changed, on its station\'s clock.'),
+});

@@ -80,7 +80,7 @@ export function failureReason(error: { message: string; code?: string }): string
 }
 
 /** Which request kinds ask a question (or show a form) rather than for permission. */
-function requestReason(kind: string): AttentionReason {
+export function requestReason(kind: string): AttentionReason {
   return kind === 'userInput' ? 'question' : kind === 'elicitation' ? 'form' : 'approval';
 }
 

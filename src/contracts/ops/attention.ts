@@ -21,6 +21,8 @@ const attentionItem = z.object({
   since: z.string().describe('Since when it waits; each class is listed oldest first.'),
   actions: z.array(attentionAction).describe('Op calls that act on it, the most likely first.'),
   codex_home: z.string().optional().describe('For a login: the codex home to run `codex login` in (CODEX_HOME), then restart the daemon.'),
+  station: z.string().optional().describe('With --fleet: the station of the lane (this one\'s included).'),
+  reachable: z.boolean().optional().describe('With --fleet: false when the station\'s lease lapsed (what it shows is as of then).'),
 });
 
 export const attentionOp = defineOp({
@@ -29,9 +31,12 @@ export const attentionOp = defineOp({
   group: 'lane',
   intent: 'read',
   idempotent: true,
-  input: z.strictObject({}),
+  input: z.strictObject({ fleet: z.boolean().default(false).describe("Also every other station's lanes, from the fleet's lane directory.") }),
   output: z.object({ items: z.array(attentionItem) }),
-  errors: [],
-  examples: [{ name: 'all clear', input: {}, output: { items: [] } }],
+  errors: ['fleet_unavailable'],
+  examples: [
+    { name: 'all clear', input: {}, output: { items: [] } },
+    { name: 'the fleet, in no fleet', input: { fleet: true }, error: 'validation' },
+  ],
   cli: { command: ['attention'] },
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineOp } from '../defineOp.js';
-import { DELIVERY_STATES, SEND_MODES, actionAck, laneSelector, messageText } from '../schemas.js';
+import { DELIVERY_STATES, SEND_MODES, actionAck, laneSelector, messageText, remoteReceipt } from '../schemas.js';
 
 export const sendOp = defineOp({
   name: 'send',
@@ -25,8 +25,9 @@ export const sendOp = defineOp({
       .describe('Retry-safe key: the same key and message return the same receipt instead of sending again; the same key with another message is a conflict.'),
   }),
   output: actionAck.extend({
-    receipt: z.number().describe('Delivery receipt id (see `dispatch delivery get`).'),
-    state: z.enum(DELIVERY_STATES).describe('`queued` for a send over capacity ([capacity] in config.toml): held, not refused; `detail` says why, and it starts by itself.'),
+    receipt: z.union([z.number(), remoteReceipt]).describe('Delivery receipt id (see `dispatch delivery get`); m<N> for a lane of another station (NAME@STATION), whose station delivers it.'),
+    station: z.string().optional().describe('The station of a lane named NAME@STATION; absent for a lane of this station.'),
+    state: z.enum(DELIVERY_STATES).describe('`queued` for a send over capacity ([capacity] in config.toml): held, not refused; `detail` says why, and it starts by itself. A message to another station is `queued` until its station takes it.'),
     duplicate: z.boolean().describe('The idempotency key matched an earlier identical request; nothing was sent again.'),
     pending: z.number().nullable().describe('Queued deliveries still waiting on the lane (queue mode).'),
   }),
@@ -34,6 +35,7 @@ export const sendOp = defineOp({
   examples: [
     { name: 'unknown lane', input: { lane: '@nope', text: 'hi' }, error: 'not_found' },
     { name: 'steer with no running turn', input: { lane: '@alpha', text: 'hi', mode: 'steer' }, error: 'validation' },
+    { name: 'a lane of another station, in no fleet', input: { lane: 'worker@build-1', text: 'hi' }, error: 'validation' },
   ],
   cli: { command: ['send'], positionals: ['lane', 'text?'] },
 });

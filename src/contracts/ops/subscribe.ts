@@ -16,7 +16,7 @@ export const subscribeOp = defineOp({
     text: z.string().min(1).optional().describe('Message template ({{handle}}, {{last_message}}, {{event}} …); a sensible default otherwise.'),
   }),
   output: triggerView,
-  errors: ['not_found', 'validation', 'ambiguous', 'authority'],
+  errors: ['not_found', 'validation', 'ambiguous', 'authority', 'fleet_unavailable'],
   examples: [{ name: 'to the inbox', input: { worker: '@alpha' }, output: { when: 'lane_done', action: 'inbox' } }],
   cli: { command: ['subscribe'], positionals: ['worker'] },
 });

@@ -1,10 +1,12 @@
-import { attentionItems } from '../attention.js';
+import { attentionItems, orderAttention } from '../attention.js';
 import type { Lane } from '../model.js';
+import { requireFleet } from '../remoteLanes.js';
 import { appServerViewOf } from './daemon/status.js';
+import { remoteAttentionItems } from './fleet/shared.js';
 import type { Handler } from './types.js';
 
-/** Pending requests, the app-server's login, and the lanes' folded attention, as one ordered list. */
-export const handleAttention: Handler<'attention'> = async (_input, ctx) => {
+/** Pending requests, the app-server's login, and the lanes' folded attention, as one ordered list (--fleet: with the other stations' lanes). */
+export const handleAttention: Handler<'attention'> = async (input, ctx) => {
   const { store } = ctx;
   const lanes = store.lanes.list();
   const app = ctx.appServer.info();
@@ -23,5 +25,9 @@ export const handleAttention: Handler<'attention'> = async (_input, ctx) => {
     },
     selector,
   );
-  return { items };
+  if (!input.fleet) return { items };
+  const fleet = requireFleet(ctx, '--fleet');
+  const remote = remoteAttentionItems((await fleet.lanes()).filter((lane) => lane.station !== fleet.station));
+  const here = items.map((item) => ({ ...item, station: fleet.station, reachable: true }));
+  return { items: orderAttention([...here, ...remote]) };
 };

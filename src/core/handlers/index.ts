@@ -27,6 +27,7 @@ import { handleLaneTail } from './lane/tail.js';
 import { handleLaneWatch } from './lane/watch.js';
 import { handleLaneWait } from './lane/wait.js';
 import { handleEvents } from './events.js';
+import { handleFleetStatus } from './fleet/status.js';
 import { handleNew } from './new.js';
 import { handleQueueCancel } from './queue/cancel.js';
 import { handleQueueRelease } from './queue/release.js';
@@ -90,6 +91,7 @@ export const handlers: HandlerMap = {
   'lane.read': handleLaneRead,
   'lane.wait': handleLaneWait,
   usage: handleUsage,
+  'fleet.status': handleFleetStatus,
 };
 
 export type { Handler, HandlerMap } from './types.js';

@@ -39,7 +39,7 @@ export const handleNew: Handler<'new'> = async (input, ctx) => {
   };
   let lane = plan ? await withNewWorktree(ctx, plan.worktree, start) : await start();
   await nameThread(ctx, lane, resolved.displayName);
-  const subscription = input.subscribe === undefined ? null : subscribe(ctx, lane, { when: input.subscribe_when, to: input.subscribe, once: false }).id;
+  const subscription = input.subscribe === undefined ? null : subscribe(ctx, lane, { when: input.subscribe_when, target: subscriberOf(ctx, input.subscribe) ?? null, once: false }).id;
   let turnId: string | null = null;
   if (resolved.text !== undefined && resolved.send) {
     const { delivery } = await deliver(ctx, { lane, mode: 'send', text: resolved.text, source: 'op' });

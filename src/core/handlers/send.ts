@@ -1,9 +1,31 @@
 import { deliver } from '../deliveries.js';
+import { formatLaneRef } from '../fleet.js';
 import { requireNotArchived, requireOwned, resolveLane } from '../lanes.js';
+import { remoteReceiptOf, routeLane } from '../remoteLanes.js';
 import type { Handler } from './types.js';
 
 export const handleSend: Handler<'send'> = async (input, ctx) => {
-  const lane = resolveLane(ctx.store, input.lane);
+  const route = routeLane(ctx, input.lane);
+  if ('remote' in route) {
+    // Only the local outbox is written: no database round trip; the lane's station resolves and delivers it.
+    const entry = route.fleet.send(route.remote, { mode: input.mode, text: input.text, source: 'op', ...(input.idempotency_key ? { idempotencyKey: input.idempotency_key } : {}) });
+    const name = formatLaneRef(route.remote);
+    const receipt = remoteReceiptOf(entry);
+    return {
+      lane: name,
+      handle: name,
+      station: route.remote.station,
+      op: input.mode,
+      accepted: entry.state !== 'failed' && entry.state !== 'cancelled',
+      turn_id: entry.turnId,
+      detail: `receipt ${receipt} ${entry.state} for ${route.remote.lane} on station ${route.remote.station}; \`dispatch delivery get ${receipt}\` follows it`,
+      receipt,
+      state: entry.state,
+      duplicate: false,
+      pending: null,
+    };
+  }
+  const lane = resolveLane(ctx.store, route.local);
   requireOwned(lane, input.mode);
   requireNotArchived(lane, input.mode);
   const { delivery, duplicate } = await deliver(ctx, {

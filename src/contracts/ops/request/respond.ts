@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineOp } from '../../defineOp.js';
-import { requestView } from '../../schemas.js';
+import { DELIVERY_STATES, remoteReceipt, requestView, stationName } from '../../schemas.js';
 
 export const requestRespondOp = defineOp({
   name: 'request.respond',
@@ -19,12 +19,24 @@ export const requestRespondOp = defineOp({
       .array(z.string())
       .optional()
       .describe('For questions and forms: VALUE when there is one question or field, else ID=VALUE; repeat it per question (twice for two values).'),
+    station: stationName.optional().describe('The station of the request when it is another station\'s (`request list --fleet`): the answer goes there as a message.'),
   }),
-  output: requestView,
+  output: z.union([
+    requestView,
+    z.object({
+      id: z.number(),
+      station: z.string(),
+      decision: z.string().nullable(),
+      answer: z.array(z.string()).nullable(),
+      receipt: remoteReceipt.describe('The answer as a message to that station (`delivery get m<N>`).'),
+      state: z.enum(DELIVERY_STATES).describe('queued until that station took the answer.'),
+    }),
+  ]),
   errors: ['not_found', 'conflict', 'validation'],
   examples: [
     { name: 'unknown request', input: { id: 999, decision: 'accept' }, error: 'not_found' },
     { name: 'answer a question', input: { id: 999, answer: ['color=Blue'] }, error: 'not_found' },
+    { name: 'another station, in no fleet', input: { id: 3, decision: 'accept', station: 'build-1' }, error: 'validation' },
   ],
   cli: { command: ['request', 'respond'], positionals: ['id', 'decision?'] },
 });

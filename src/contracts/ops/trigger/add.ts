@@ -24,7 +24,7 @@ export const triggerAddOp = defineOp({
     once: z.boolean().default(false).describe('Disable the trigger after it fires once.'),
   }),
   output: triggerView,
-  errors: ['validation', 'not_found', 'ambiguous', 'authority'],
+  errors: ['validation', 'not_found', 'ambiguous', 'authority', 'fleet_unavailable'],
   examples: [
     { name: 'interval without seconds', input: { name: 'ping', lane: '@alpha', when: 'interval', text: 'ping' }, error: 'validation' },
     { name: 'bad cron', input: { name: 'c', lane: '@alpha', when: 'cron', cron: 'not a cron', text: 'x' }, error: 'validation' },

@@ -1,18 +1,17 @@
 import { DispatchError } from '../../../shared/errors.js';
 import { localTimeZone, validateCron } from '../../cron.js';
-import { resolveLane } from '../../lanes.js';
 import type { TriggerWhen } from '../../model.js';
 import { unknownTemplateVariables } from '../../triggers/plan.js';
 import type { Handler } from '../types.js';
-import { handleLookup, newTriggerId, requireWritableTarget, triggerViewOf } from './shared.js';
+import { handleLookup, namesOf, newTriggerId, requireWritableTriggerLane, resolveTriggerLane, triggerViewOf } from './shared.js';
 
 export const handleTriggerAdd: Handler<'trigger.add'> = async (input, ctx) => {
   const unknown = unknownTemplateVariables(input.text);
   if (unknown.length > 0) throw new DispatchError('validation', `unknown template variable(s) ${unknown.map((v) => `{{${v}}}`).join(', ')}; use {{lane}}, {{handle}}, {{last_message}}, {{event}}, {{trigger}}, {{time}}`);
-  // Resolved once and stored by id, so renaming a lane never disconnects its triggers.
-  const watched = resolveLane(ctx.store, input.lane);
-  const target = input.target === undefined ? undefined : resolveLane(ctx.store, input.target);
-  if (input.action !== 'inbox') requireWritableTarget(target ?? watched);
+  // Resolved once and stored by id (another station's lane as <laneId>@<station>), so renaming a lane never disconnects its triggers.
+  const watched = await resolveTriggerLane(ctx, input.lane);
+  const target = input.target === undefined ? undefined : await resolveTriggerLane(ctx, input.target);
+  if (input.action !== 'inbox') requireWritableTriggerLane(target ?? watched);
   let when: TriggerWhen;
   switch (input.when) {
     case 'interval':
@@ -47,5 +46,5 @@ export const handleTriggerAdd: Handler<'trigger.add'> = async (input, ctx) => {
     ctx.store.audit.record({ op: 'trigger.add', lane: watched.id, triggerId: created.id, detail: input.name });
     return created;
   });
-  return triggerViewOf(trigger, handleLookup(ctx));
+  return triggerViewOf(trigger, handleLookup(ctx, namesOf(watched, target)));
 };

@@ -2,8 +2,10 @@
 import { randomBytes } from 'node:crypto';
 import { DispatchError } from '../../../shared/errors.js';
 import type { OpContext } from '../../context.js';
-import { requireNotArchived, requireOwned } from '../../lanes.js';
+import type { FleetLane } from '../../fleet.js';
+import { requireNotArchived, requireOwned, resolveLane } from '../../lanes.js';
 import type { Lane, Trigger } from '../../model.js';
+import { remoteHandles, remoteSelectorOf, routeLane, storedRemoteLane } from '../../remoteLanes.js';
 
 /** Trigger ids: 8 hex characters, short enough to type. */
 export const newTriggerId = (): string => randomBytes(4).toString('hex');
@@ -11,9 +13,39 @@ export const newTriggerId = (): string => randomBytes(4).toString('hex');
 /** How a view finds a lane's current handle from the id a trigger holds. */
 export type HandleOf = (laneId: string) => string | null;
 
-export function handleLookup(ctx: Pick<OpContext, 'store'>): HandleOf {
-  return (laneId) => ctx.store.lanes.find(laneId)?.handle ?? null;
+/** Local lanes from the registry; `known` names lanes of other stations (stored `<laneId>@<station>`). */
+export function handleLookup(ctx: Pick<OpContext, 'store'>, known: ReadonlyMap<string, string> = new Map()): HandleOf {
+  return (laneId) => known.get(laneId) ?? ctx.store.lanes.find(laneId)?.handle ?? null;
 }
+
+/** The lookup for views of these triggers: the directory is read only when one of them names another station's lane. */
+export async function triggersHandleLookup(ctx: Pick<OpContext, 'store' | 'fleet'>, triggers: readonly Trigger[]): Promise<HandleOf> {
+  const local = new Map(ctx.store.lanes.list({ includeArchived: true }).map((lane) => [lane.id, lane.handle]));
+  const remote = await remoteHandles(ctx, triggers.flatMap((t) => [t.lane, t.action.target ?? null]));
+  return (laneId) => remote.get(laneId) ?? local.get(laneId) ?? null;
+}
+
+/** A lane a trigger names, resolved once: what it stores (`id`: a lane id, or `<laneId>@<station>`) and shows. */
+export interface TriggerLane {
+  id: string;
+  handle: string;
+  local?: Lane;
+  remote?: FleetLane;
+}
+
+/** Resolves a trigger's lane here, or (NAME@STATION) in the fleet's lane directory. */
+export async function resolveTriggerLane(ctx: Pick<OpContext, 'store' | 'fleet'>, selector: string): Promise<TriggerLane> {
+  const route = routeLane(ctx, selector);
+  if ('local' in route) {
+    const lane = resolveLane(ctx.store, route.local);
+    return { id: lane.id, handle: lane.handle, local: lane };
+  }
+  const remote = await route.fleet.findLane(route.remote);
+  return { id: storedRemoteLane(remote), handle: remoteSelectorOf(remote), remote };
+}
+
+/** The stored ids of resolved trigger lanes, each with the name views show. */
+export const namesOf = (...lanes: Array<TriggerLane | undefined | null>): Map<string, string> => new Map(lanes.flatMap((lane) => (lane ? [[lane.id, lane.handle] as const] : [])));
 
 /** A trigger as ops show it: lanes by id plus their current handle, looked up, never stored. */
 export function triggerViewOf(trigger: Trigger, handleOf: HandleOf) {
@@ -53,13 +85,19 @@ export function requireWritableTarget(lane: Lane): void {
   requireNotArchived(lane, 'receive trigger messages');
 }
 
+/** The same for a lane of either station (another station's as its directory shows it). */
+export function requireWritableTriggerLane(lane: TriggerLane): void {
+  if (lane.local) requireWritableTarget(lane.local);
+  else if (lane.remote?.status === 'archived') throw new DispatchError('validation', `lane ${lane.handle} is archived; restore it on its station to receive trigger messages`);
+}
+
 export function getTrigger(ctx: OpContext, id: string): Trigger {
   const trigger = ctx.store.triggers.find(id);
   if (!trigger) throw new DispatchError('not_found', `no trigger '${id}'`);
   return trigger;
 }
 
-export function setEnabled(ctx: OpContext, id: string, enabled: boolean) {
+export async function setEnabled(ctx: OpContext, id: string, enabled: boolean) {
   getTrigger(ctx, id);
   const updated = ctx.store.transaction(() => {
     const next = ctx.store.triggers.setEnabled(id, enabled);
@@ -67,5 +105,5 @@ export function setEnabled(ctx: OpContext, id: string, enabled: boolean) {
     return next;
   });
   if (!updated) throw new DispatchError('not_found', `no trigger '${id}'`);
-  return triggerViewOf(updated, handleLookup(ctx));
+  return triggerViewOf(updated, await triggersHandleLookup(ctx, [updated]));
 }

@@ -1,0 +1,33 @@
+import { redactUrl } from '../../../shared/redactUrl.js';
+import type { Handler } from '../types.js';
+
+const NOT_IN_FLEET = 'this station is in no fleet: set [fleet] url and station in config.toml (or DISPATCH_FLEET_URL and DISPATCH_STATION) and restart the daemon';
+
+/** The fleet's stations as the directory holds them; a station on its own says so (exit 0: nothing is wrong). */
+export const handleFleetStatus: Handler<'fleet.status'> = async (_input, ctx) => {
+  const fleet = ctx.fleet;
+  if (fleet === undefined) return { in_fleet: false, station: null, url: null, connected: null, stations: [], detail: NOT_IN_FLEET };
+  const stations = await fleet.stations();
+  const now = ctx.clock.now().getTime();
+  return {
+    in_fleet: true,
+    station: fleet.station,
+    url: fleet.databaseUrl === undefined ? null : redactUrl(fleet.databaseUrl),
+    connected: fleet.connected?.() ?? null,
+    stations: stations.map((s) => ({
+      name: s.name,
+      state: s.state,
+      self: s.name === fleet.station,
+      host: s.host,
+      version: s.version,
+      mode: s.mode,
+      heartbeat_age_seconds: Math.max(0, Math.round((now - Date.parse(s.lastSeen)) / 1000)),
+      lanes: s.lanes,
+      busy: s.busy,
+      needs_you: s.needsYou,
+      started_at: s.startedAt,
+      last_seen: s.lastSeen,
+    })),
+    detail: null,
+  };
+};
