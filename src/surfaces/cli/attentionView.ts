@@ -55,7 +55,9 @@ export function renderAttention(result: Row): string {
     }
     const who = str(item['handle']) || (item['lane'] === null ? 'codex' : str(item['lane']));
     const request = item['request'] === null ? '' : `request ${str(item['request'])}, `;
-    lines.push(`  ${who}  ${str(item['reason'])}: ${flat(str(item['summary']), 100)}  ${dim(`(${request}${age(str(item['since']))} ago)`)}`);
+    // --fleet: a lane whose station's lease lapsed shows what it last published.
+    const unreachable = item['reachable'] === false ? ` ${red(`[${str(item['station'])} unreachable]`)}` : '';
+    lines.push(`  ${who}${unreachable}  ${str(item['reason'])}: ${flat(str(item['summary']), 100)}  ${dim(`(${request}${age(str(item['since']))} ago)`)}`);
     for (const command of Array.isArray(item['commands']) ? item['commands'] : []) lines.push(`      ${str(command)}`);
   }
   return lines.join('\n');

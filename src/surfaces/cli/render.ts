@@ -27,7 +27,7 @@ function truncate(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
 }
 
-const PREFERRED_COLUMNS = ['id', 'handle', 'day', 'name', 'status', 'attention', 'source', 'lane', 'target', 'when', 'action', 'enabled', 'failure_count', 'last_error', 'ts', 'op', 'outcome', 'type', 'text', 'detail', 'held', 'preview', 'cwd', 'latest_turn', 'worktree_branch', 'method'];
+const PREFERRED_COLUMNS = ['id', 'handle', 'station', 'day', 'name', 'status', 'attention', 'reachable', 'source', 'lane', 'target', 'when', 'action', 'enabled', 'failure_count', 'last_error', 'ts', 'op', 'outcome', 'type', 'text', 'detail', 'held', 'preview', 'cwd', 'latest_turn', 'worktree_branch', 'method'];
 
 const MAX_COLUMNS = 9;
 
