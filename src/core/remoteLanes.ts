@@ -23,9 +23,11 @@ export function routeLane(ctx: Pick<OpContext, 'fleet'>, selector: string): Lane
   return { remote, fleet: ctx.fleet };
 }
 
-/** The fleet for an option that lists the whole fleet (`--fleet`); a station in no fleet gets how to join one. */
-export function requireFleet(ctx: Pick<OpContext, 'fleet'>, option: string): FleetAccess {
-  if (ctx.fleet === undefined) throw new DispatchError('validation', `${option} needs a fleet: this station is in none (set [fleet] url and station in config.toml, or DISPATCH_FLEET_URL and DISPATCH_STATION)`);
+/** The fleet for an input that lists the whole fleet (`fleet: true`); a station in no fleet gets how to join one. */
+export function requireFleet(ctx: Pick<OpContext, 'fleet'>): FleetAccess {
+  if (ctx.fleet === undefined) {
+    throw new DispatchError('validation', 'listing the fleet needs a fleet: this station is in none (set [fleet] url and station in config.toml, or DISPATCH_FLEET_URL and DISPATCH_STATION)', { data: { fields: ['fleet'] } });
+  }
   return ctx.fleet;
 }
 

@@ -26,7 +26,7 @@ export const handleAttention: Handler<'attention'> = async (input, ctx) => {
     selector,
   );
   if (!input.fleet) return { items };
-  const fleet = requireFleet(ctx, '--fleet');
+  const fleet = requireFleet(ctx);
   const remote = remoteAttentionItems((await fleet.lanes()).filter((lane) => lane.station !== fleet.station));
   const here = items.map((item) => ({ ...item, station: fleet.station, reachable: true }));
   return { items: orderAttention([...here, ...remote]) };

@@ -177,6 +177,13 @@ function unionProperties(branches: ReadonlyArray<{ action: string; properties: J
   return union;
 }
 
+/** An object, or a choice of objects (`lane.get`: a lane here or another station's). */
+function isObjectSchema(schema: JsonSchema): boolean {
+  if (schema['type'] === 'object') return true;
+  const branches = schema['anyOf'] ?? schema['oneOf'];
+  return Array.isArray(branches) && branches.length > 0 && branches.every((branch) => isRecord(branch) && isObjectSchema(branch));
+}
+
 function deriveTool(group: OpGroup, intent: Intent, groupOps: readonly OpContract[]): DerivedTool {
   const name = toolName(group, intent);
   const actions: ToolAction[] = groupOps.map((op) => ({ action: op.name, aliases: actionAliases(op.name), op }));
@@ -203,7 +210,7 @@ function deriveTool(group: OpGroup, intent: Intent, groupOps: readonly OpContrac
   const outputs = actions.map(({ action, op }) => {
     const output = embed(outputJsonSchema(op), `${action}_output`, outputDefs);
     // structuredContent must be a JSON object, so an op whose result is not one cannot be a tool action.
-    if (output['type'] !== 'object') throw derivationError(`op ${op.name} has a non-object output schema`);
+    if (!isObjectSchema(output)) throw derivationError(`op ${op.name} has a non-object output schema`);
     return { title: action, ...output };
   });
 

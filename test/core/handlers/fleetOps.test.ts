@@ -240,7 +240,7 @@ describe('fleet views', () => {
   it('lane list --fleet and attention --fleet in no fleet: a validation error saying how to join one', async () => {
     const ctx = await contextWithAlpha();
     opened.push(ctx);
-    for (const op of ['lane.list', 'attention', 'request.list']) expect((await failure(executeOp(op, { fleet: true }, ctx))).message).toMatch(/--fleet needs a fleet/);
+    for (const op of ['lane.list', 'attention', 'request.list']) expect((await failure(executeOp(op, { fleet: true }, ctx))).message).toMatch(/listing the fleet needs a fleet/);
   });
 
   it('attention --fleet: other stations\' requests, failures and unread results, with actions that reach them', async () => {

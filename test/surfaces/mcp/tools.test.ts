@@ -219,7 +219,7 @@ describe('routeToolCall', () => {
       const error = routeError(() => routeToolCall('dispatch_daemon_read', args));
       expect(error.code).toBe('validation');
       expect(error.message).toMatch(/missing string 'op'/);
-      expect(error.data?.['actions']).toEqual(['daemon.status', 'daemon.log', 'usage']);
+      expect(error.data?.['actions']).toEqual(['daemon.status', 'daemon.log', 'usage', 'fleet.status']);
     }
     const unknown = routeError(() => routeToolCall('dispatch_daemon_read', { op: 'explode' }));
     expect(unknown.code).toBe('validation');

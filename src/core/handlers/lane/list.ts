@@ -6,7 +6,7 @@ import { totalTokensByLane } from '../usage.js';
 
 export const handleLaneList: Handler<'lane.list'> = async (input, ctx) => {
   const tokens = totalTokensByLane(ctx.store);
-  const fleet = input.fleet ? requireFleet(ctx, '--fleet') : undefined;
+  const fleet = input.fleet ? requireFleet(ctx) : undefined;
   // This station's own lanes come from its registry (authoritative), never from its published copy.
   const remote = fleet === undefined ? [] : (await fleet.lanes()).filter((lane) => lane.station !== fleet.station).map(fleetLaneViewOf);
   const here = fleet === undefined ? {} : { station: fleet.station, reachable: true };

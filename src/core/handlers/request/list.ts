@@ -5,7 +5,7 @@ import type { Handler } from '../types.js';
 import { requestViewOf } from './shared.js';
 
 export const handleRequestList: Handler<'request.list'> = async (input, ctx) => {
-  const fleet = input.fleet ? requireFleet(ctx, '--fleet') : undefined;
+  const fleet = input.fleet ? requireFleet(ctx) : undefined;
   const route = input.lane === undefined ? undefined : routeLane(ctx, input.lane);
   if (route !== undefined && 'remote' in route) {
     // Another station's lane: the pending requests its station publishes (answered ones stay there).
