@@ -12,7 +12,7 @@ const WORKER: FleetLane = {
   laneId: '019a-worker',
   handle: '@worker',
   status: 'idle',
-  attention: 'done_unread',
+  attention: 'done-unread',
   cwd: '/src',
   activeTurnId: null,
   lastAgentMessage: 'all green',
