@@ -6,6 +6,7 @@
 import { DispatchError } from '../shared/errors.js';
 import type { OpContext } from './context.js';
 import { formatLaneRef, notInFleet, parseLaneRef, type FleetAccess, type FleetLane, type OutboxEntry, type RemoteLaneRef } from './fleet.js';
+import { remoteLaneKey, splitRemoteKey } from './triggers/remote.js';
 
 /** Where a selector points: a lane here (the selector to resolve locally) or a lane of another station. */
 export type LaneRoute = { local: string } | { remote: RemoteLaneRef; fleet: FleetAccess };
@@ -34,25 +35,16 @@ export function requireFleet(ctx: Pick<OpContext, 'fleet'>): FleetAccess {
 /** How a remote lane is named in views and in the actions they offer: its handle on its station, `@worker@build-1`. */
 export const remoteSelectorOf = (lane: Pick<FleetLane, 'handle' | 'station'>): string => formatLaneRef({ lane: lane.handle, station: lane.station });
 
-/** How a trigger stores a remote lane: its id on its station, resolved once (`<laneId>@<station>`), like a local lane's id. */
-export const storedRemoteLane = (lane: Pick<FleetLane, 'laneId' | 'station'>): string => formatLaneRef({ lane: lane.laneId, station: lane.station });
-
-/** The station and lane id of a stored remote trigger lane; null for a local lane id. */
-export function parseStoredLane(stored: string): { laneId: string; station: string } | null {
-  const ref = parseLaneRef(stored);
-  return ref === null ? null : { laneId: ref.lane, station: ref.station };
-}
-
 /**
- * The current `@handle@station` of each stored remote lane among `stored`, read from the lane
+ * The current `@handle@station` of each remote trigger key (`<laneId>@<station>`) among `stored`, read from the lane
  * directory; empty when none is remote or the fleet cannot be read (views then show the stored id).
  */
 export async function remoteHandles(ctx: Pick<OpContext, 'fleet'>, stored: ReadonlyArray<string | null>): Promise<Map<string, string>> {
   const handles = new Map<string, string>();
   const fleet = ctx.fleet;
-  if (fleet === undefined || !stored.some((lane) => lane !== null && parseStoredLane(lane) !== null)) return handles;
+  if (fleet === undefined || !stored.some((lane) => lane !== null && splitRemoteKey(lane) !== null)) return handles;
   try {
-    for (const lane of await fleet.lanes()) handles.set(storedRemoteLane(lane), remoteSelectorOf(lane));
+    for (const lane of await fleet.lanes()) handles.set(remoteLaneKey(lane.station, lane.laneId), remoteSelectorOf(lane));
   } catch (error) {
     if (!(error instanceof DispatchError && error.code === 'fleet_unavailable')) throw error;
   }

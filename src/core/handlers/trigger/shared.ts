@@ -5,7 +5,8 @@ import type { OpContext } from '../../context.js';
 import type { FleetLane } from '../../fleet.js';
 import { requireNotArchived, requireOwned, resolveLane } from '../../lanes.js';
 import type { Lane, Trigger } from '../../model.js';
-import { remoteHandles, remoteSelectorOf, routeLane, storedRemoteLane } from '../../remoteLanes.js';
+import { remoteHandles, remoteSelectorOf, routeLane } from '../../remoteLanes.js';
+import { remoteLaneKey } from '../../triggers/remote.js';
 
 /** Trigger ids: 8 hex characters, short enough to type. */
 export const newTriggerId = (): string => randomBytes(4).toString('hex');
@@ -41,7 +42,7 @@ export async function resolveTriggerLane(ctx: Pick<OpContext, 'store' | 'fleet'>
     return { id: lane.id, handle: lane.handle, local: lane };
   }
   const remote = await route.fleet.findLane(route.remote);
-  return { id: storedRemoteLane(remote), handle: remoteSelectorOf(remote), remote };
+  return { id: remoteLaneKey(remote.station, remote.laneId), handle: remoteSelectorOf(remote), remote };
 }
 
 /** The stored ids of resolved trigger lanes, each with the name views show. */
