@@ -131,6 +131,10 @@ export class DashboardServer {
       });
       return;
     }
+    if (url.pathname === '/api/fleet' && req.method === 'GET') {
+      this.json(res, 200, { fleet: await fleetView(this.handlers, new AbortController().signal) });
+      return;
+    }
     const op = /^\/api\/op\/([a-z][a-z.-]*)$/.exec(url.pathname)?.[1];
     if (op !== undefined) {
       if (req.method !== 'POST') throw new DispatchError('validation', `ops are called with POST, not ${req.method}`);
@@ -152,11 +156,11 @@ export class DashboardServer {
     this.json(res, 200, output);
   }
 
-  /** What the page first shows: the board, the pending requests and each lane's latest token use. */
+  /** What the page first shows: the board, the pending requests, each lane's latest token use, and the fleet. */
   private async snapshot(): Promise<unknown> {
     const signal = new AbortController().signal;
-    const [lanes, requests] = await Promise.all([this.handlers.call('lane.list', {}, signal), this.handlers.call('request.list', { limit: 1000 }, signal)]);
-    return { ...(lanes as object), ...(requests as object), tokens: latestTokenUsage(this.handlers, (lanes as { lanes: Array<{ id: string; total_tokens?: number }> }).lanes) };
+    const [lanes, requests, fleet] = await Promise.all([this.handlers.call('lane.list', {}, signal), this.handlers.call('request.list', { limit: 1000 }, signal), fleetView(this.handlers, signal)]);
+    return { ...(lanes as object), ...(requests as object), tokens: latestTokenUsage(this.handlers, (lanes as { lanes: Array<{ id: string; total_tokens?: number }> }).lanes), fleet };
   }
 
   private json(res: ServerResponse, status: number, body: unknown): void {
@@ -174,6 +178,24 @@ export class DashboardServer {
       return;
     }
     this.json(res, status ?? HTTP_STATUS[e.code], { error: e.toJSON() });
+  }
+}
+
+/**
+ * The fleet as the page shows it (null for a station on its own): the stations (`fleet.status`)
+ * and the other stations' lanes (`lane.list --fleet`). The page polls it (GET /api/fleet), since
+ * other stations' changes are no facts of this log. With the database away: why, and nothing else.
+ */
+export async function fleetView(handlers: Pick<DashboardHandlers, 'call'>, signal: AbortSignal): Promise<unknown> {
+  try {
+    const status = (await handlers.call('fleet.status', {}, signal)) as { in_fleet: boolean; station: string | null };
+    if (!status.in_fleet) return null;
+    const { lanes } = (await handlers.call('lane.list', { fleet: true }, signal)) as { lanes: Array<{ station?: string }> };
+    return { ...status, lanes: lanes.filter((lane) => lane.station !== status.station), error: null };
+  } catch (error) {
+    const e = toDispatchError(error);
+    if (e.code !== 'fleet_unavailable') throw e;
+    return { in_fleet: true, stations: [], lanes: [], error: e.message };
   }
 }
 

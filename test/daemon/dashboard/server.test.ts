@@ -6,6 +6,13 @@ import { MAX_UNREAD_STREAM_BYTES } from '../../../src/daemon/dashboard/eventStre
 import { DispatchError } from '../../../src/shared/errors.js';
 import { rawRequest, readEventStream } from '../../helpers/dashboardBrowser.js';
 
+/** What the ops the snapshot reads answer unless a test says otherwise: an empty station in no fleet. */
+const DEFAULT_OPS: Record<string, (input: unknown) => unknown> = {
+  'lane.list': () => ({ lanes: [] }),
+  'request.list': () => ({ requests: [] }),
+  'fleet.status': () => ({ in_fleet: false, station: null, url: null, connected: null, stations: [], detail: 'in no fleet' }),
+};
+
 /** An in-memory fact log and feed, and ops answered by `ops` (the daemon runs the real executor). */
 function fakeDaemon(ops: Record<string, (input: unknown) => unknown> = {}) {
   const facts: StoredFact[] = [];
@@ -21,7 +28,7 @@ function fakeDaemon(ops: Record<string, (input: unknown) => unknown> = {}) {
     latestFact: (lane, type) => facts.findLast((f) => f.laneId === lane && f.type === type),
     call: async (op, input) => {
       calls.push({ op, input });
-      const run = ops[op] ?? (op === 'lane.list' ? () => ({ lanes: [] }) : op === 'request.list' ? () => ({ requests: [] }) : undefined);
+      const run = ops[op] ?? DEFAULT_OPS[op];
       if (!run) throw new DispatchError('not_found', `unknown op '${op}'`);
       return run(input);
     },
@@ -100,7 +107,7 @@ describe('dashboard server', () => {
     for (let i = 0; i < 3; i++) daemon.append('b');
     const events = await live;
     expect(events.map((e) => [e.event, e.id])).toEqual([['snapshot', '2'], ['fact', '3'], ['fact', '4'], ['fact', '5']]);
-    expect(events[0]?.data).toEqual({ latest_seq: 2, lanes: [], requests: [], tokens: {} });
+    expect(events[0]?.data).toEqual({ latest_seq: 2, lanes: [], requests: [], tokens: {}, fleet: null });
     const resumed = await readEventStream(port, { ...headers, 'last-event-id': '1' }, (e) => e.length === 4);
     expect(resumed.map((e) => [e.event, e.id])).toEqual([['fact', '2'], ['fact', '3'], ['fact', '4'], ['fact', '5']]);
     const foreign = await readEventStream(port, { ...headers, 'last-event-id': '99' }, (e) => e.length === 1);
@@ -120,6 +127,42 @@ describe('dashboard server', () => {
       b: { total_tokens: 50, last_tokens: 10, context_window: 1000 },
       d: { total_tokens: 70, last_tokens: null, context_window: null },
     });
+  });
+
+  it('gives the snapshot the fleet: its stations and the other stations\' lanes, or null in no fleet', async () => {
+    const alone = await startWith(fakeDaemon());
+    const [plain] = await readEventStream(alone.port, alone.headers, (e) => e.length === 1);
+    expect((plain?.data as { fleet: unknown }).fleet).toBeNull();
+    await server?.close();
+
+    const stations = [{ name: 'home', state: 'up', self: true }, { name: 'build-1', state: 'unreachable', self: false }];
+    const daemon = fakeDaemon({
+      'fleet.status': () => ({ in_fleet: true, station: 'home', url: 'postgres://u:***@db/f', connected: true, stations, detail: null }),
+      'lane.list': (input) =>
+        (input as { fleet?: boolean }).fleet === true
+          ? { lanes: [{ id: 'a', handle: '@a', station: 'home' }, { id: 'w', handle: '@w@build-1', station: 'build-1', reachable: false }] }
+          : { lanes: [{ id: 'a', handle: '@a' }] },
+    });
+    const { port, headers } = await startWith(daemon);
+    const fleet = { in_fleet: true, station: 'home', url: 'postgres://u:***@db/f', connected: true, stations, detail: null, lanes: [{ id: 'w', handle: '@w@build-1', station: 'build-1', reachable: false }], error: null };
+    const [snapshot] = await readEventStream(port, headers, (e) => e.length === 1);
+    expect((snapshot?.data as { fleet: unknown; lanes: unknown }).fleet).toEqual(fleet);
+    // The board keeps this station's lanes only; the page polls the fleet at GET /api/fleet.
+    expect((snapshot?.data as { lanes: unknown }).lanes).toEqual([{ id: 'a', handle: '@a' }]);
+    const polled = await rawRequest(port, { method: 'GET', path: '/api/fleet', headers });
+    expect([polled.status, JSON.parse(polled.body)]).toEqual([200, { fleet }]);
+  });
+
+  it('shows why when the fleet database is away, and the board goes on', async () => {
+    const daemon = fakeDaemon({
+      'fleet.status': () => {
+        throw new DispatchError('fleet_unavailable', 'the fleet database is not reachable: ECONNREFUSED');
+      },
+    });
+    const { port, headers } = await startWith(daemon);
+    const [snapshot] = await readEventStream(port, headers, (e) => e.length === 1);
+    expect((snapshot?.data as { fleet: unknown }).fleet).toEqual({ in_fleet: true, stations: [], lanes: [], error: 'the fleet database is not reachable: ECONNREFUSED' });
+    expect((snapshot?.data as { lanes: unknown }).lanes).toEqual([]);
   });
 
   it('serves a bounded number of event streams at once, and another once one closes', async () => {

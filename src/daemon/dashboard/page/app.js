@@ -392,6 +392,37 @@ function onDelta(entry) {
   else renderItem({ id: delta.itemId, type: 'agentMessage', text: delta.delta });
 }
 
+// ---- the fleet -------------------------------------------------------------------------------
+
+/** Other stations' changes are no facts of this log: the fleet view is read again this often. */
+const FLEET_POLL_MS = 5000;
+/** Each snapshot starts one poll chain; an older chain stops when it sees a newer one. */
+let fleetPoll = 0;
+
+function renderFleet(fleet) {
+  $('fleet').hidden = fleet === null;
+  if (fleet === null) return;
+  const connection = fleet.connected === false ? ' · not connected (retrying)' : '';
+  $('fleet-summary').textContent = fleet.error ? `The fleet database is not reachable: ${fleet.error}` : `This station: ${fleet.station} · ${fleet.url ?? ''}${connection}`;
+  const line = (props, name, facts) => el('li', props, el('span', { className: 'handle', textContent: name }), el('span', { className: 'meta', textContent: facts.filter(Boolean).join(' · ') }));
+  $('fleet-stations').replaceChildren(
+    ...fleet.stations.map((s) => line({ dataset: { station: s.name, state: s.state } }, `${s.name}${s.self ? ' (this station)' : ''}`, [s.state, `${s.lanes} lanes`, `${s.busy} busy`, `${s.needs_you} need you`, `heartbeat ${s.heartbeat_age_seconds}s ago`, `${s.version} ${s.mode}`])),
+  );
+  $('fleet-lanes').replaceChildren(...fleet.lanes.map((l) => line({ dataset: { laneHandle: l.handle, station: l.station, reachable: String(l.reachable) } }, l.handle, [l.attention, l.status, l.reachable ? null : 'station unreachable'])));
+}
+
+function refreshFleet(fleet, poll = ++fleetPoll) {
+  if (poll !== fleetPoll) return;
+  renderFleet(fleet);
+  if (fleet === null) return;
+  setTimeout(() => {
+    fetch('/api/fleet', { credentials: 'same-origin' })
+      .then((response) => response.json())
+      .then((body) => refreshFleet(body.error ? fleet : (body.fleet ?? null), poll))
+      .catch(() => refreshFleet(fleet, poll));
+  }, FLEET_POLL_MS);
+}
+
 function onSnapshot(snapshot) {
   setSeq(snapshot.latest_seq);
   state.tokens = new Map(Object.entries(snapshot.tokens));
@@ -402,6 +433,7 @@ function onSnapshot(snapshot) {
   renderAllCards();
   refreshQueued();
   refreshRateLimits();
+  refreshFleet(snapshot.fleet ?? null);
 }
 
 let source = null;
