@@ -1,3 +1,4 @@
+import { DispatchError } from '../../shared/errors.js';
 import { isLaneEvent, type FeedEntry, type LaneEvent } from '../../control/protocol.js';
 import { DaemonClient } from '../../client/client.js';
 import { resolvePaths } from '../../control/paths.js';
@@ -108,7 +109,9 @@ const stderrLine = (text: string): void => void process.stderr.write(`dispatch: 
 
 /** A lane selector resolved once to its id and handle (a follower keeps the lane across renames and reconnects). */
 async function laneRef(client: DaemonClient, selector: string): Promise<{ id: string; handle: string }> {
-  const lane = await client.call<{ id: string; handle: string }>('lane.get', { lane: selector });
+  const lane = await client.call<{ id: string; handle: string; station?: string }>('lane.get', { lane: selector });
+  // Another station's lane (NAME@STATION): its live events are that station's; what it published is readable.
+  if (lane.station !== undefined) throw new DispatchError('validation', `${lane.handle} is a lane of station ${lane.station}: following works on this station's lanes; \`dispatch lane tail ${selector}\` reads what it published`);
   return { id: lane.id, handle: lane.handle };
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderAttention } from '../../../src/surfaces/cli/attentionView.js';
+import { buildManifest } from '../../../src/contracts/manifest.js';
+import { renderAttention, withCommands } from '../../../src/surfaces/cli/attentionView.js';
 import { renderFleetStatus } from '../../../src/surfaces/cli/fleetView.js';
 import { renderTable } from '../../../src/surfaces/cli/render.js';
 
@@ -29,5 +30,15 @@ describe('fleet views for people', () => {
     const text = renderAttention({ items: [item, { ...item, handle: '@v@build-2', station: 'build-2', reachable: true }] });
     expect(text).toContain('  @w@build-1 [build-1 unreachable]  done: shipped');
     expect(text).toContain('  @v@build-2  done: shipped');
+  });
+
+  it('attention --fleet spells another station\'s request and lane in commands that reach them', async () => {
+    const actions = [
+      { op: 'request.respond', input: { id: 7, station: 'build-1', decision: 'accept' }, fill: [] },
+      { op: 'lane.tail', input: { lane: '@w@build-1' }, fill: [] },
+      { op: 'send', input: { lane: '@w@build-1', text: '<message>' }, fill: ['text'] },
+    ];
+    const result = withCommands({ items: [{ reason: 'approval', actions }] }, await buildManifest()) as { items: Array<{ commands: string[] }> };
+    expect(result.items[0]?.commands).toEqual(['dispatch request respond 7 accept --station build-1', 'dispatch lane tail @w@build-1', "dispatch send @w@build-1 '<message>'"]);
   });
 });
