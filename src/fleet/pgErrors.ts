@@ -22,13 +22,13 @@ export function isUnavailable(error: unknown): boolean {
   return true;
 }
 
-/** The password of `url`, if it has one, so a message that quotes it can be scrubbed. */
-function passwordOf(url: string): string | null {
+/** The password of `url` as written and decoded, if it has one, so a message that quotes it can be scrubbed. */
+function passwordsOf(url: string): string[] {
   try {
-    const password = decodeURIComponent(new URL(url).password);
-    return password === '' ? null : password;
+    const raw = new URL(url).password;
+    return raw === '' ? [] : [raw, decodeURIComponent(raw)];
   } catch {
-    return null;
+    return [];
   }
 }
 
@@ -42,7 +42,6 @@ export function fleetError(url: string, error: unknown): unknown {
   const failure = error as Error & { code?: unknown };
   const code = typeof failure.code === 'string' ? `${failure.code}: ` : '';
   let detail = `${redactUrl(url)}: ${code}${failure.message || failure.name}`;
-  const password = passwordOf(url);
-  if (password !== null) detail = detail.split(password).join('***');
+  for (const password of passwordsOf(url)) detail = detail.split(password).join('***');
   return fleetUnavailable(detail);
 }

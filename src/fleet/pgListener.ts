@@ -45,7 +45,7 @@ export class PgListener {
     return {
       dispose: () => {
         this.listeners.delete(listener);
-        if (this.listeners.size === 0) this.disconnect();
+        if (this.listeners.size === 0) void this.disconnect();
       },
     };
   }
