@@ -62,23 +62,24 @@ export class PgMailbox implements Mailbox {
   }
 
   async post(mail: NewMail): Promise<Mail> {
-    return this.db.transaction(async (client) => {
-      await lockVersions(client);
-      const inserted = await client.query<MailRow>(
-        `INSERT INTO mail (sender, sender_ref, target, lane, body) VALUES ($1, $2, $3, $4, $5::jsonb)
-         ON CONFLICT (sender, sender_ref) DO NOTHING RETURNING *`,
-        [mail.sender, mail.senderRef, mail.target, mail.lane, jsonParam(mail.body)],
-      );
-      const row = inserted.rows[0];
-      if (row !== undefined) {
-        await client.query('SELECT pg_notify($1, $2)', [MAIL_CHANNEL, mail.target]);
-        return mailOf(row);
-      }
-      const first = await client.query<MailRow>('SELECT * FROM mail WHERE sender = $1 AND sender_ref = $2', [mail.sender, mail.senderRef]);
-      const existing = first.rows[0];
-      if (existing === undefined) throw new Error(`mail ${mail.sender}/${mail.senderRef} conflicted but is not there`);
-      return mailOf(existing);
-    });
+    // One statement (one round trip, its own transaction): the lock, then the insert that reads
+    // from it (so its version is taken under the lock), then NOTIFY of what was inserted.
+    const inserted = await this.db.query<MailRow & { notified: string }>(
+      `WITH version_lock AS (SELECT pg_advisory_xact_lock($6)),
+       inserted AS (
+         INSERT INTO mail (sender, sender_ref, target, lane, body)
+         SELECT $1, $2, $3, $4, $5::jsonb FROM version_lock
+         ON CONFLICT (sender, sender_ref) DO NOTHING RETURNING *),
+       notified AS (SELECT pg_notify('${MAIL_CHANNEL}', target) FROM inserted)
+       SELECT *, (SELECT count(*) FROM notified) AS notified FROM inserted`,
+      [mail.sender, mail.senderRef, mail.target, mail.lane, jsonParam(mail.body), MAIL_VERSION_LOCK],
+    );
+    const row = inserted.rows[0];
+    if (row !== undefined) return mailOf(row);
+    const first = await this.db.query<MailRow>('SELECT * FROM mail WHERE sender = $1 AND sender_ref = $2', [mail.sender, mail.senderRef]);
+    const existing = first.rows[0];
+    if (existing === undefined) throw new Error(`mail ${mail.sender}/${mail.senderRef} conflicted but is not there`);
+    return mailOf(existing);
   }
 
   async claim(station: string, limit: number): Promise<Mail[]> {
@@ -104,25 +105,25 @@ export class PgMailbox implements Mailbox {
   }
 
   async report(id: number, station: string, report: MailReport): Promise<Mail> {
-    return this.db.transaction(async (client) => {
-      const mine = await client.query<{ id: string }>('SELECT id FROM mail WHERE id = $1 AND target = $2 FOR UPDATE', [id, station]);
-      if (mine.rows.length === 0) throw new DispatchError('not_found', `no mail ${id} for station "${station}" (only the target station reports on mail)`, { data: { mail: id, station } });
-      await lockVersions(client);
-      // A report never reopens done mail; absent turnId / error keep what was reported before.
-      const updated = await client.query<MailRow>(
-        `UPDATE mail SET receipt = $2, receipt_state = $3,
-           turn_id = CASE WHEN $4::boolean THEN $5 ELSE turn_id END,
-           error = CASE WHEN $6::boolean THEN $7 ELSE error END,
-           state = CASE WHEN $8::boolean OR state = 'done' THEN 'done' ELSE 'claimed' END,
+    // One statement: the row lock (only the target's mail), then the version lock, then the update
+    // reading from it; a report never reopens done mail, and absent turnId / error keep what was there.
+    const updated = await this.db.query<MailRow & { notified: string }>(
+      `WITH mine AS (SELECT id FROM mail WHERE id = $1 AND target = $2 FOR UPDATE),
+       version_lock AS (SELECT pg_advisory_xact_lock($10) FROM mine),
+       updated AS (
+         UPDATE mail SET receipt = $3, receipt_state = $4,
+           turn_id = CASE WHEN $5::boolean THEN $6 ELSE turn_id END,
+           error = CASE WHEN $7::boolean THEN $8 ELSE error END,
+           state = CASE WHEN $9::boolean OR state = 'done' THEN 'done' ELSE 'claimed' END,
            version = nextval('mail_version'), updated_at = now()
-         WHERE id = $1 RETURNING *`,
-        [id, report.receipt, report.receiptState, report.turnId !== undefined, report.turnId ?? null, report.error !== undefined, report.error ?? null, report.done],
-      );
-      const row = updated.rows[0];
-      if (row === undefined) throw new Error(`mail ${id} vanished while locked`);
-      await client.query('SELECT pg_notify($1, $2)', [REPORT_CHANNEL, row.sender]);
-      return mailOf(row);
-    });
+         FROM version_lock WHERE mail.id = $1 RETURNING mail.*),
+       notified AS (SELECT pg_notify('${REPORT_CHANNEL}', sender) FROM updated)
+       SELECT *, (SELECT count(*) FROM notified) AS notified FROM updated`,
+      [id, station, report.receipt, report.receiptState, report.turnId !== undefined, report.turnId ?? null, report.error !== undefined, report.error ?? null, report.done, MAIL_VERSION_LOCK],
+    );
+    const row = updated.rows[0];
+    if (row === undefined) throw new DispatchError('not_found', `no mail ${id} for station "${station}" (only the target station reports on mail)`, { data: { mail: id, station } });
+    return mailOf(row);
   }
 
   async changedSince(sender: string, version: number, limit: number): Promise<Mail[]> {

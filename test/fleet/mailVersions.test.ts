@@ -3,8 +3,8 @@ import type { Mail } from '../../src/core/fleet.js';
 import { openPgFleet, type PgFleet } from '../../src/fleet/pgFleet.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 
-const MAIL = 300;
-const REPORTERS = 4;
+const MAIL = 600;
+const REPORTERS = 6;
 
 // Sequence values are taken before commit: without serialising them, a report could commit with a
 // version below one the sender already read past, and the sender's mirror would never see it.
