@@ -34,6 +34,7 @@ import { openDaemonLog } from './logFile.js';
 import { DashboardServer } from './dashboard/server.js';
 import { ControlServer } from './server.js';
 import { startSimulation, type Simulation } from './simulation.js';
+import { startStation } from './station/index.js';
 
 export interface DaemonOptions {
   paths: DispatchPaths;
@@ -72,7 +73,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   };
 
   try {
-    const config = loadHomeConfig(paths.home);
+    const config = loadHomeConfig(paths.home, process.env);
     const store = openStore({ path: paths.db, clock });
     cleanups.push(() => store.close());
     if (store.migrationBackup) log.info('store.migrated', { ...store.migrationBackup });
@@ -203,6 +204,8 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     recoverAfterDaemonRestart(baseContext);
     await supervisor.start();
     cleanups.push(() => supervisor.stop());
+    const station = config.fleet && (await startStation(config.fleet, { ctx: { ...baseContext, callerCwd: paths.home, drainQueue, approvals }, log, mode: mode.mode, env: process.env }));
+    if (station) cleanups.push(() => station.stop());
 
     let resolveStopped!: () => void;
     const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
@@ -217,7 +220,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     };
 
     const runOp = (op: string, input: unknown, callerCwd: string, signal: AbortSignal): Promise<unknown> => {
-      const ctx: OpContext = { ...baseContext, callerCwd, signal, drainQueue, approvals };
+      const ctx: OpContext = { ...baseContext, callerCwd, signal, drainQueue, approvals, ...(station ? { fleet: station.access } : {}) };
       return executeOp(op, input, ctx);
     };
     const factSource = {
