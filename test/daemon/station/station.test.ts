@@ -1,0 +1,176 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { markInterruptedSubmissions } from '../../../src/core/deliveries.js';
+import { mailKey } from '../../../src/daemon/station/receive.js';
+import { fakeCore } from '../../core/fakeCore.js';
+import { FakeNet, testStation, until, type TestStation } from './stationFixture.js';
+
+// The station's loops over the fake fleet: each station has its own store and fake app-server.
+describe('fleet station', () => {
+  const running: TestStation[] = [];
+  const start = async (s: TestStation): Promise<TestStation> => {
+    running.push(s);
+    await s.station.start();
+    return s;
+  };
+  afterEach(async () => {
+    for (const s of running.splice(0)) {
+      await s.station.stop();
+      s.core.close();
+    }
+  });
+  const startTurns = (s: TestStation) => s.core.fake.calls.filter((c) => c.method === 'startTurn').length;
+
+  it("delivers a's outbox entry on b's lane through b's ledger, and a's outbox shows b's receipt completed", async () => {
+    const net = new FakeNet();
+    const a = await start(testStation(net, 'a'));
+    const b = await start(testStation(net, 'b'));
+    const lane = await b.core.ownLane('@worker');
+    await until(async () => (await a.access.lanes({ station: 'b' })).some((l) => l.handle === '@worker'), 5_000, 'b published its lane');
+
+    const entry = a.access.send({ lane: 'worker', station: 'b' }, { mode: 'send', text: '@sim reply done there', source: 'op' });
+    expect(entry).toMatchObject({ state: 'queued', mailId: null, station: 'b', lane: 'worker' });
+    await until(() => a.access.outbox(entry.id)?.state === 'completed', 5_000, 'a sees completed');
+
+    const receipt = b.core.store.deliveries.findByKey(mailKey(a.access.outbox(entry.id)?.mailId ?? -1));
+    expect(receipt).toMatchObject({ lane: lane.id, source: 'fleet:a', state: 'completed' });
+    expect(a.access.outbox(entry.id)).toMatchObject({ receipt: receipt?.id, turnId: receipt?.turnId, error: null });
+    expect(startTurns(b)).toBe(1);
+    expect(net.fleet.mail[0]).toMatchObject({ state: 'done', receiptState: 'completed' });
+  });
+
+  it('honours the idempotency key of a remote send: same text → the same entry, other text → conflict', async () => {
+    const net = new FakeNet();
+    const a = await start(testStation(net, 'a'));
+    const first = a.access.send({ lane: 'w', station: 'b' }, { mode: 'queue', text: 'once', idempotencyKey: 'k', source: 'op' });
+    expect(a.access.send({ lane: 'w', station: 'b' }, { mode: 'queue', text: 'once', idempotencyKey: 'k', source: 'op' }).id).toBe(first.id);
+    expect(() => a.access.send({ lane: 'w', station: 'b' }, { mode: 'queue', text: 'other', idempotencyKey: 'k', source: 'op' })).toThrow(expect.objectContaining({ code: 'conflict' }));
+  });
+
+  it('reports mail for an unknown lane failed with the error code, done, and starts nothing', async () => {
+    const net = new FakeNet();
+    const a = await start(testStation(net, 'a'));
+    const b = await start(testStation(net, 'b'));
+    const entry = a.access.send({ lane: 'nobody', station: 'b' }, { mode: 'send', text: 'hi', source: 'op' });
+    await until(() => a.access.outbox(entry.id)?.state === 'failed', 5_000, 'a sees failed');
+    expect(a.access.outbox(entry.id)?.error).toMatch(/^not_found: no lane 'nobody'/);
+    expect(net.fleet.mail[0]?.state).toBe('done');
+    expect(startTurns(b)).toBe(0);
+  });
+
+  it('a crash between claim and deliver: the restarted station takes the mail up and delivers it once', async () => {
+    const net = new FakeNet();
+    const core = fakeCore();
+    const lane = await core.ownLane('@worker');
+    const b1 = await start(testStation(net, 'b', { core, failpoint: 'fleet-after-claim' }));
+    const a = await start(testStation(net, 'a'));
+    const entry = a.access.send({ lane: 'worker', station: 'b' }, { mode: 'send', text: '@sim reply once', source: 'op' });
+    await until(() => net.fleet.mail[0]?.state === 'claimed', 5_000, 'b claimed');
+    // b1 "dies" blocked after the claim: nothing reached its ledger.
+    await b1.station.stop();
+    running.splice(running.indexOf(b1), 1);
+    expect(core.store.deliveries.list({ lane: lane.id })).toEqual([]);
+
+    await start(testStation(net, 'b', { core }));
+    await until(() => a.access.outbox(entry.id)?.state === 'completed', 5_000, 'a sees completed');
+    expect(core.store.deliveries.list({ lane: lane.id })).toHaveLength(1);
+    expect(core.fake.calls.filter((c) => c.method === 'startTurn')).toHaveLength(1);
+  });
+
+  it('a crash after the reservation: the restart reports the same receipt ambiguous and sends nothing again', async () => {
+    const net = new FakeNet();
+    const core = fakeCore();
+    await core.ownLane('@worker');
+    const a = await start(testStation(net, 'a'));
+    // The mail was claimed and its receipt reserved before the crash (the app-server call's outcome unknown).
+    const mail = await net.fleet.post({ sender: 'a', senderRef: 1, target: 'b', lane: 'worker', body: { kind: 'send', mode: 'send', text: 'maybe' } });
+    await net.fleet.claim('b', 10);
+    const lane = core.store.lanes.findByHandle('@worker')[0];
+    if (!lane) throw new Error('no lane');
+    const reserved = core.store.deliveries.insert({ lane: lane.id, mode: 'send', source: 'fleet:a', text: 'maybe', idempotencyKey: mailKey(mail.id), clientMessageId: 'c1', state: 'submitting' });
+    markInterruptedSubmissions(core.ctx);
+
+    await start(testStation(net, 'b', { core }));
+    await until(() => net.fleet.mail[0]?.receiptState === 'ambiguous', 5_000, 'b reported ambiguous');
+    expect(net.fleet.mail[0]).toMatchObject({ receipt: reserved.id, state: 'claimed' });
+    expect(core.fake.calls.filter((c) => c.method === 'startTurn')).toHaveLength(0);
+    expect(a).toBeDefined();
+  });
+
+  it('starts while the database is unreachable, works locally, then joins and catches up (lanes, facts, outbox)', async () => {
+    const net = new FakeNet();
+    net.down = true;
+    const a = await start(testStation(net, 'a'));
+    expect(a.station.status()).toMatchObject({ state: 'connecting', connected: false });
+    expect(a.station.status().lastError).toMatch(/ECONNREFUSED/);
+    const lane = await a.core.ownLane('@local');
+    const entry = a.access.send({ lane: 'w', station: 'b' }, { mode: 'queue', text: 'later', source: 'op' });
+    await expect(a.access.stations()).rejects.toMatchObject({ code: 'fleet_unavailable' });
+
+    // Backoff: a few attempts while down, not a busy loop (cap 400 ms in this fixture).
+    const opensBefore = net.opens;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(net.opens - opensBefore).toBeLessThanOrEqual(6);
+    expect(net.opens - opensBefore).toBeGreaterThanOrEqual(1);
+
+    net.down = false;
+    await until(() => a.station.status().state === 'joined' && a.station.status().connected, 5_000, 'a joined');
+    await until(() => a.access.outbox(entry.id)?.mailId !== null, 5_000, 'outbox posted');
+    expect((await a.access.lanes()).map((l) => l.laneId)).toEqual([lane.id]);
+    const latest = a.core.store.facts.bounds().latest;
+    await until(async () => (await net.fleet.latestFact('a')) === latest, 5_000, 'facts published');
+  });
+
+  it('after the database was away, a full resync replaces the directory and publishes the facts made meanwhile', async () => {
+    const net = new FakeNet();
+    const a = await start(testStation(net, 'a'));
+    const first = await a.core.ownLane('@first');
+    await until(async () => (await net.fleet.listLanes()).length === 1, 5_000, 'first published');
+    net.down = true;
+    await until(() => !a.station.status().connected, 5_000, 'a notices');
+    const second = await a.core.ownLane('@second');
+    // A lane the directory has that this station no longer knows is dropped by the full resync.
+    const [published] = [...net.fleet.lanes.values()];
+    if (!published) throw new Error('nothing published');
+    net.fleet.lanes.set('a/ghost', { ...published, laneId: 'ghost', handle: '@ghost' });
+    net.down = false;
+    await until(async () => (await net.fleet.listLanes()).map((l) => l.laneId).sort().join() === [first.id, second.id].sort().join(), 5_000, 'resynced lanes');
+    await until(async () => (await net.fleet.latestFact('a')) === a.core.store.facts.bounds().latest, 5_000, 'facts caught up');
+  });
+
+  it('a name held by a live station refuses the start with conflict', async () => {
+    const net = new FakeNet();
+    await start(testStation(net, 'same'));
+    const second = testStation(net, 'same');
+    await expect(second.station.start()).rejects.toMatchObject({ code: 'conflict' });
+    await expect(second.station.start()).rejects.toThrow(/held by a running station on host same\.test/);
+    second.core.close();
+  });
+
+  it('on losing its lease to another holder it stops all fleet activity and does not fight for the name', async () => {
+    const net = new FakeNet();
+    // The lease (200 ms) lapses between heartbeats (every 600 ms): another station takes the name.
+    const a = await start(testStation(net, 'x', { leaseMs: 200, heartbeatMs: 600 }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const taker = await start(testStation(net, 'x', { leaseMs: 5_000 }));
+    await until(() => a.station.status().state === 'lease_lost', 5_000, 'a lost its lease');
+    expect(a.station.status().lastError).toMatch(/lost its lease/);
+    expect(a.logs.some((l) => l.message === 'fleet.lease_lost')).toBe(true);
+    expect(a.station.ports()).toBeNull();
+    await a.core.ownLane('@after');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Only the taker talks to the database now; a's lane is not published under the taken name.
+    expect((await net.fleet.listLanes({ station: 'x' })).map((l) => l.handle)).not.toContain('@after');
+    expect(taker.station.status().state).toBe('joined');
+    await expect(a.access.lanes()).rejects.toMatchObject({ code: 'fleet_unavailable' });
+  });
+
+  it('never puts the url password into its log or status', async () => {
+    const net = new FakeNet();
+    net.down = true;
+    const a = await start(testStation(net, 'a', { url: 'postgres://dispatch:pw-XYZZY@127.0.0.1:1/fleet' }));
+    await until(() => a.logs.some((l) => l.message === 'fleet.unreachable'), 5_000, 'logged');
+    expect(JSON.stringify(a.logs)).not.toContain('pw-XYZZY');
+    expect(JSON.stringify(a.station.status())).not.toContain('pw-XYZZY');
+    expect(a.station.status().url).toBe('postgres://dispatch:***@127.0.0.1:1/fleet');
+  });
+});
