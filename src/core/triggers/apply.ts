@@ -4,10 +4,22 @@ import { deliver } from '../deliveries.js';
 import type { LaneEvent } from '../laneEvents.js';
 import { clip, requireNotArchived, requireOwned } from '../lanes.js';
 import type { Lane, Trigger } from '../model.js';
+import { formatLaneRef, notInFleet, type RemoteLaneRef } from '../fleet.js';
+import { refOfRemoteKey, splitRemoteKey } from './remote.js';
 import { afterFiring, checkGuards, cronProblem, dueTimeTriggers, matchEventTriggers, NO_LANE_FACTS, renderTriggerText, triggerTemplateVars, type LaneFacts } from './plan.js';
 
-/** What firing needs: the delivery context (triggers deliver through the ledger like any send). */
-export type TriggerContext = Pick<OpContext, 'store' | 'journal' | 'appServer' | 'clock' | 'log' | 'callerCwd' | 'feed' | 'failpoint' | 'drainQueue' | 'capacity'>;
+/**
+ * What firing needs: the delivery context (triggers deliver through the ledger like any send), and
+ * in a fleet the outbox (`fleet`) and the lanes of other stations as last published (`remoteLanes`).
+ */
+export type TriggerContext = Pick<OpContext, 'store' | 'journal' | 'appServer' | 'clock' | 'log' | 'callerCwd' | 'feed' | 'failpoint' | 'drainQueue' | 'capacity' | 'fleet'> & {
+  remoteLanes?: RemoteLanes;
+};
+
+/** Other stations' lanes by remote key (`<laneId>@<station>`), as their stations last published them. */
+export interface RemoteLanes {
+  lane(key: string): Lane | undefined;
+}
 
 export interface FiringResult {
   fired: boolean;
@@ -15,9 +27,9 @@ export interface FiringResult {
   receipt?: number;
 }
 
-/** Triggers hold lane ids; a lane that is gone is undefined, and the firing reports it. */
+/** Triggers hold lane ids (remote keys for other stations' lanes); a lane that is gone is undefined, and the firing reports it. */
 function laneById(ctx: TriggerContext, laneId: string): Lane | undefined {
-  return ctx.store.lanes.find(laneId);
+  return ctx.store.lanes.find(laneId) ?? (splitRemoteKey(laneId) ? ctx.remoteLanes?.lane(laneId) : undefined);
 }
 
 /**
@@ -71,6 +83,8 @@ function toInbox(ctx: TriggerContext, trigger: Trigger, watched: Lane | undefine
 }
 
 async function toLane(ctx: TriggerContext, trigger: Trigger, kind: 'send' | 'steer' | 'context', target: Lane | undefined, text: string): Promise<FiringResult> {
+  const remote = refOfRemoteKey(trigger.action.target ?? trigger.lane);
+  if (remote) return toRemoteLane(ctx, trigger, kind, remote, text);
   if (!target) throw new DispatchError('not_found', `trigger target lane ${trigger.action.target ?? trigger.lane} no longer exists`);
   requireOwned(target, 'receive trigger messages');
   // An archived lane would hold a queued message forever; the firing fails visibly instead.
@@ -82,6 +96,18 @@ async function toLane(ctx: TriggerContext, trigger: Trigger, kind: 'send' | 'ste
   return { fired: true, outcome: delivery.state, receipt: delivery.id };
 }
 
+
+/**
+ * A lane of another station: the message goes to this station's outbox and from there to the
+ * target's ledger, which decides busy or idle itself (a `send` goes as `queue`, so it waits instead
+ * of being refused). Firing does not need the fleet's database to be reachable.
+ */
+function toRemoteLane(ctx: TriggerContext, trigger: Trigger, kind: 'send' | 'steer' | 'context', remote: RemoteLaneRef, text: string): FiringResult {
+  if (!ctx.fleet) throw notInFleet(formatLaneRef(remote));
+  const entry = ctx.fleet.send(remote, { mode: kind === 'send' ? 'queue' : kind, text, source: `trigger:${trigger.id}` });
+  return { fired: true, outcome: `mail m${entry.id} ${entry.state}` };
+}
+
 /**
  * Fires the event triggers a lane event sets off, one at a time and in wire order: the caller
  * chains calls, so a slow firing never reorders events. `facts` are the lane's as of the event
@@ -90,7 +116,7 @@ async function toLane(ctx: TriggerContext, trigger: Trigger, kind: 'send' | 'ste
 export async function fireEventTriggers(ctx: TriggerContext, event: LaneEvent, facts: LaneFacts = NO_LANE_FACTS): Promise<void> {
   const matches = matchEventTriggers(event, ctx.store.triggers.list(), (laneId) => laneById(ctx, laneId), facts);
   if (matches.length === 0) return;
-  const watched = ctx.store.lanes.find(event.laneId);
+  const watched = laneById(ctx, event.laneId);
   const lastMessage = event.type === 'turnCompleted' ? event.lastAgentMessage : undefined;
   for (const { trigger, eventName } of matches) await fireTrigger(ctx, trigger, eventName, watched, lastMessage);
 }
