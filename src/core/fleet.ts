@@ -210,6 +210,10 @@ export interface OutboxEntry {
  */
 export interface FleetAccess {
   readonly station: string;
+  /** The database URL as configured; whatever shows it passes it through redactUrl (shared/redactUrl.ts). */
+  readonly databaseUrl?: string;
+  /** Whether the station's connection to the database is up right now (false while it retries). */
+  connected?(): boolean;
   stations(): Promise<Array<StationEntry & { lanes: number; busy: number; needsYou: number }>>;
   /** Published lanes; a lane whose station's lease lapsed has `reachable` false. */
   lanes(options?: { station?: string }): Promise<Array<FleetLane & { reachable: boolean }>>;

@@ -38,6 +38,9 @@ export function createFleetAccess(station: Station, store: Store): FleetAccess {
 
   return {
     station: station.name,
+    // Already redacted: the password never leaves the station object.
+    databaseUrl: station.status().url,
+    connected: () => station.status().connected,
     stations: () =>
       read(async ({ directory, fleet }) => {
         const [entries, lanes] = await Promise.all([directory.list(), fleet.listLanes()]);
