@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
 import { STATION_LEASE_MS, stationLeaseLost, stationNameTaken, type StationDirectory, type StationEntry, type StationInfo, type StationLease } from '../core/stationDirectory.js';
+import { FleetDb } from './pgDb.js';
+import { fleetError } from './pgErrors.js';
 import { createFleetPool, type FleetPoolOptions } from './pool.js';
 import { migrateFleetSchema } from './schema.js';
 
@@ -37,16 +38,16 @@ function entryOf(row: StationRow): StationEntry {
   };
 }
 
-/** Opens the directory on the shared database, migrating its schema first (refusing a newer one). */
+/** Opens the directory on its own pool, migrating the schema first (refusing a newer one). openPgFleet shares one pool instead. */
 export async function openPgStationDirectory(url: string, options: PgStationDirectoryOptions = {}): Promise<StationDirectory> {
   const pool = createFleetPool(url, options);
   try {
     await migrateFleetSchema(pool);
   } catch (error) {
     await pool.end();
-    throw error;
+    throw fleetError(url, error);
   }
-  return new PgStationDirectory(pool, options.leaseMs ?? STATION_LEASE_MS);
+  return new PgStationDirectory(new FleetDb(pool, url), options.leaseMs ?? STATION_LEASE_MS, true);
 }
 
 /**
@@ -54,18 +55,21 @@ export async function openPgStationDirectory(url: string, options: PgStationDire
  * clock. A claim is one upsert that only overwrites a lapsed lease, so of two stations claiming a
  * name at once exactly one row wins (the loser's upsert re-reads the winner's live lease).
  */
-class PgStationDirectory implements StationDirectory {
-  private readonly pool: pg.Pool;
+export class PgStationDirectory implements StationDirectory {
+  private readonly db: FleetDb;
   private readonly leaseMs: number;
+  private readonly ownsPool: boolean;
 
-  constructor(pool: pg.Pool, leaseMs: number) {
-    this.pool = pool;
+  /** `ownsPool`: close() ends the pool (false when a PgFleet shares it and ends it itself). */
+  constructor(db: FleetDb, leaseMs: number, ownsPool: boolean) {
+    this.db = db;
     this.leaseMs = leaseMs;
+    this.ownsPool = ownsPool;
   }
 
   async join(name: string, info: StationInfo): Promise<StationLease> {
     const instanceId = randomUUID();
-    const claimed = await this.pool.query<StationRow>(
+    const claimed = await this.db.query<StationRow>(
       `INSERT INTO stations (name, host, version, mode, instance_id, started_at, last_seen, lease_expires_at)
        VALUES ($1, $2, $3, $4, $5, now(), now(), now() + $6::integer * interval '1 millisecond')
        ON CONFLICT (name) DO UPDATE SET host = EXCLUDED.host, version = EXCLUDED.version, mode = EXCLUDED.mode,
@@ -77,12 +81,12 @@ class PgStationDirectory implements StationDirectory {
     );
     const row = claimed.rows[0];
     if (row !== undefined) return { name, instanceId, expiresAt: row.lease_expires_at.toISOString() };
-    const holder = await this.pool.query<{ host: string }>('SELECT host FROM stations WHERE name = $1', [name]);
+    const holder = await this.db.query<{ host: string }>('SELECT host FROM stations WHERE name = $1', [name]);
     throw stationNameTaken(name, holder.rows[0]?.host ?? 'unknown');
   }
 
   async heartbeat(lease: StationLease): Promise<StationLease> {
-    const renewed = await this.pool.query<{ lease_expires_at: Date }>(
+    const renewed = await this.db.query<{ lease_expires_at: Date }>(
       `UPDATE stations SET last_seen = now(), lease_expires_at = now() + $3::integer * interval '1 millisecond'
        WHERE name = $1 AND instance_id = $2 RETURNING lease_expires_at`,
       [lease.name, lease.instanceId, this.leaseMs],
@@ -93,15 +97,15 @@ class PgStationDirectory implements StationDirectory {
   }
 
   async leave(lease: StationLease): Promise<void> {
-    await this.pool.query('DELETE FROM stations WHERE name = $1 AND instance_id = $2', [lease.name, lease.instanceId]);
+    await this.db.query('DELETE FROM stations WHERE name = $1 AND instance_id = $2', [lease.name, lease.instanceId]);
   }
 
   async list(): Promise<StationEntry[]> {
-    const rows = await this.pool.query<StationRow>(`SELECT ${COLUMNS} FROM stations ORDER BY name`);
+    const rows = await this.db.query<StationRow>(`SELECT ${COLUMNS} FROM stations ORDER BY name`);
     return rows.rows.map(entryOf);
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    if (this.ownsPool) await this.db.pool.end();
   }
 }

@@ -26,6 +26,61 @@ export const FLEET_MIGRATIONS: readonly FleetMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'lane directory, mailbox, fact stream',
+    // Every change of a mail row takes the next mail_version (under MAIL_VERSION_LOCK, see pgMailbox.ts),
+    // so a sender reading changes after the last version it saw misses none.
+    sql: `
+      CREATE TABLE lanes (
+        station TEXT NOT NULL,
+        lane_id TEXT NOT NULL,
+        handle TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attention TEXT NOT NULL,
+        cwd TEXT,
+        active_turn_id TEXT,
+        last_agent_message TEXT,
+        pending_requests JSONB NOT NULL DEFAULT '[]',
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (station, lane_id)
+      );
+      CREATE INDEX lanes_by_handle ON lanes (station, handle);
+
+      CREATE SEQUENCE mail_version;
+      CREATE TABLE mail (
+        id BIGSERIAL PRIMARY KEY,
+        sender TEXT NOT NULL,
+        sender_ref BIGINT NOT NULL,
+        target TEXT NOT NULL,
+        lane TEXT NOT NULL,
+        body JSONB NOT NULL,
+        state TEXT NOT NULL DEFAULT 'posted' CHECK (state IN ('posted', 'claimed', 'done')),
+        receipt BIGINT,
+        receipt_state TEXT,
+        turn_id TEXT,
+        error TEXT,
+        version BIGINT NOT NULL DEFAULT nextval('mail_version'),
+        created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        UNIQUE (sender, sender_ref)
+      );
+      CREATE INDEX mail_posted ON mail (target, id) WHERE state = 'posted';
+      CREATE INDEX mail_claimed ON mail (target, id) WHERE state = 'claimed';
+      CREATE INDEX mail_changes ON mail (sender, version);
+
+      CREATE TABLE facts (
+        station TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        lane_id TEXT,
+        type TEXT NOT NULL,
+        fact JSONB NOT NULL,
+        at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (station, seq)
+      );
+      CREATE INDEX facts_by_lane ON facts (station, lane_id, seq);
+    `,
+  },
 ];
 
 export const LATEST_FLEET_SCHEMA_VERSION = FLEET_MIGRATIONS.at(-1)?.version ?? 0;
