@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { FleetAccess } from '../../core/fleet.js';
 import type { Logger } from '../../core/context.js';
 import { STATION_HEARTBEAT_MS, STATION_LEASE_MS } from '../../core/stationDirectory.js';
-import { openPgStationDirectory } from '../../fleet/pgStationDirectory.js';
+import { openPgFleet } from '../../fleet/pgFleet.js';
 import { DispatchError } from '../../shared/errors.js';
 import { DISPATCH_VERSION } from '../../shared/version.js';
 import type { FleetSettings } from '../homeConfig.js';
@@ -34,8 +34,9 @@ export function leaseMsFrom(env: NodeJS.ProcessEnv): number {
 export async function startStation(settings: FleetSettings, options: { ctx: ReceiveContext; log: Logger; mode: string; env: NodeJS.ProcessEnv }): Promise<RunningStation> {
   const leaseMs = leaseMsFrom(options.env);
   const open = async (): Promise<StationPorts> => {
-    const directory = await openPgStationDirectory(settings.url, { leaseMs, onError: (error) => options.log.warn('fleet.connection_error', { error: error.message }) });
-    return { directory, fleet: null };
+    // One pool serves the directory and the rest of the fleet; its idle-connection errors are only logged (it reconnects by itself).
+    const fleet = await openPgFleet(settings.url, { leaseMs, onError: (error) => options.log.warn('fleet.connection_error', { error: error.message }) });
+    return { directory: fleet.stations, fleet };
   };
   const station = new Station({
     station: settings.station,
