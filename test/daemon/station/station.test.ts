@@ -35,7 +35,7 @@ describe('fleet station', () => {
     expect(receipt).toMatchObject({ lane: lane.id, source: 'fleet:a', state: 'completed' });
     expect(a.access.outbox(entry.id)).toMatchObject({ receipt: receipt?.id, turnId: receipt?.turnId, error: null });
     expect(startTurns(b)).toBe(1);
-    expect(net.fleet.mail[0]).toMatchObject({ state: 'done', receiptState: 'completed' });
+    expect(net.store.mail[0]).toMatchObject({ state: 'done', receiptState: 'completed' });
   });
 
   it('honours the idempotency key of a remote send: same text → the same entry, other text → conflict', async () => {
@@ -53,7 +53,7 @@ describe('fleet station', () => {
     const entry = a.access.send({ lane: 'nobody', station: 'b' }, { mode: 'send', text: 'hi', source: 'op' });
     await until(() => a.access.outbox(entry.id)?.state === 'failed', 5_000, 'a sees failed');
     expect(a.access.outbox(entry.id)?.error).toMatch(/^not_found: no lane 'nobody'/);
-    expect(net.fleet.mail[0]?.state).toBe('done');
+    expect(net.store.mail[0]?.state).toBe('done');
     expect(startTurns(b)).toBe(0);
   });
 
@@ -64,7 +64,7 @@ describe('fleet station', () => {
     const b1 = await start(testStation(net, 'b', { core, failpoint: 'fleet-after-claim' }));
     const a = await start(testStation(net, 'a'));
     const entry = a.access.send({ lane: 'worker', station: 'b' }, { mode: 'send', text: '@sim reply once', source: 'op' });
-    await until(() => net.fleet.mail[0]?.state === 'claimed', 5_000, 'b claimed');
+    await until(() => net.store.mail[0]?.state === 'claimed', 5_000, 'b claimed');
     // b1 "dies" blocked after the claim: nothing reached its ledger.
     await b1.station.stop();
     running.splice(running.indexOf(b1), 1);
@@ -90,8 +90,8 @@ describe('fleet station', () => {
     markInterruptedSubmissions(core.ctx);
 
     await start(testStation(net, 'b', { core }));
-    await until(() => net.fleet.mail[0]?.receiptState === 'ambiguous', 5_000, 'b reported ambiguous');
-    expect(net.fleet.mail[0]).toMatchObject({ receipt: reserved.id, state: 'claimed' });
+    await until(() => net.store.mail[0]?.receiptState === 'ambiguous', 5_000, 'b reported ambiguous');
+    expect(net.store.mail[0]).toMatchObject({ receipt: reserved.id, state: 'claimed' });
     expect(core.fake.calls.filter((c) => c.method === 'startTurn')).toHaveLength(0);
     expect(a).toBeDefined();
   });
@@ -129,9 +129,9 @@ describe('fleet station', () => {
     await until(() => !a.station.status().connected, 5_000, 'a notices');
     const second = await a.core.ownLane('@second');
     // A lane the directory has that this station no longer knows is dropped by the full resync.
-    const [published] = [...net.fleet.lanes.values()];
+    const [published] = [...net.store.lanes.values()];
     if (!published) throw new Error('nothing published');
-    net.fleet.lanes.set('a/ghost', { ...published, laneId: 'ghost', handle: '@ghost' });
+    net.store.lanes.set('a\u0000ghost', { ...published, laneId: 'ghost', handle: '@ghost' });
     net.down = false;
     await until(async () => (await net.fleet.listLanes()).map((l) => l.laneId).sort().join() === [first.id, second.id].sort().join(), 5_000, 'resynced lanes');
     await until(async () => (await net.fleet.latestFact('a')) === a.core.store.facts.bounds().latest, 5_000, 'facts caught up');

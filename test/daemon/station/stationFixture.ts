@@ -5,20 +5,22 @@ import type { StationDirectory } from '../../../src/core/stationDirectory.js';
 import { createFleetAccess } from '../../../src/daemon/station/access.js';
 import { Station } from '../../../src/daemon/station/station.js';
 import { fakeCore, type FakeCore } from '../../core/fakeCore.js';
-import { FakeFleetDraft } from '../../helpers/fakeFleetDraft.js';
+import { FakeFleet, FakeFleetStore } from '../../helpers/fakeFleet.js';
 import { FakeFleetDatabase, FakeStationDirectory } from '../../helpers/fakeStationDirectory.js';
 
 /** The shared database of the fakes; `down` cuts both the directory and the fleet. */
 export class FakeNet {
   readonly db = new FakeFleetDatabase();
-  readonly fleet = new FakeFleetDraft();
-  /** Directory calls while down; opens counted too. */
+  readonly store = new FakeFleetStore();
+  /** The test's own view of the shared fake (each station opens its own). */
+  readonly fleet = new FakeFleet(this.store);
+  /** How often a station tried to open its connection. */
   opens = 0;
   get down(): boolean {
-    return this.fleet.down;
+    return !this.store.available;
   }
   set down(value: boolean) {
-    this.fleet.down = value;
+    this.store.available = !value;
   }
 
   /** A directory over the shared fake that fails like the fleet while the net is down. */
@@ -68,7 +70,7 @@ export function testStation(net: FakeNet, name: string, options: { core?: FakeCo
     station: name,
     url: options.url ?? 'postgres://dispatch:s3cret-pw@127.0.0.1:5432/fleet',
     info: { host: `${name}.test`, version: 'test', mode: 'simulated' },
-    open: async () => ({ directory: await net.directory(options.leaseMs), fleet: net.fleet }),
+    open: async () => ({ directory: await net.directory(options.leaseMs), fleet: new FakeFleet(net.store) }),
     ctx,
     log,
     heartbeatMs: options.heartbeatMs ?? 100,
