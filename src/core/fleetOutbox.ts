@@ -19,7 +19,10 @@ export interface OutboxReport {
   error: string | null;
 }
 
-/** The station's outbox (store/ implements it in SQLite): it survives the fleet database being away. */
+/**
+ * The station's outbox and its other fleet bookkeeping (loop cursors, the lease it last held); store/
+ * implements it in SQLite: it survives the fleet database being away.
+ */
 export interface OutboxRepository {
   /** Inserts a row in state `queued`; a taken idempotency key is a `conflict` carrying the existing row. */
   insert(entry: NewOutboxEntry): OutboxEntry;
@@ -33,6 +36,9 @@ export interface OutboxRepository {
   /** A named cursor of the fleet loops (0 when never set). */
   cursor(name: string): number;
   setCursor(name: string, value: number): void;
+  /** The lease instance this home last held under `station`, if any. */
+  lastLease(station: string): string | undefined;
+  recordLease(station: string, instanceId: string): void;
 }
 
 /**

@@ -328,6 +328,12 @@ export const MIGRATIONS: readonly Migration[] = [
         name TEXT PRIMARY KEY,
         value INTEGER NOT NULL
       );
+      -- The lease this home last held per station name: a restart after a crash takes its own
+      -- lease over instead of waiting for it to lapse (the home's lock proves the old daemon gone).
+      CREATE TABLE fleet_leases (
+        station TEXT PRIMARY KEY,
+        instance_id TEXT NOT NULL
+      );
     `,
   },
 ];

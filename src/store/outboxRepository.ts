@@ -38,7 +38,7 @@ const entryOf = (r: OutboxRow): OutboxEntry => ({
   updatedAt: r.updated_at,
 });
 
-/** The fleet outbox in `fleet_outbox`, and the fleet loops' cursors in `fleet_cursors`. */
+/** The fleet outbox in `fleet_outbox`, the fleet loops' cursors in `fleet_cursors`, the last lease in `fleet_leases`. */
 export class SqliteOutboxRepository implements OutboxRepository {
   private readonly clock: Clock;
   private readonly insertRow: Database.Statement;
@@ -49,6 +49,8 @@ export class SqliteOutboxRepository implements OutboxRepository {
   private readonly reported: Database.Statement;
   private readonly cursorRow: Database.Statement<[string], { value: number }>;
   private readonly cursorSet: Database.Statement<[string, number]>;
+  private readonly leaseRow: Database.Statement<[string], { instance_id: string }>;
+  private readonly leaseSet: Database.Statement<[string, string]>;
 
   constructor(db: Database.Database, clock: Clock) {
     this.clock = clock;
@@ -66,6 +68,8 @@ export class SqliteOutboxRepository implements OutboxRepository {
     );
     this.cursorRow = db.prepare('SELECT value FROM fleet_cursors WHERE name = ?');
     this.cursorSet = db.prepare('INSERT INTO fleet_cursors (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value');
+    this.leaseRow = db.prepare('SELECT instance_id FROM fleet_leases WHERE station = ?');
+    this.leaseSet = db.prepare('INSERT INTO fleet_leases (station, instance_id) VALUES (?, ?) ON CONFLICT (station) DO UPDATE SET instance_id = excluded.instance_id');
   }
 
   insert(entry: NewOutboxEntry): OutboxEntry {
@@ -112,5 +116,13 @@ export class SqliteOutboxRepository implements OutboxRepository {
 
   setCursor(name: string, value: number): void {
     this.cursorSet.run(name, value);
+  }
+
+  lastLease(station: string): string | undefined {
+    return this.leaseRow.get(station)?.instance_id;
+  }
+
+  recordLease(station: string, instanceId: string): void {
+    this.leaseSet.run(station, instanceId);
   }
 }

@@ -144,9 +144,27 @@ export class Station {
       if (fleet) this.disposables.push(fleet.listen((wake) => (wake.channel === 'facts' ? undefined : this.wake())));
     }
     if (!this.lease) {
-      this.lease = await this.portsNow.directory.join(this.name, this.options.info);
+      this.lease = await this.join(this.portsNow.directory);
+      this.options.ctx.store.outbox.recordLease(this.name, this.lease.instanceId);
       this.state = 'joined';
       this.options.log.info('fleet.joined', { station: this.name, url: redactUrl(this.options.url), leaseExpiresAt: this.lease.expiresAt });
+    }
+  }
+
+  /**
+   * Joins under the name. A live lease this home held before (its daemon was killed: the home's
+   * lock says no other daemon runs here) is its own: it is given up and taken again at once.
+   */
+  private async join(directory: StationDirectory): Promise<StationLease> {
+    try {
+      return await directory.join(this.name, this.options.info);
+    } catch (error) {
+      const previous = this.options.ctx.store.outbox.lastLease(this.name);
+      if (!(error instanceof DispatchError && error.code === 'conflict') || previous === undefined) throw error;
+      await directory.leave({ name: this.name, instanceId: previous, expiresAt: new Date(0).toISOString() });
+      const lease = await directory.join(this.name, this.options.info);
+      this.options.log.info('fleet.lease_reclaimed', { station: this.name });
+      return lease;
     }
   }
 

@@ -146,6 +146,24 @@ describe('fleet station', () => {
     second.core.close();
   });
 
+  it("a restart after a crash takes its own live lease over at once; another home's lease it does not", async () => {
+    const net = new FakeNet();
+    const core = fakeCore();
+    // The crashed daemon's lease is still live, and this home recorded it.
+    const crashed = await (await net.directory()).join('b', { host: 'b.test', version: 'old', mode: 'simulated' });
+    core.store.outbox.recordLease('b', crashed.instanceId);
+    const restarted = await start(testStation(net, 'b', { core }));
+    expect(restarted.station.status().state).toBe('joined');
+    expect(restarted.logs.some((l) => l.message === 'fleet.lease_reclaimed')).toBe(true);
+    expect(core.store.outbox.lastLease('b')).not.toBe(crashed.instanceId);
+
+    const elsewhere = fakeCore();
+    elsewhere.store.outbox.recordLease('b', crashed.instanceId);
+    const other = testStation(net, 'b', { core: elsewhere });
+    await expect(other.station.start()).rejects.toMatchObject({ code: 'conflict' });
+    elsewhere.close();
+  });
+
   it('on losing its lease to another holder it stops all fleet activity and does not fight for the name', async () => {
     const net = new FakeNet();
     // The lease (200 ms) lapses between heartbeats (every 600 ms): another station takes the name.
