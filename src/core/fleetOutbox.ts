@@ -33,8 +33,8 @@ export interface OutboxRepository {
   markPosted(id: number, mailId: number): void;
   /** Applies the target's report; false when nothing changed. */
   applyReport(id: number, report: OutboxReport): boolean;
-  /** A named cursor of the fleet loops (0 when never set). */
-  cursor(name: string): number;
+  /** A named cursor of the fleet loops (undefined when never set). */
+  cursor(name: string): number | undefined;
   setCursor(name: string, value: number): void;
   /** The lease instance this home last held under `station`, if any. */
   lastLease(station: string): string | undefined;

@@ -34,7 +34,7 @@ import { openDaemonLog } from './logFile.js';
 import { DashboardServer } from './dashboard/server.js';
 import { ControlServer } from './server.js';
 import { startSimulation, type Simulation } from './simulation.js';
-import { startStation } from './station/index.js';
+import { startStation, type RunningStation } from './station/index.js';
 
 export interface DaemonOptions {
   paths: DispatchPaths;
@@ -136,7 +136,22 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     cleanups.push(() => resetWake.stop());
     resetWake.arm();
     const approvals = new ApprovalBroker({ store, log });
-    const automation = startAutomation({ ...baseContext, callerCwd: paths.home, drainQueue }, log);
+    // The fleet comes after the app-server: triggers read its outbox and remote lanes once it is there.
+    let station: RunningStation | undefined;
+    const automation = startAutomation(
+      {
+        ...baseContext,
+        callerCwd: paths.home,
+        drainQueue,
+        get fleet() {
+          return station?.access;
+        },
+        get remoteLanes() {
+          return station?.remoteLanes;
+        },
+      },
+      log,
+    );
     cleanups.push(() => automation.stop());
     const pipeline = createLanePipeline({
       store,
@@ -204,8 +219,11 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     recoverAfterDaemonRestart(baseContext);
     await supervisor.start();
     cleanups.push(() => supervisor.stop());
-    const station = config.fleet && (await startStation(config.fleet, { ctx: { ...baseContext, callerCwd: paths.home, drainQueue, approvals }, log, mode: mode.mode, env: process.env }));
-    if (station) cleanups.push(() => station.stop());
+    if (config.fleet) {
+      const joined = await startStation(config.fleet, { ctx: { ...baseContext, callerCwd: paths.home, drainQueue, approvals }, log, mode: mode.mode, env: process.env, observe: (event) => automation.observe(event) });
+      station = joined;
+      cleanups.push(() => joined.stop());
+    }
 
     let resolveStopped!: () => void;
     const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));

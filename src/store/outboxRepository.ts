@@ -110,8 +110,8 @@ export class SqliteOutboxRepository implements OutboxRepository {
     return this.reported.run({ id, ...report, now: isoNow(this.clock) }).changes === 1;
   }
 
-  cursor(name: string): number {
-    return this.cursorRow.get(name)?.value ?? 0;
+  cursor(name: string): number | undefined {
+    return this.cursorRow.get(name)?.value;
   }
 
   setCursor(name: string, value: number): void {

@@ -51,7 +51,7 @@ export async function createStation(name: string, url: string, options: { daemon
     },
     async close() {
       await run(['down']);
-      await rm(home, { recursive: true, force: true });
+      if (process.env['KEEP_FLEET_HOMES'] !== '1') await rm(home, { recursive: true, force: true });
     },
   };
   return station;

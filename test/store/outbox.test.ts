@@ -31,9 +31,9 @@ describe('fleet outbox (store)', () => {
     expect(store.outbox.find(e.id)).toMatchObject({ receipt: 3, state: 'accepted', turnId: 't' });
   });
 
-  it('keeps named cursors (0 before the first write)', () => {
+  it('keeps named cursors (none before the first write)', () => {
     const store = fresh();
-    expect(store.outbox.cursor('mail_version')).toBe(0);
+    expect(store.outbox.cursor('mail_version')).toBeUndefined();
     store.outbox.setCursor('mail_version', 41);
     store.outbox.setCursor('mail_version', 42);
     expect(store.outbox.cursor('mail_version')).toBe(42);

@@ -1,18 +1,33 @@
 import { hostname } from 'node:os';
-import type { FleetAccess } from '../../core/fleet.js';
+import { fleetUnavailable, type Fleet, type FleetAccess } from '../../core/fleet.js';
+import type { LaneEvent } from '../../core/laneEvents.js';
+import type { Store } from '../../core/ports.js';
+import type { RemoteLanes } from '../../core/triggers/apply.js';
 import type { Logger } from '../../core/context.js';
 import { STATION_HEARTBEAT_MS, STATION_LEASE_MS } from '../../core/stationDirectory.js';
 import { openPgFleet } from '../../fleet/pgFleet.js';
 import { DispatchError } from '../../shared/errors.js';
 import { DISPATCH_VERSION } from '../../shared/version.js';
 import type { FleetSettings } from '../homeConfig.js';
+import { startRemoteTriggerFollower, type StreamCursors } from '../remoteTriggers.js';
 import { createFleetAccess } from './access.js';
 import type { ReceiveContext } from './receive.js';
 import { Station, type StationPorts } from './station.js';
 
 export interface RunningStation {
   access: FleetAccess;
+  /** Other stations' lanes that local triggers watch, as last published (for firing them). */
+  remoteLanes: RemoteLanes;
   stop(): Promise<void>;
+}
+
+export interface StationStartOptions {
+  ctx: ReceiveContext;
+  log: Logger;
+  mode: string;
+  env: NodeJS.ProcessEnv;
+  /** The trigger machinery's intake: remote lanes' events go there like local ones. */
+  observe: (event: LaneEvent) => void;
 }
 
 /**
@@ -31,7 +46,7 @@ export function leaseMsFrom(env: NodeJS.ProcessEnv): number {
  * Joins the fleet at the daemon's start (a live holder of the name refuses it; an unreachable
  * database does not) and keeps the station in sync until `stop`.
  */
-export async function startStation(settings: FleetSettings, options: { ctx: ReceiveContext; log: Logger; mode: string; env: NodeJS.ProcessEnv }): Promise<RunningStation> {
+export async function startStation(settings: FleetSettings, options: StationStartOptions): Promise<RunningStation> {
   const leaseMs = leaseMsFrom(options.env);
   const open = async (): Promise<StationPorts> => {
     // One pool serves the directory and the rest of the fleet; its idle-connection errors are only logged (it reconnects by itself).
@@ -48,5 +63,42 @@ export async function startStation(settings: FleetSettings, options: { ctx: Rece
     heartbeatMs: Math.min(STATION_HEARTBEAT_MS, Math.floor(leaseMs / 3)),
   });
   await station.start();
-  return { access: createFleetAccess(station, options.ctx.store), stop: () => station.stop() };
+  const follower = startRemoteTriggerFollower({
+    fleet: remoteFactsOf(station),
+    triggers: () => options.ctx.store.triggers.list(),
+    cursors: streamCursorsOf(options.ctx.store),
+    observe: (event) => options.observe(event),
+    log: options.log,
+  });
+  return {
+    access: createFleetAccess(station, options.ctx.store),
+    remoteLanes: follower.remoteLanes,
+    stop: async () => {
+      follower.stop();
+      await station.stop();
+    },
+  };
+}
+
+/** The follower's view of the fleet: the station's connection while it has one (`fleet_unavailable` otherwise). */
+function remoteFactsOf(station: Station): Pick<Fleet, 'factsSince' | 'latestFact' | 'listLanes' | 'listen'> {
+  const fleet = (): Fleet => {
+    const connected = station.ports()?.fleet;
+    if (!connected) throw fleetUnavailable(`station ${station.name} is not connected`);
+    return connected;
+  };
+  return {
+    factsSince: (name, seq, options) => fleet().factsSince(name, seq, options),
+    latestFact: (name) => fleet().latestFact(name),
+    listLanes: (options) => fleet().listLanes(options),
+    listen: (listener) => station.listen(listener),
+  };
+}
+
+/** Where the follower is in each station's stream, in the registry's fleet cursors (`facts:<station>`). */
+function streamCursorsOf(store: Store): StreamCursors {
+  return {
+    get: (name) => store.outbox.cursor(`facts:${name}`),
+    set: (name, seq) => store.outbox.setCursor(`facts:${name}`, seq),
+  };
 }

@@ -35,7 +35,7 @@ export class OutboxCourier {
 
   /** Applies reports after the stored cursor; true when a full batch came. */
   async mirror(fleet: Fleet): Promise<boolean> {
-    const cursor = this.store.outbox.cursor(MIRROR_CURSOR);
+    const cursor = this.store.outbox.cursor(MIRROR_CURSOR) ?? 0;
     const changed = await fleet.changedSince(this.station, cursor, MIRROR_BATCH);
     const last = changed.at(-1);
     if (last === undefined) return false;

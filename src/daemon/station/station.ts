@@ -1,5 +1,5 @@
 import type { Disposable, Logger } from '../../core/context.js';
-import type { Fleet, FleetStationStatus } from '../../core/fleet.js';
+import type { Fleet, FleetStationStatus, FleetWake } from '../../core/fleet.js';
 import { FLEET_POLL_MS } from '../../core/fleet.js';
 import { STATION_HEARTBEAT_MS, type StationDirectory, type StationInfo, type StationLease } from '../../core/stationDirectory.js';
 import { DispatchError } from '../../shared/errors.js';
@@ -58,7 +58,10 @@ export class Station {
   private timer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private lastPassAt = 0;
+  private connecting: Promise<void> | null = null;
   private readonly disposables: Disposable[] = [];
+  /** Others who want the database's wakes (the remote-trigger follower). */
+  private readonly wakeListeners = new Set<(wake: FleetWake) => void>();
 
   constructor(options: StationOptions) {
     this.options = options;
@@ -120,6 +123,12 @@ export class Station {
     return this.state === 'joined' ? this.portsNow : null;
   }
 
+  /** The database's wakes, forwarded for as long as the station is connected. */
+  listen(listener: (wake: FleetWake) => void): Disposable {
+    this.wakeListeners.add(listener);
+    return { dispose: () => this.wakeListeners.delete(listener) };
+  }
+
   /** Something changed (a fact, an outbox row, a wake from the database): run a pass soon. */
   wake(): void {
     if (this.state !== 'joined' && this.state !== 'connecting') return;
@@ -137,11 +146,23 @@ export class Station {
     this.timer.unref();
   }
 
-  private async connect(): Promise<void> {
+  /** Opens and joins once; a caller that comes while an attempt runs (start's, a pass's) shares it. */
+  private connect(): Promise<void> {
+    this.connecting ??= this.connectOnce().finally(() => (this.connecting = null));
+    return this.connecting;
+  }
+
+  private async connectOnce(): Promise<void> {
     if (!this.portsNow) {
       this.portsNow = await this.options.open();
       const { fleet } = this.portsNow;
-      if (fleet) this.disposables.push(fleet.listen((wake) => (wake.channel === 'facts' ? undefined : this.wake())));
+      if (fleet)
+        this.disposables.push(
+          fleet.listen((wake) => {
+            for (const listener of this.wakeListeners) listener(wake);
+            if (wake.channel !== 'facts') this.wake();
+          }),
+        );
     }
     if (!this.lease) {
       this.lease = await this.join(this.portsNow.directory);

@@ -164,6 +164,24 @@ describe('fleet station', () => {
     elsewhere.close();
   });
 
+  it('a lane change while the first join is in flight does not start a second join (which would find the name taken)', async () => {
+    const net = new FakeNet();
+    net.joinDelayMs = 100;
+    const a = testStation(net, 'a');
+    running.push(a);
+    const starting = a.station.start();
+    // Facts committed during the join wake the sync loop, which must share the join under way.
+    await a.core.ownLane('@early');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await a.core.ownLane('@early2');
+    await starting;
+    await until(async () => (await net.fleet.listLanes({ station: 'a' })).length === 2 && a.station.status().connected, 5_000, 'lanes published');
+    expect(a.station.status().state).toBe('joined');
+    expect(net.opens).toBe(1);
+    expect(net.joins).toBe(1);
+    expect(a.logs.map((l) => l.message)).not.toContain('fleet.lease_reclaimed');
+  });
+
   it('on losing its lease to another holder it stops all fleet activity and does not fight for the name', async () => {
     const net = new FakeNet();
     // The lease (200 ms) lapses between heartbeats (every 600 ms): another station takes the name.

@@ -16,6 +16,10 @@ export class FakeNet {
   readonly fleet = new FakeFleet(this.store);
   /** How often a station tried to open its connection. */
   opens = 0;
+  /** Makes every join take this long (a slow database). */
+  joinDelayMs = 0;
+  /** Joins attempted, by any station. */
+  joins = 0;
   get down(): boolean {
     return !this.store.available;
   }
@@ -33,6 +37,8 @@ export class FakeNet {
         const value = Reflect.get(target, key, receiver) as unknown;
         if (typeof value !== 'function' || key === 'close') return value;
         return async (...args: unknown[]) => {
+          if (key === 'join') this.joins += 1;
+          if (key === 'join' && this.joinDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.joinDelayMs));
           if (this.down) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
           return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
         };
