@@ -33,6 +33,8 @@ export function fleetLaneOf(store: Store, station: string, lane: Lane): FleetLan
 export class Publisher {
   private readonly dirtyLanes = new Set<string>();
   private factCursor: number | null = null;
+  /** The pending request ids per lane as last published: asking or answering writes no lane fact. */
+  private publishedRequests = new Map<string, string>();
   private publishedSincePrune = 0;
 
   private readonly store: Store;
@@ -50,6 +52,7 @@ export class Publisher {
   /** After (re)connecting: the directory gets every lane and the fact cursor comes from the stream. */
   async resync(fleet: Fleet): Promise<void> {
     this.dirtyLanes.clear();
+    this.publishedRequests = this.pendingRequestsByLane();
     const lanes = this.store.lanes.list().filter((l) => l.status !== 'archived');
     await fleet.replaceLanes(this.station, lanes.map((l) => fleetLaneOf(this.store, this.station, l)));
     this.factCursor = await fleet.latestFact(this.station);
@@ -57,8 +60,26 @@ export class Publisher {
 
   /** Publishes what changed; true when facts are left for the next pass. */
   async publish(fleet: Fleet): Promise<boolean> {
+    this.noteRequestChanges();
     await this.publishLanes(fleet);
     return this.publishFacts(fleet);
+  }
+
+  private pendingRequestsByLane(): Map<string, string> {
+    const byLane = new Map<string, string>();
+    for (const request of this.store.requests.list({ states: ['pending'] })) {
+      if (request.lane !== null) byLane.set(request.lane, `${byLane.get(request.lane) ?? ''},${request.id}`);
+    }
+    return byLane;
+  }
+
+  /** Lanes whose pending requests changed since they were last published are published again. */
+  private noteRequestChanges(): void {
+    const now = this.pendingRequestsByLane();
+    for (const lane of new Set([...now.keys(), ...this.publishedRequests.keys()])) {
+      if (now.get(lane) !== this.publishedRequests.get(lane)) this.dirtyLanes.add(lane);
+    }
+    this.publishedRequests = now;
   }
 
   private async publishLanes(fleet: Fleet): Promise<void> {

@@ -57,6 +57,28 @@ describe('fleet station', () => {
     expect(startTurns(b)).toBe(0);
   });
 
+  it("answers b's pending approval from a through the same broker call as `request respond`; the directory lists the request while it waits", async () => {
+    const net = new FakeNet();
+    const a = await start(testStation(net, 'a'));
+    const b = await start(testStation(net, 'b'));
+    const lane = await b.core.ownLane('@worker');
+    const decided = b.approvals.decide({ generation: 1, rpcId: 'r1', laneId: lane.id, method: 'item/commandExecution/requestApproval', kind: 'command', command: 'npm test', signal: new AbortController().signal });
+    const [request] = b.core.store.requests.list({ states: ['pending'] });
+    if (!request) throw new Error('no pending request');
+    await until(async () => (await a.access.lanes({ station: 'b' }))[0]?.pendingRequests.some((r) => r.id === request.id) === true, 5_000, 'the request published');
+
+    const entry = a.access.respond('b', request.id, { decision: 'accept' });
+    expect(await decided).toBe('accept');
+    await until(() => a.access.outbox(entry.id)?.state === 'completed', 5_000, 'a sees the answer delivered');
+    expect(b.core.store.requests.find(request.id)).toMatchObject({ state: 'answered', decision: 'accept' });
+    await until(async () => (await a.access.lanes({ station: 'b' }))[0]?.pendingRequests.length === 0, 5_000, 'the answered request gone from the directory');
+
+    // A second answer to it fails at b, with b's error, and a sees that.
+    const again = a.access.respond('b', request.id, { decision: 'decline' });
+    await until(() => a.access.outbox(again.id)?.state === 'failed', 5_000, 'a sees the refusal');
+    expect(a.access.outbox(again.id)?.error).toMatch(/^conflict: request \d+ is already answered/);
+  });
+
   it('a crash between claim and deliver: the restarted station takes the mail up and delivers it once', async () => {
     const net = new FakeNet();
     const core = fakeCore();

@@ -49,6 +49,7 @@ export class FakeNet {
 
 export interface TestStation {
   core: FakeCore;
+  approvals: ApprovalBroker;
   station: Station;
   access: FleetAccess;
   logs: Array<{ level: string; message: string; data?: Record<string, unknown> }>;
@@ -84,7 +85,7 @@ export function testStation(net: FakeNet, name: string, options: { core?: FakeCo
     coalesceMs: 20,
     backoffCapMs: 400,
   });
-  return { core, station, access: createFleetAccess(station, core.store), logs };
+  return { core, approvals: ctx.approvals, station, access: createFleetAccess(station, core.store), logs };
 }
 
 /** Polls `check` until it holds, with a deadline. */
