@@ -45,3 +45,15 @@ export function fleetError(url: string, error: unknown): unknown {
   for (const password of passwordsOf(url)) detail = detail.split(password).join('***');
   return fleetUnavailable(detail);
 }
+
+/** An `onError` that hears only redacted, typed errors (for the pool's and the listener's failures). */
+export function redactedErrors(url: string, onError: ((error: Error) => void) | undefined): (error: Error) => void {
+  return (error) => {
+    const mapped = fleetError(url, error);
+    try {
+      onError?.(mapped instanceof Error ? mapped : new Error(String(mapped)));
+    } catch {
+      // A failing error handler must not take the pool, the listener or the daemon down.
+    }
+  };
+}

@@ -3,7 +3,7 @@ import type { StoredFact } from '../core/facts.js';
 import type { Fleet, FleetFact, FleetLane, FleetWake, Mail, MailReport, NewMail } from '../core/fleet.js';
 import { STATION_LEASE_MS, type StationDirectory } from '../core/stationDirectory.js';
 import { FleetDb } from './pgDb.js';
-import { fleetError } from './pgErrors.js';
+import { fleetError, redactedErrors } from './pgErrors.js';
 import { PgFactStream } from './pgFactStream.js';
 import { PgLaneDirectory } from './pgLaneDirectory.js';
 import { PgListener } from './pgListener.js';
@@ -32,7 +32,7 @@ export interface PgFleet extends Fleet {
  * redacted). Pool and listener failures later go to `onError`, never thrown into the caller.
  */
 export async function openPgFleet(url: string, options: PgFleetOptions = {}): Promise<PgFleet> {
-  const pool = createFleetPool(url, options);
+  const pool = createFleetPool(url, { onError: redactedErrors(url, options.onError) });
   try {
     await migrateFleetSchema(pool);
   } catch (error) {
@@ -57,7 +57,7 @@ class PgFleetImpl implements PgFleet {
     this.lanes = new PgLaneDirectory(db);
     this.mailbox = new PgMailbox(db);
     this.facts = new PgFactStream(db);
-    this.listener = new PgListener(db.url, (error) => options.onError?.(error));
+    this.listener = new PgListener(db.url, redactedErrors(db.url, options.onError));
   }
 
   publishLanes(station: string, lanes: readonly FleetLane[]): Promise<void> {

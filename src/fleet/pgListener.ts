@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Disposable } from '../core/context.js';
 import type { FleetWake } from '../core/fleet.js';
-import { fleetError } from './pgErrors.js';
+import { DispatchError } from '../shared/errors.js';
 import { FACTS_CHANNEL } from './pgFactStream.js';
 import { MAIL_CHANNEL, REPORT_CHANNEL } from './pgMailbox.js';
 
@@ -34,6 +34,7 @@ export class PgListener {
   private retryTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
+  /** `onError` must not throw (openPgFleet hands it redactedErrors). */
   constructor(url: string, onError: (error: Error) => void) {
     this.url = url;
     this.onError = onError;
@@ -77,7 +78,8 @@ export class PgListener {
         try {
           listener(wake);
         } catch (error) {
-          this.report(error);
+          // Not a database failure: typed as internal so it is not mistaken for one.
+          this.report(new DispatchError('internal', `a fleet wake listener threw: ${error instanceof Error ? error.message : String(error)}`));
         }
       }
     });
@@ -111,11 +113,6 @@ export class PgListener {
   }
 
   private report(error: unknown): void {
-    const mapped = fleetError(this.url, error);
-    try {
-      this.onError(mapped instanceof Error ? mapped : new Error(String(mapped)));
-    } catch {
-      // A failing error handler must not take the listener (or the daemon) down.
-    }
+    this.onError(error instanceof Error ? error : new Error(String(error)));
   }
 }

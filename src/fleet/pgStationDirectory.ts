@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { STATION_LEASE_MS, stationLeaseLost, stationNameTaken, type StationDirectory, type StationEntry, type StationInfo, type StationLease } from '../core/stationDirectory.js';
 import { FleetDb } from './pgDb.js';
-import { fleetError } from './pgErrors.js';
+import { fleetError, redactedErrors } from './pgErrors.js';
 import { createFleetPool, type FleetPoolOptions } from './pool.js';
 import { migrateFleetSchema } from './schema.js';
 
@@ -40,7 +40,7 @@ function entryOf(row: StationRow): StationEntry {
 
 /** Opens the directory on its own pool, migrating the schema first (refusing a newer one). openPgFleet shares one pool instead. */
 export async function openPgStationDirectory(url: string, options: PgStationDirectoryOptions = {}): Promise<StationDirectory> {
-  const pool = createFleetPool(url, options);
+  const pool = createFleetPool(url, { onError: redactedErrors(url, options.onError) });
   try {
     await migrateFleetSchema(pool);
   } catch (error) {

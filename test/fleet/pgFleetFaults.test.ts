@@ -72,6 +72,27 @@ it('the listener reconnects after the server ends its connection (pg_terminate_b
   }
 });
 
+it('the listening connection is there only while someone listens', async () => {
+  const url = await createTestDatabase();
+  const fleet = await openPgFleet(url);
+  const poster = await openPgFleet(url);
+  try {
+    const seen: FleetWake[] = [];
+    const first = fleet.listen((wake) => seen.push(wake));
+    const second = fleet.listen(() => undefined);
+    await untilMailWake(poster, seen);
+    expect(await listenerPids(url)).toHaveLength(1);
+    first.dispose();
+    expect(await listenerPids(url)).toHaveLength(1);
+    second.dispose();
+    const deadline = Date.now() + DEADLINE_MS;
+    while ((await listenerPids(url)).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(await listenerPids(url)).toEqual([]);
+  } finally {
+    await Promise.all([fleet.close(), poster.close()]);
+  }
+});
+
 describe('while the database server is down', () => {
   let cluster: PrivateCluster;
   let url: string;
