@@ -38,6 +38,33 @@ describe('fleet station', () => {
     expect(net.store.mail[0]).toMatchObject({ state: 'done', receiptState: 'completed' });
   });
 
+  it("stations() counts each station's lanes, busy and needs-you; lanes of a station whose lease lapsed are not reachable", async () => {
+    const net = new FakeNet();
+    const a = await start(testStation(net, 'a'));
+    // A station that died: its lease (50 ms) lapses, its published lanes stay.
+    await (await net.directory(50)).join('gone', { host: 'gone.test', version: 'v', mode: 'simulated' });
+    await a.core.ownLane('@mine');
+    await until(async () => (await net.fleet.listLanes({ station: 'a' })).length === 1, 5_000, 'published');
+    const [template] = await net.fleet.listLanes({ station: 'a' });
+    if (!template) throw new Error('no lane');
+    await net.fleet.publishLanes('gone', [
+      { ...template, station: 'gone', laneId: 'g1', handle: '@busy', status: 'busy', attention: 'working' },
+      { ...template, station: 'gone', laneId: 'g2', handle: '@asks', status: 'waiting_approval', attention: 'needs-you' },
+    ]);
+    await until(async () => (await a.access.stations()).find((s) => s.name === 'gone')?.state === 'unreachable', 5_000, 'gone unreachable');
+    const stations = await a.access.stations();
+    expect(stations.map((s) => [s.name, s.state, s.lanes, s.busy, s.needsYou])).toEqual([
+      ['a', 'up', 1, 0, 0],
+      ['gone', 'unreachable', 2, 2, 1],
+    ]);
+    expect((await a.access.lanes()).map((l) => [l.station, l.handle, l.reachable])).toEqual([
+      ['a', '@mine', true],
+      ['gone', '@asks', false],
+      ['gone', '@busy', false],
+    ]);
+    expect((await a.access.findLane({ lane: 'asks', station: 'gone' })).laneId).toBe('g2');
+  });
+
   it('honours the idempotency key of a remote send: same text → the same entry, other text → conflict', async () => {
     const net = new FakeNet();
     const a = await start(testStation(net, 'a'));
