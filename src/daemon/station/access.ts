@@ -1,3 +1,4 @@
+import { isRunningLaneState } from '../../contracts/schemas.js';
 import { fleetUnavailable, type FleetAccess, type FleetFact, type FleetLane, type OutboxEntry, type RemoteLaneRef } from '../../core/fleet.js';
 import { queueRemoteSend } from '../../core/fleetOutbox.js';
 import type { Store } from '../../core/ports.js';
@@ -46,7 +47,7 @@ export function createFleetAccess(station: Station, store: Store): FleetAccess {
         const [entries, lanes] = await Promise.all([directory.list(), fleet.listLanes()]);
         return entries.map((entry: StationEntry) => {
           const own = lanes.filter((l) => l.station === entry.name);
-          return { ...entry, lanes: own.length, busy: own.filter((l) => l.status === 'busy' || l.status === 'waiting_approval').length, needsYou: own.filter((l) => l.attention === 'needs-you').length };
+          return { ...entry, lanes: own.length, busy: own.filter((l) => isRunningLaneState(l.status)).length, needsYou: own.filter((l) => l.attention === 'needs-you').length };
         });
       }),
     lanes: (options = {}) => reachableLanes(options),
