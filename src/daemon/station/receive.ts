@@ -92,7 +92,7 @@ export class Receiver {
   /** Delivers one mail (again, after a crash or reconnect: the key returns the first receipt). */
   private async take(mail: Mail): Promise<void> {
     if (mail.body.kind === 'respond') {
-      this.due.set(mail.id, { final: this.answer(mail.body) });
+      this.due.set(mail.id, { final: this.answer(mail.id, mail.body) });
       return;
     }
     const { body } = mail;
@@ -115,11 +115,19 @@ export class Receiver {
     this.due.set(mail.id, { receipt: delivery.id });
   }
 
-  /** An answer to a local request, through the same broker call as the `request.respond` op. */
-  private answer(body: Extract<Mail['body'], { kind: 'respond' }>): MailReport {
+  /**
+   * An answer to a local request, through the same broker call as the `request.respond` op. That it
+   * was given is noted in the registry, so mail taken up again after a crash is not answered twice
+   * (which the broker would refuse, reporting a failure for an answer that went through).
+   */
+  private answer(mailId: number, body: Extract<Mail['body'], { kind: 'respond' }>): MailReport {
+    const answered: MailReport = { receipt: null, receiptState: 'completed', done: true };
+    const note = `answered:${mailId}`;
+    if (this.ctx.store.outbox.cursor(note) !== undefined) return answered;
     try {
       this.ctx.approvals.respond(body.request, body.decision, body.answer ?? []);
-      return { receipt: null, receiptState: 'completed', done: true };
+      this.ctx.store.outbox.setCursor(note, body.request);
+      return answered;
     } catch (error) {
       return failedReport(error);
     }

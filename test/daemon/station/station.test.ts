@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { markInterruptedSubmissions } from '../../../src/core/deliveries.js';
-import { mailKey } from '../../../src/daemon/station/receive.js';
+import { mailKey, Receiver } from '../../../src/daemon/station/receive.js';
 import { fakeCore } from '../../core/fakeCore.js';
 import { FakeNet, testStation, until, type TestStation } from './stationFixture.js';
 
@@ -104,6 +104,27 @@ describe('fleet station', () => {
     const again = a.access.respond('b', request.id, { decision: 'decline' });
     await until(() => a.access.outbox(again.id)?.state === 'failed', 5_000, 'a sees the refusal');
     expect(a.access.outbox(again.id)?.error).toMatch(/^conflict: request \d+ is already answered/);
+  });
+
+  it('an answer taken up again after a crash (answered, not yet reported) is reported completed, not refused', async () => {
+    const net = new FakeNet();
+    const core = fakeCore();
+    const lane = await core.ownLane('@worker');
+    const b1 = testStation(net, 'b', { core });
+    const decided = b1.approvals.decide({ generation: 1, rpcId: 'r1', laneId: lane.id, method: 'item/commandExecution/requestApproval', kind: 'command', command: 'ls', signal: new AbortController().signal });
+    const [request] = core.store.requests.list({ states: ['pending'] });
+    if (!request) throw new Error('no pending request');
+    const mail = await net.fleet.post({ sender: 'a', senderRef: 1, target: 'b', lane: '', body: { kind: 'respond', request: request.id, decision: 'accept' } });
+    // b answers and dies before its report reaches the database.
+    const [claimed] = await net.fleet.claim('b', 1);
+    expect(claimed?.id).toBe(mail.id);
+    const receiver = new Receiver({ ...core.ctx, approvals: b1.approvals }, 'b');
+    await receiver.resume(net.fleet);
+    expect(await decided).toBe('accept');
+
+    await start(testStation(net, 'b', { core }));
+    await until(() => net.store.mail[0]?.state === 'done', 5_000, 'the answer reported');
+    expect(net.store.mail[0]).toMatchObject({ receiptState: 'completed', error: null });
   });
 
   it('a crash between claim and deliver: the restarted station takes the mail up and delivers it once', async () => {
