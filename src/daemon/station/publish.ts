@@ -39,10 +39,13 @@ export class Publisher {
 
   private readonly store: Store;
   private readonly station: string;
+  private readonly retention: { keep: number; pruneEvery: number };
 
-  constructor(store: Store, station: string) {
+  /** `retention`: the stream keeps the station's newest `keep` facts, pruned after every `pruneEvery` published. */
+  constructor(store: Store, station: string, retention = { keep: FLEET_FACTS_KEPT, pruneEvery: FACT_PAGE * 2 }) {
     this.store = store;
     this.station = station;
+    this.retention = retention;
   }
 
   laneChanged(laneId: string): void {
@@ -107,8 +110,8 @@ export class Publisher {
       await fleet.publishFacts(this.station, facts);
       this.factCursor = last.seq;
       this.publishedSincePrune += facts.length;
-      if (this.publishedSincePrune >= FACT_PAGE * 2) {
-        await fleet.pruneFacts(this.station, FLEET_FACTS_KEPT);
+      if (this.publishedSincePrune >= this.retention.pruneEvery) {
+        await fleet.pruneFacts(this.station, this.retention.keep);
         this.publishedSincePrune = 0;
       }
     }
