@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StationDirectory } from '../../src/core/stationDirectory.js';
@@ -45,6 +46,20 @@ describe('a station joining the fleet', () => {
     expect(again.code, again.stderr).toBe(0);
     expect((await directory.list()).map((e) => e.name)).toEqual(['dup']);
   }, 90_000);
+
+  it('a fleet url without a station name, or a bad name, stops `dispatch up` with a validation error that shows no password', async () => {
+    const station = await createStation('unused', url);
+    stations.push(station);
+    await writeFile(path.join(station.home, 'config.toml'), `[fleet]\nurl = ${JSON.stringify(url)}\n`);
+    const errorOf = (stderr: string) => (JSON.parse(stderr.trim().split('\n').pop() ?? '{}') as { error?: { code: string; message: string } }).error;
+    const noStation = await station.up();
+    expect(noStation.code).toBe(2);
+    expect(errorOf(noStation.stderr)?.message).toMatch(/fleet\.station: a fleet database url is set but no station name/);
+    const badName = await station.up({ DISPATCH_STATION: 'bad name!' });
+    expect(badName.code).toBe(2);
+    expect(errorOf(badName.stderr)?.message).toMatch(/^"bad name!" is not a station name/);
+    for (const out of [noStation.stderr, badName.stderr]) expect(out).not.toContain(SECRET);
+  }, 60_000);
 
   it('starts while the database is unreachable, works locally, joins when it comes; the password is in no log, audit or status', async () => {
     const proxy = await startCuttableProxy(url);

@@ -109,7 +109,8 @@ export class Station {
     const ports = this.portsNow;
     this.portsNow = null;
     if (!ports) return;
-    if (active && this.lease) await ports.directory.leave(this.lease).catch((error: unknown) => this.options.log.warn('fleet.leave_failed', { error: this.scrub(error) }));
+    // With the database away, leaving would wait out the pool's timeouts: the lease lapses by itself instead.
+    if (active && this.lease && this.connected) await withDeadline(ports.directory.leave(this.lease), LEAVE_DEADLINE_MS).catch((error: unknown) => this.options.log.warn('fleet.leave_failed', { error: this.scrub(error) }));
     await ports.fleet?.close().catch(() => undefined);
     await ports.directory.close().catch(() => undefined);
   }
@@ -267,6 +268,17 @@ export class Station {
     const message = error instanceof Error ? error.message : String(error);
     return this.secret ? message.split(this.secret).join('***') : message;
   }
+}
+
+/** How long a clean shutdown waits to give its name up. */
+const LEAVE_DEADLINE_MS = 2_000;
+
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 function passwordOf(url: string): string | null {
