@@ -35,7 +35,8 @@ describe('the fleet database unreachable for a while', () => {
   });
 
   it('both stations keep working locally, and catch up (lanes, facts, mail) when it is back', async () => {
-    const a = await startStation('oa', proxy.url);
+    // A short lease, so the outage outlasts it: the station must keep its name (nobody took it) afterwards.
+    const a = await startStation('oa', proxy.url, { daemonEnv: { DISPATCH_FLEET_LEASE_MS: '1500' } });
     const b = await startStation('ob', proxy.url);
     stations.push(a, b);
     await b.ok(['new', '--name', 'worker', '--prefix', '', '--no-send']);
@@ -49,16 +50,19 @@ describe('the fleet database unreachable for a while', () => {
     const entry = queueRemote(a, { lane: 'worker', station: 'ob' }, '@sim reply across the outage');
     expect((await db.listLanes({ station: 'ob' })).map((l) => l.handle)).toEqual(['@worker']);
     expect(outboxEntry(a, entry.id)).toMatchObject({ mailId: null, state: 'queued' });
+    await pollUntil(async () => db.stations.list(), (list) => list.some((s) => s.name === 'oa' && s.state === 'unreachable'), "a's lease lapsing during the outage", 20_000);
 
     proxy.restore();
     await pollUntil(async () => outboxEntry(a, entry.id), (e) => e?.state === 'completed', 'the mail delivered after the outage', 40_000);
     await pollUntil(async () => (await db.listLanes()).map((l) => `${l.station}:${l.handle}`), (h) => h.join() === 'oa:@meanwhile,ob:@offline,ob:@worker', 'the directory caught up', 20_000);
+    await pollUntil(async () => db.stations.list(), (list) => list.some((s) => s.name === 'oa' && s.state === 'up'), 'a renewing its own lapsed lease', 20_000);
     for (const s of [a, b]) await pollUntil(async () => (await db.latestFact(s.name)) >= latestLocalFact(s), (ok) => ok, `${s.name}'s facts caught up`, 20_000);
 
     for (const s of [a, b]) {
       const log = readFileSync(path.join(s.home, 'dispatchd.log'), 'utf8');
       expect(log).toContain('fleet.unreachable');
       expect(log).not.toContain(SECRET);
+      expect(log).not.toContain('fleet.lease_lost');
     }
   }, 120_000);
 });
