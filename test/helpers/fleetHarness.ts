@@ -51,6 +51,7 @@ export async function createStation(name: string, url: string, options: { daemon
     },
     async close() {
       await run(['down']);
+      // KEEP_FLEET_HOMES=1 keeps the homes (daemon logs, registries) to look into a failure.
       if (process.env['KEEP_FLEET_HOMES'] !== '1') await rm(home, { recursive: true, force: true });
     },
   };
