@@ -127,6 +127,29 @@ describe('fleet station', () => {
     expect(net.store.mail[0]).toMatchObject({ receiptState: 'completed', error: null });
   });
 
+  it('mail a lane cannot take (busy for a send, archived) is reported failed with the error code, done; a queue waits behind the turn', async () => {
+    const net = new FakeNet();
+    const a = await start(testStation(net, 'a'));
+    const b = await start(testStation(net, 'b'));
+    const busy = await b.core.ownLane('@busy');
+    await b.core.ownLane('@old');
+    const old = b.core.store.lanes.findByHandle('@old')[0];
+    if (!old) throw new Error('no lane');
+    b.core.ctx.journal.record({ type: 'laneArchived', laneId: old.id });
+    const hanging = a.access.send({ lane: 'busy', station: 'b' }, { mode: 'send', text: '@sim hang', source: 'op' });
+    await until(() => a.access.outbox(hanging.id)?.state === 'accepted', 5_000, 'the first turn running');
+    expect(b.core.lane(busy.id).status).toBe('busy');
+
+    const refused = a.access.send({ lane: 'busy', station: 'b' }, { mode: 'send', text: 'now', source: 'op' });
+    const queued = a.access.send({ lane: 'busy', station: 'b' }, { mode: 'queue', text: 'later', source: 'op' });
+    const archived = a.access.send({ lane: 'old', station: 'b' }, { mode: 'send', text: 'hello?', source: 'op' });
+    await until(() => a.access.outbox(refused.id)?.state === 'failed' && a.access.outbox(archived.id)?.state === 'failed', 5_000, 'both refused');
+    expect(a.access.outbox(refused.id)?.error).toMatch(/^lane_busy: lane @busy is running turn/);
+    expect(a.access.outbox(archived.id)?.error).toMatch(/^validation: lane @old is archived/);
+    await until(() => a.access.outbox(queued.id)?.state === 'queued' && a.access.outbox(queued.id)?.receipt !== null, 5_000, 'the queued one waiting with its receipt');
+    expect(net.store.mail.filter((m) => m.state === 'done').map((m) => m.senderRef).sort()).toEqual([refused.id, archived.id].sort());
+  });
+
   it('a crash between claim and deliver: the restarted station takes the mail up and delivers it once', async () => {
     const net = new FakeNet();
     const core = fakeCore();
