@@ -18,7 +18,7 @@ export const LAYERS = {
   simulator: { imports: ['shared'] },
   control: { imports: ['contracts', 'shared'], types: ['core'] },
   client: { imports: ['control', 'contracts', 'jsonrpc', 'shared'], types: ['core'] },
-  daemon: { imports: ['client', 'codex', 'contracts', 'control', 'core', 'git', 'jsonrpc', 'shared', 'simulator', 'store'] },
+  daemon: { imports: ['client', 'codex', 'contracts', 'control', 'core', 'fleet', 'git', 'jsonrpc', 'shared', 'simulator', 'store'] },
   surfaces: { imports: ['client', 'contracts', 'control', 'shared'] },
 };
 

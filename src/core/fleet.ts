@@ -224,6 +224,23 @@ export interface FleetAccess {
   outbox(id: number): OutboxEntry | undefined;
   /** A remote lane's facts from its station's stream (newest `limit` when `since` is absent). */
   laneFacts(station: string, laneId: string, options: { since?: number; limit: number }): Promise<FleetFact[]>;
+  /** This station's own place in the fleet, for `daemon status` (no database round trip). */
+  status?(): FleetStationStatus;
+}
+
+/**
+ * `connecting`: not joined yet (the database was unreachable so far); `joined`: holds its lease;
+ * `lease_lost` / `name_taken`: another station holds the name, so this one stopped all fleet activity.
+ */
+export interface FleetStationStatus {
+  station: string;
+  /** The database url with its password redacted. */
+  url: string;
+  state: 'connecting' | 'joined' | 'lease_lost' | 'name_taken' | 'stopped';
+  /** The last call to the database succeeded. */
+  connected: boolean;
+  leaseExpiresAt: string | null;
+  lastError: string | null;
 }
 
 /** How often consumers poll besides being woken (a NOTIFY can be lost while disconnected). */

@@ -1,4 +1,5 @@
 import { DispatchError } from '../shared/errors.js';
+import type { OutboxRepository } from './fleetOutbox.js';
 import type { Fact, FactType, StoredFact } from './facts.js';
 import type { LaneItem, TokenCounts } from './laneEvents.js';
 import type { Attention, AuditEntry, Delivery, InboxItem, DeliveryMode, DeliveryState, Lane, LaneState, LaneWorktree, LatestTurn, RequestState, ServerRequestRecord, Trigger, TurnSettings } from './model.js';
@@ -200,6 +201,8 @@ export interface Store {
   deliveries: DeliveryRepository;
   requests: RequestRepository;
   inbox: InboxRepository;
+  /** The fleet outbox: cross-station mail this station sends (core/fleetOutbox.ts). */
+  outbox: OutboxRepository;
   rateLimits: RateLimitRepository;
   /** Runs fn in one transaction (nested calls join the outer one). */
   transaction<T>(fn: () => T): T;

@@ -34,6 +34,7 @@ import { openDaemonLog } from './logFile.js';
 import { DashboardServer } from './dashboard/server.js';
 import { ControlServer } from './server.js';
 import { startSimulation, type Simulation } from './simulation.js';
+import { startStation, type RunningStation } from './station/index.js';
 
 export interface DaemonOptions {
   paths: DispatchPaths;
@@ -72,7 +73,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   };
 
   try {
-    const config = loadHomeConfig(paths.home);
+    const config = loadHomeConfig(paths.home, process.env);
     const store = openStore({ path: paths.db, clock });
     cleanups.push(() => store.close());
     if (store.migrationBackup) log.info('store.migrated', { ...store.migrationBackup });
@@ -135,7 +136,22 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     cleanups.push(() => resetWake.stop());
     resetWake.arm();
     const approvals = new ApprovalBroker({ store, log });
-    const automation = startAutomation({ ...baseContext, callerCwd: paths.home, drainQueue }, log);
+    // The fleet comes after the app-server: triggers read its outbox and remote lanes once it is there.
+    let station: RunningStation | undefined;
+    const automation = startAutomation(
+      {
+        ...baseContext,
+        callerCwd: paths.home,
+        drainQueue,
+        get fleet() {
+          return station?.access;
+        },
+        get remoteLanes() {
+          return station?.remoteLanes;
+        },
+      },
+      log,
+    );
     cleanups.push(() => automation.stop());
     const pipeline = createLanePipeline({
       store,
@@ -203,6 +219,11 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     recoverAfterDaemonRestart(baseContext);
     await supervisor.start();
     cleanups.push(() => supervisor.stop());
+    if (config.fleet) {
+      const joined = await startStation(config.fleet, { ctx: { ...baseContext, callerCwd: paths.home, drainQueue, approvals }, log, mode: mode.mode, env: process.env, observe: (event) => automation.observe(event) });
+      station = joined;
+      cleanups.push(() => joined.stop());
+    }
 
     let resolveStopped!: () => void;
     const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
@@ -217,7 +238,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     };
 
     const runOp = (op: string, input: unknown, callerCwd: string, signal: AbortSignal): Promise<unknown> => {
-      const ctx: OpContext = { ...baseContext, callerCwd, signal, drainQueue, approvals };
+      const ctx: OpContext = { ...baseContext, callerCwd, signal, drainQueue, approvals, ...(station ? { fleet: station.access } : {}) };
       return executeOp(op, input, ctx);
     };
     const factSource = {

@@ -11,6 +11,7 @@ import { SqliteLaneRepository } from './laneRepository.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
 import { SqliteRateLimitRepository } from './rateLimitRepository.js';
 import { SqliteInboxRepository } from './inboxRepository.js';
+import { SqliteOutboxRepository } from './outboxRepository.js';
 import { SqliteRequestRepository } from './requestRepository.js';
 import { SqliteTriggerRepository } from './triggerRepository.js';
 import { SqliteUsageRepository } from './usageRepository.js';
@@ -39,6 +40,7 @@ export class SqliteStore implements Store {
   readonly deliveries: SqliteDeliveryRepository;
   readonly requests: SqliteRequestRepository;
   readonly inbox: SqliteInboxRepository;
+  readonly outbox: SqliteOutboxRepository;
   readonly usage: SqliteUsageRepository;
   readonly rateLimits: SqliteRateLimitRepository;
   /** Set when opening migrated an older registry: where its pre-migration copy is. */
@@ -58,6 +60,7 @@ export class SqliteStore implements Store {
     this.deliveries = new SqliteDeliveryRepository(db, clock);
     this.requests = new SqliteRequestRepository(db, clock);
     this.inbox = new SqliteInboxRepository(db, clock);
+    this.outbox = new SqliteOutboxRepository(db, clock);
     this.usage = new SqliteUsageRepository(db);
     this.rateLimits = new SqliteRateLimitRepository(db);
     // Prepared once: a `db.transaction(fn)` wrapper per call costs more than the statements it runs.

@@ -7,3 +7,4 @@ export { SqliteLaneRepository } from './laneRepository.js';
 export { SqliteDeliveryRepository } from './deliveryRepository.js';
 export { SqliteTriggerRepository } from './triggerRepository.js';
 export { SqliteUsageRepository } from './usageRepository.js';
+export { SqliteOutboxRepository } from './outboxRepository.js';

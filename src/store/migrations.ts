@@ -300,6 +300,42 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX lanes_status ON lanes (status);
     `,
   },
+  {
+    version: 13,
+    name: "the fleet: this station's outbox of cross-station mail, and where its fleet loops resume",
+    sql: `
+      -- One row per message or answer for another station's lane; posted to the fleet's mailbox
+      -- (sender + id make the post idempotent) and updated from the target's reports.
+      CREATE TABLE fleet_outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        station TEXT NOT NULL,
+        lane TEXT NOT NULL,
+        body TEXT NOT NULL,
+        idempotency_key TEXT,
+        source TEXT NOT NULL,
+        mail_id INTEGER,
+        receipt INTEGER,
+        state TEXT NOT NULL,
+        turn_id TEXT,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX fleet_outbox_idempotency_key ON fleet_outbox (idempotency_key) WHERE idempotency_key IS NOT NULL;
+      CREATE INDEX fleet_outbox_unposted ON fleet_outbox (id) WHERE mail_id IS NULL;
+      -- Named positions of the fleet loops (e.g. the last mail version the mirror applied).
+      CREATE TABLE fleet_cursors (
+        name TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+      );
+      -- The lease this home last held per station name: a restart after a crash takes its own
+      -- lease over instead of waiting for it to lapse (the home's lock proves the old daemon gone).
+      CREATE TABLE fleet_leases (
+        station TEXT PRIMARY KEY,
+        instance_id TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 /** The newest schema version this build knows; a registry above it was written by a newer dispatch. */
