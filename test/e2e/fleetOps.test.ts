@@ -57,7 +57,7 @@ describe('fleet ops between two stations', () => {
 
   it('fleet status, lane list --fleet and attention --fleet show both stations', async () => {
     const status = await a.ok<Row & { stations: Row[] }>(['fleet', 'status']);
-    expect(status).toMatchObject({ in_fleet: true, station: 'ops-a', connected: true });
+    expect(status).toMatchObject({ in_fleet: true, station: 'ops-a', connected: true, station_state: 'joined' });
     expect(status.stations.map((s) => [s['name'], s['state'], s['self']])).toEqual(expect.arrayContaining([['ops-a', 'up', true], ['ops-b', 'up', false]]));
     const other = status.stations.find((s) => s['name'] === 'ops-b');
     expect(other).toMatchObject({ lanes: 1, busy: 0 });

@@ -1,5 +1,6 @@
 import { DispatchError } from '../../src/shared/errors.js';
-import { fleetUnavailable, type FleetAccess, type FleetFact, type FleetLane, type OutboxEntry, type RemoteLaneRef } from '../../src/core/fleet.js';
+import { fleetUnavailable, type FleetAccess, type FleetFact, type FleetLane, type FleetStationStatus, type OutboxEntry, type RemoteLaneRef } from '../../src/core/fleet.js';
+import { redactUrl } from '../../src/shared/redactUrl.js';
 import type { StationEntry } from '../../src/core/stationDirectory.js';
 import type { DeliveryMode } from '../../src/core/model.js';
 
@@ -28,6 +29,10 @@ export class FakeFleetAccess implements FleetAccess {
 
   connected(): boolean {
     return !this.unavailable;
+  }
+
+  status(): FleetStationStatus {
+    return { station: this.station, url: redactUrl(this.databaseUrl), state: 'joined', connected: !this.unavailable, leaseExpiresAt: null, lastError: this.unavailable ? 'connect ECONNREFUSED 127.0.0.1:5432' : null };
   }
 
   addStation(name: string, overrides: Partial<StationEntry> = {}): StationEntry {

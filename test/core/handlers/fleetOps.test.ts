@@ -206,7 +206,7 @@ describe('fleet views', () => {
     const { ctx, fleet } = await setup();
     Object.assign(fleet.stationList[1] ?? {}, { state: 'unreachable', lastSeen: '2026-11-25T11:59:30Z' });
     const status = (await executeOp('fleet.status', {}, ctx)) as Record<string, unknown>;
-    expect(status).toMatchObject({ in_fleet: true, station: 'home', url: 'postgres://dispatch:***@db.example:5432/fleet', connected: true });
+    expect(status).toMatchObject({ in_fleet: true, station: 'home', url: 'postgres://dispatch:***@db.example:5432/fleet', connected: true, station_state: 'joined', last_error: null });
     expect(JSON.stringify(status)).not.toContain('hunter2');
     expect(status['stations']).toEqual([
       expect.objectContaining({ name: 'home', self: true, state: 'up', lanes: 1 }),

@@ -20,6 +20,11 @@ describe('fleet views for people', () => {
     expect(renderFleetStatus({ in_fleet: false, detail: 'set [fleet] url and station' })).toBe('not in a fleet: set [fleet] url and station');
   });
 
+  it('fleet status says when this station is not joined, and its last error', () => {
+    const text = renderFleetStatus({ in_fleet: true, station: 'home', url: 'postgres://db/f', connected: false, station_state: 'name_taken', last_error: 'station name "home" is held', stations: [] });
+    expect(text.split('\n').slice(0, 2)).toEqual(['station home name_taken (postgres://db/f, not connected (retrying))', 'last error: station name "home" is held']);
+  });
+
   it('lane list --fleet puts the station beside the handle', () => {
     const header = renderTable([{ id: 'a', handle: '@w@build-1', source: 'own', status: 'idle', attention: 'idle', cwd: '/w', station: 'build-1', reachable: false }]).split('\n')[0] ?? '';
     expect(header.split(/\s+/).slice(0, 6)).toEqual(['ID', 'HANDLE', 'STATION', 'STATUS', 'ATTENTION', 'REACHABLE']);

@@ -28,10 +28,15 @@ export const fleetStatusOp = defineOp({
     station: z.string().nullable().describe("This station's name."),
     url: z.string().nullable().describe('The fleet database, its password redacted.'),
     connected: z.boolean().nullable().describe("Whether this station's connection to the database is up (null: not known)."),
+    station_state: z
+      .enum(['connecting', 'joined', 'lease_lost', 'name_taken', 'stopped'])
+      .nullable()
+      .describe('This station in the fleet: connecting (not joined yet), joined (holds its lease), lease_lost / name_taken (another station holds the name: this one stopped its fleet work).'),
+    last_error: z.string().nullable().describe("Why this station's last call to the database failed, if it did."),
     stations: z.array(stationView),
     detail: z.string().nullable(),
   }),
   errors: ['fleet_unavailable'],
-  examples: [{ name: 'in no fleet', input: {}, output: { in_fleet: false, stations: [] } }],
+  examples: [{ name: 'in no fleet', input: {}, output: { in_fleet: false, stations: [], station_state: null } }],
   cli: { command: ['fleet', 'status'] },
 });

@@ -6,14 +6,19 @@ const NOT_IN_FLEET = 'this station is in no fleet: set [fleet] url and station i
 /** The fleet's stations as the directory holds them; a station on its own says so (exit 0: nothing is wrong). */
 export const handleFleetStatus: Handler<'fleet.status'> = async (_input, ctx) => {
   const fleet = ctx.fleet;
-  if (fleet === undefined) return { in_fleet: false, station: null, url: null, connected: null, stations: [], detail: NOT_IN_FLEET };
+  if (fleet === undefined) return { in_fleet: false, station: null, url: null, connected: null, station_state: null, last_error: null, stations: [], detail: NOT_IN_FLEET };
+  // This station's own view needs no database round trip; the directory does.
+  const own = fleet.status?.();
+  const url = own?.url ?? fleet.databaseUrl;
   const stations = await fleet.stations();
   const now = ctx.clock.now().getTime();
   return {
     in_fleet: true,
     station: fleet.station,
-    url: fleet.databaseUrl === undefined ? null : redactUrl(fleet.databaseUrl),
-    connected: fleet.connected?.() ?? null,
+    url: url === undefined ? null : redactUrl(url),
+    connected: own?.connected ?? fleet.connected?.() ?? null,
+    station_state: own?.state ?? null,
+    last_error: own?.lastError ?? null,
     stations: stations.map((s) => ({
       name: s.name,
       state: s.state,

@@ -402,7 +402,7 @@ let fleetPoll = 0;
 function renderFleet(fleet) {
   $('fleet').hidden = fleet === null;
   if (fleet === null) return;
-  const connection = fleet.connected === false ? ' · not connected (retrying)' : '';
+  const connection = `${fleet.station_state && fleet.station_state !== 'joined' ? ` · ${fleet.station_state}` : ''}${fleet.connected === false ? ' · not connected (retrying)' : ''}`;
   $('fleet-summary').textContent = fleet.error ? `The fleet database is not reachable: ${fleet.error}` : `This station: ${fleet.station} · ${fleet.url ?? ''}${connection}`;
   const line = (props, name, facts) => el('li', props, el('span', { className: 'handle', textContent: name }), el('span', { className: 'meta', textContent: facts.filter(Boolean).join(' · ') }));
   $('fleet-stations').replaceChildren(
