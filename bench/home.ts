@@ -4,7 +4,7 @@
  * (hundreds of CLI processes would measure node start-up, not the daemon).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DaemonClient } from '../src/client/client.js';
@@ -22,9 +22,11 @@ export interface SimulatedHome {
   close(): Promise<void>;
 }
 
-export async function openSimulatedHome(): Promise<SimulatedHome> {
+/** `configToml`: the home's config.toml (e.g. a `[fleet]` section), written before the daemon starts. */
+export async function openSimulatedHome(options: { configToml?: string } = {}): Promise<SimulatedHome> {
   // Short path: Unix socket paths are limited to ~100 bytes.
   const home = mkdtempSync(path.join(os.tmpdir(), 'dsp-bench-'));
+  if (options.configToml !== undefined) writeFileSync(path.join(home, 'config.toml'), options.configToml);
   const workspace = home;
   // A fresh environment: NODE_EXTRA_CA_CERTS (which makes node read a CA bundle at start) is unset.
   const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: home, DISPATCH_HOME: home, CODEX_HOME: path.join(home, 'no-codex-home'), NO_COLOR: '1' };

@@ -3,7 +3,7 @@
  * run, ratio, goal, met/missed); `--json` prints one JSON object instead. Nothing here asserts a
  * time; benches report. A bench that throws is reported and makes the run exit 1.
  *
- *   --only <name>   run one bench (decoder, rpc, reaction, cli, facts, scale, recovery, follow, dashboard, admission, fleet)
+ *   --only <name>   run one bench (decoder, rpc, reaction, cli, facts, scale, recovery, follow, dashboard, admission, fleet, fleet-send)
  *   --scale <N>     lanes of the scale bench (default 200)
  *   --smoke         every bench at its minimum size: checks that they run, measures nothing
  */
@@ -14,6 +14,7 @@ import { benchCli } from './cli.js';
 import { benchDashboard } from './dashboard.js';
 import { benchFacts } from './facts.js';
 import { benchFleet, FLEET_DEFAULTS } from './fleet.js';
+import { benchFleetSend, FLEET_SEND_DEFAULTS } from './fleetSend.js';
 import { benchFollow } from './follow.js';
 import { benchReaction, REACTION_DEFAULTS } from './reaction.js';
 import { benchRecovery } from './recovery.js';
@@ -50,6 +51,7 @@ const BENCHES: Record<string, () => Promise<BenchRow[]>> = {
   dashboard: () => benchDashboard(smoke ? 2 : 100),
   admission: () => benchAdmission(smoke ? { sends: 10, busyLanes: 2 } : ADMISSION_DEFAULTS),
   fleet: () => benchFleet(smoke ? { messages: 20 } : FLEET_DEFAULTS),
+  'fleet-send': () => benchFleetSend(smoke ? { rounds: 2 } : FLEET_SEND_DEFAULTS),
 };
 
 if (values.only !== undefined && !(values.only in BENCHES)) usage(`--only expects one of ${Object.keys(BENCHES).join(', ')}, not '${values.only}'`);

@@ -34,7 +34,7 @@ describe('npm run bench', () => {
     expect(run.code, run.stderr).toBe(0);
     const rows = run.out?.rows ?? [];
     // facts is another engineer's bench (a stub until it lands), so it may have no rows yet.
-    for (const bench of ['decoder', 'rpc', 'reaction', 'cli', 'scale', 'recovery', 'follow', 'dashboard', 'admission', 'fleet']) expect(rows.some((row) => row.bench === bench), `rows of ${bench}`).toBe(true);
+    for (const bench of ['decoder', 'rpc', 'reaction', 'cli', 'scale', 'recovery', 'follow', 'dashboard', 'admission', 'fleet', 'fleet-send']) expect(rows.some((row) => row.bench === bench), `rows of ${bench}`).toBe(true);
     for (const row of rows) expect(Number.isFinite(row.value), `${row.name}: ${row.value}`).toBe(true);
   }, 90_000);
 

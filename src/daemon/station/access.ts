@@ -54,7 +54,7 @@ export function createFleetAccess(station: Station, store: Store): FleetAccess {
     findLane: async (ref) => findRemoteLane(ref, await reachableLanes({ station: ref.station })),
     send: (ref, message) => {
       const entry = queueRemoteSend(store.outbox, ref, { kind: 'send', mode: message.mode, text: message.text }, { source: message.source, ...(message.idempotencyKey ? { idempotencyKey: message.idempotencyKey } : {}) });
-      station.wake();
+      station.wake(true);
       return entry;
     },
     respond: (target, request, answer) => {
@@ -65,7 +65,7 @@ export function createFleetAccess(station: Station, store: Store): FleetAccess {
         idempotencyKey: null,
         source: 'op',
       });
-      station.wake();
+      station.wake(true);
       return entry;
     },
     outbox: (id) => store.outbox.find(id),

@@ -55,7 +55,10 @@ export class Station {
   private failures = 0;
   private running = false;
   private rerun = false;
+  /** A wake that must not wait for the coalescing window came during a pass. */
+  private rerunUrgent = false;
   private timer: NodeJS.Timeout | undefined;
+  private timerDueAt = Number.POSITIVE_INFINITY;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private lastPassAt = 0;
   private connecting: Promise<void> | null = null;
@@ -81,8 +84,9 @@ export class Station {
       this.options.ctx.feed.onEntry(({ seq, event }) => {
         if (seq === null) return;
         this.publisher.laneChanged(event.laneId);
+        // A receipt's change may be a report a sender waits for; the other facts can be batched.
         if (event.type === 'deliveryChanged') this.receiver.receiptChanged(event.receipt);
-        this.wake();
+        this.wake(event.type === 'deliveryChanged');
       }),
     );
     try {
@@ -130,21 +134,41 @@ export class Station {
     return { dispose: () => this.wakeListeners.delete(listener) };
   }
 
-  /** Something changed (a fact, an outbox row, a wake from the database): run a pass soon. */
-  wake(): void {
+  /**
+   * Something changed: run a pass soon. Facts stream in bursts, so their passes are coalesced
+   * (at most one per coalescing window); `urgent` ones (an outbox row, mail or a report from the
+   * database, a receipt's change) run at once, since someone on another station waits for them.
+   */
+  wake(urgent = false): void {
     if (this.state !== 'joined' && this.state !== 'connecting') return;
     if (this.running) {
       this.rerun = true;
+      if (urgent) this.rerunUrgent = true;
       return;
     }
     if (this.failures > 0) return; // the backoff timer runs the next pass
-    this.schedule(Math.max(0, this.lastPassAt + (this.options.coalesceMs ?? 250) - Date.now()));
+    this.scheduleBy(urgent ? 0 : this.coalesceDelay());
   }
 
+  private coalesceDelay(): number {
+    return Math.max(0, this.lastPassAt + (this.options.coalesceMs ?? 250) - Date.now());
+  }
+
+  /** Runs the next pass in `delayMs`, replacing whatever was scheduled (a backoff, the poll). */
   private schedule(delayMs: number): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.pass(), delayMs);
+    this.timerDueAt = Date.now() + delayMs;
+    this.timer = setTimeout(() => {
+      this.timerDueAt = Number.POSITIVE_INFINITY;
+      void this.pass();
+    }, delayMs);
     this.timer.unref();
+  }
+
+  /** Runs the next pass in `delayMs` at the latest: a pass already due sooner stays. */
+  private scheduleBy(delayMs: number): void {
+    if (this.timerDueAt <= Date.now() + delayMs) return;
+    this.schedule(delayMs);
   }
 
   /** Opens and joins once; a caller that comes while an attempt runs (start's, a pass's) shares it. */
@@ -161,7 +185,7 @@ export class Station {
         this.disposables.push(
           fleet.listen((wake) => {
             for (const listener of this.wakeListeners) listener(wake);
-            if (wake.channel !== 'facts') this.wake();
+            if (wake.channel !== 'facts') this.wake(true);
           }),
         );
     }
@@ -194,6 +218,7 @@ export class Station {
     if (this.running || (this.state !== 'joined' && this.state !== 'connecting')) return;
     this.running = true;
     this.rerun = false;
+    this.rerunUrgent = false;
     this.lastPassAt = Date.now();
     let more = false;
     try {
@@ -212,7 +237,8 @@ export class Station {
     if (this.state !== 'joined' && this.state !== 'connecting') return;
     const backoffCap = this.options.backoffCapMs ?? 5_000;
     if (this.failures > 0) this.schedule(Math.min(backoffCap, 250 * 2 ** Math.min(this.failures - 1, 10)));
-    else if (more || this.rerun) this.schedule(Math.max(0, this.lastPassAt + (this.options.coalesceMs ?? 250) - Date.now()));
+    else if (this.rerunUrgent) this.schedule(0);
+    else if (more || this.rerun) this.schedule(this.coalesceDelay());
     else this.schedule(this.options.pollMs ?? FLEET_POLL_MS);
   }
 

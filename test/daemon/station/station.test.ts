@@ -38,6 +38,16 @@ describe('fleet station', () => {
     expect(net.store.mail[0]).toMatchObject({ state: 'done', receiptState: 'completed' });
   });
 
+  it('what someone on another station waits for (a send, its mail, the receipt changes, the reports) does not wait for the coalescing window', async () => {
+    // Windows and polls of a minute: only wakes that skip the window can finish this within the deadline.
+    const net = new FakeNet();
+    const a = await start(testStation(net, 'a', { pollMs: 60_000, coalesceMs: 60_000 }));
+    const b = await start(testStation(net, 'b', { pollMs: 60_000, coalesceMs: 60_000 }));
+    await b.core.ownLane('@worker');
+    const entry = a.access.send({ lane: 'worker', station: 'b' }, { mode: 'send', text: '@sim reply quick', source: 'op' });
+    await until(() => a.access.outbox(entry.id)?.state === 'completed', 5_000, 'a sees completed');
+  });
+
   it("stations() counts each station's lanes, busy and needs-you; lanes of a station whose lease lapsed are not reachable", async () => {
     const net = new FakeNet();
     const a = await start(testStation(net, 'a'));

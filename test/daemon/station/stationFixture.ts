@@ -56,7 +56,7 @@ export interface TestStation {
 }
 
 /** A station over a fake core (its own store and app-server) on the fake net. */
-export function testStation(net: FakeNet, name: string, options: { core?: FakeCore; failpoint?: string; leaseMs?: number; heartbeatMs?: number; url?: string } = {}): TestStation {
+export function testStation(net: FakeNet, name: string, options: { core?: FakeCore; failpoint?: string; leaseMs?: number; heartbeatMs?: number; url?: string; pollMs?: number; coalesceMs?: number } = {}): TestStation {
   const core = options.core ?? fakeCore();
   const logs: TestStation['logs'] = [];
   const log = {
@@ -81,8 +81,8 @@ export function testStation(net: FakeNet, name: string, options: { core?: FakeCo
     ctx,
     log,
     heartbeatMs: options.heartbeatMs ?? 100,
-    pollMs: 200,
-    coalesceMs: 20,
+    pollMs: options.pollMs ?? 200,
+    coalesceMs: options.coalesceMs ?? 20,
     backoffCapMs: 400,
   });
   return { core, approvals: ctx.approvals, station, access: createFleetAccess(station, core.store), logs };
