@@ -175,6 +175,11 @@ export function formatLaneRef(ref: RemoteLaneRef): string {
   return `${ref.lane}@${ref.station}`;
 }
 
+/** How a remote lane is named in views and in the actions they offer: its handle on its station, `@worker@build-1`. */
+export function remoteSelectorOf(lane: Pick<FleetLane, 'handle' | 'station'>): string {
+  return formatLaneRef({ lane: lane.handle, station: lane.station });
+}
+
 /** The fleet's database cannot be reached (or refused): local work goes on; this call cannot. */
 export function fleetUnavailable(detail: string, cause?: unknown): DispatchError {
   return new DispatchError('fleet_unavailable', `the fleet database is not reachable: ${detail}`, cause === undefined ? {} : { cause });

@@ -3,6 +3,7 @@ import { DispatchError } from '../shared/errors.js';
 import type { DeliveryMode, Lane, TurnSettings } from './model.js';
 import type { OpContext } from './context.js';
 import type { Fact } from './facts.js';
+import { parseLaneRef } from './fleet.js';
 import type { Store } from './ports.js';
 
 /** `alpha` and `@alpha` both name the handle `@alpha`. */
@@ -34,6 +35,12 @@ export function resolveLane(store: Store, selector: string): Lane {
     const matches = all.filter((lane) => lane.id.startsWith(selector));
     if (matches.length === 1 && matches[0]) return matches[0];
     if (matches.length > 1) throw ambiguous(selector, matches);
+  }
+  const remote = parseLaneRef(selector);
+  if (remote) {
+    throw new DispatchError('not_found', `no lane '${selector}' on this station; if it names lane ${remote.lane} of station ${remote.station}, run this there (send, lane get, lane tail, trigger add, subscribe and request reach other stations' lanes from here)`, {
+      data: { station: remote.station },
+    });
   }
   throw new DispatchError('not_found', `no lane '${selector}'`);
 }

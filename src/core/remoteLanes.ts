@@ -5,7 +5,7 @@
  */
 import { DispatchError } from '../shared/errors.js';
 import type { OpContext } from './context.js';
-import { formatLaneRef, notInFleet, parseLaneRef, type FleetAccess, type FleetLane, type OutboxEntry, type RemoteLaneRef } from './fleet.js';
+import { notInFleet, parseLaneRef, remoteSelectorOf, type FleetAccess, type OutboxEntry, type RemoteLaneRef } from './fleet.js';
 import { remoteLaneKey, splitRemoteKey } from './triggers/remote.js';
 
 /** Where a selector points: a lane here (the selector to resolve locally) or a lane of another station. */
@@ -32,8 +32,7 @@ export function requireFleet(ctx: Pick<OpContext, 'fleet'>): FleetAccess {
   return ctx.fleet;
 }
 
-/** How a remote lane is named in views and in the actions they offer: its handle on its station, `@worker@build-1`. */
-export const remoteSelectorOf = (lane: Pick<FleetLane, 'handle' | 'station'>): string => formatLaneRef({ lane: lane.handle, station: lane.station });
+export { remoteSelectorOf };
 
 /**
  * The current `@handle@station` of each remote trigger key (`<laneId>@<station>`) among `stored`, read from the lane

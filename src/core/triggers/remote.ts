@@ -1,4 +1,4 @@
-import type { FleetFact, FleetLane, RemoteLaneRef } from '../fleet.js';
+import { remoteSelectorOf, type FleetFact, type FleetLane, type RemoteLaneRef } from '../fleet.js';
 import type { LaneEvent } from '../laneEvents.js';
 import { DEFAULT_TURN_SETTINGS, type Lane, type Trigger } from '../model.js';
 
@@ -31,7 +31,7 @@ export function refOfRemoteKey(key: string): RemoteLaneRef | null {
 export function laneOfFleetLane(entry: FleetLane): Lane {
   return {
     id: remoteLaneKey(entry.station, entry.laneId),
-    handle: `${entry.handle}@${entry.station}`,
+    handle: remoteSelectorOf(entry),
     source: 'own',
     cwd: entry.cwd,
     status: entry.status,

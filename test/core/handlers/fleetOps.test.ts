@@ -255,4 +255,12 @@ describe('fleet views', () => {
     for (const item of items) for (const action of item['actions'] as Array<{ op: string; input: Record<string, unknown> }>) await executeOp(action.op, action.input, ctx).catch((e: unknown) => expect((e as DispatchError).code).not.toBe('validation'));
     expect(await executeOp('attention', {}, ctx)).toEqual({ items: [] });
   });
+
+  it('an op that stays on this station (stop, lane wait …) given another station\'s lane says where it lives, not just "no lane"', async () => {
+    const { ctx } = await setup();
+    const error = await failure(executeOp('stop', { lane: 'worker@build-1' }, ctx));
+    expect(error.code).toBe('not_found');
+    expect(error.message).toContain('station build-1');
+    expect(error.data).toMatchObject({ station: 'build-1' });
+  });
 });
