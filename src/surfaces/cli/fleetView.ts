@@ -11,6 +11,7 @@ export function renderFleetStatus(result: Row): string {
   // Only what is not the usual: a station still connecting, or one that gave its name up.
   const state = typeof result['station_state'] === 'string' && result['station_state'] !== 'joined' ? ` ${red(str(result['station_state']))}` : '';
   const error = typeof result['last_error'] === 'string' ? `\n${dim(`last error: ${str(result['last_error'])}`)}` : '';
+  const detail = typeof result['detail'] === 'string' ? `\n${red(str(result['detail']))}` : '';
   const stations = Array.isArray(result['stations']) ? (result['stations'] as Row[]) : [];
   const rows = stations.map((s) => ({
     station: `${str(s['name'])}${s['self'] === true ? ' (this)' : ''}`,
@@ -23,5 +24,5 @@ export function renderFleetStatus(result: Row): string {
     busy: s['busy'],
     needs_you: s['needs_you'],
   }));
-  return [`station ${str(result['station'])}${state} ${dim(`(${str(result['url'])}${connected})`)}${error}`, renderTable(rows, ['station', 'state', 'host', 'version', 'mode', 'heartbeat', 'lanes', 'busy', 'needs_you'])].join('\n');
+  return [`station ${str(result['station'])}${state} ${dim(`(${str(result['url'])}${connected})`)}${error}${detail}`, renderTable(rows, ['station', 'state', 'host', 'version', 'mode', 'heartbeat', 'lanes', 'busy', 'needs_you'])].join('\n');
 }

@@ -111,7 +111,6 @@ describe('lane get / tail NAME@STATION', () => {
       ['lane.list', { fleet: true }],
       ['attention', { fleet: true }],
       ['request.list', { fleet: true }],
-      ['fleet.status', {}],
       ['trigger.add', { name: 't', lane: 'worker@build-1', when: 'turn_completed', text: 'x', target: '@alpha' }],
     ] as const) {
       const error = await failure(executeOp(op, input, ctx));
@@ -212,6 +211,15 @@ describe('fleet views', () => {
       expect.objectContaining({ name: 'home', self: true, state: 'up', lanes: 1 }),
       expect.objectContaining({ name: 'build-1', self: false, state: 'unreachable', heartbeat_age_seconds: 30, lanes: 2, busy: 0, needs_you: 1, version: '0.9.0', mode: 'simulate' }),
     ]);
+  });
+
+  it('fleet status while the database is away still shows this station: not connected, the error, no stations', async () => {
+    const { ctx, fleet } = await setup();
+    fleet.unavailable = true;
+    const status = (await executeOp('fleet.status', {}, ctx)) as Record<string, unknown>;
+    expect(status).toMatchObject({ in_fleet: true, station: 'home', connected: false, stations: [], last_error: 'connect ECONNREFUSED 127.0.0.1:5432' });
+    expect(status['detail']).toMatch(/not reachable.*catches up/);
+    expect(JSON.stringify(status)).not.toContain('hunter2');
   });
 
   it('fleet status in no fleet says so, without an error', async () => {

@@ -1,3 +1,4 @@
+import { DispatchError } from '../../../shared/errors.js';
 import { redactUrl } from '../../../shared/redactUrl.js';
 import type { Handler } from '../types.js';
 
@@ -10,13 +11,21 @@ export const handleFleetStatus: Handler<'fleet.status'> = async (_input, ctx) =>
   // This station's own view needs no database round trip; the directory does.
   const own = fleet.status?.();
   const url = own?.url ?? fleet.databaseUrl;
-  const stations = await fleet.stations();
+  // While the database is away this station's own state is what matters most: shown, with the error.
+  let stations: Awaited<ReturnType<typeof fleet.stations>> = [];
+  let detail: string | null = null;
+  try {
+    stations = await fleet.stations();
+  } catch (error) {
+    if (!(error instanceof DispatchError && error.code === 'fleet_unavailable')) throw error;
+    detail = `${error.message}; this station works on locally and catches up when it is back`;
+  }
   const now = ctx.clock.now().getTime();
   return {
     in_fleet: true,
     station: fleet.station,
     url: url === undefined ? null : redactUrl(url),
-    connected: own?.connected ?? fleet.connected?.() ?? null,
+    connected: detail === null ? (own?.connected ?? fleet.connected?.() ?? null) : false,
     station_state: own?.state ?? null,
     last_error: own?.lastError ?? null,
     stations: stations.map((s) => ({
@@ -33,6 +42,6 @@ export const handleFleetStatus: Handler<'fleet.status'> = async (_input, ctx) =>
       started_at: s.startedAt,
       last_seen: s.lastSeen,
     })),
-    detail: null,
+    detail,
   };
 };
