@@ -224,7 +224,8 @@ export interface FleetAccess {
   lanes(options?: { station?: string }): Promise<Array<FleetLane & { reachable: boolean }>>;
   /** The one lane `ref` names (handle, bare name or id on its station): `not_found` / `ambiguous` otherwise. */
   findLane(ref: RemoteLaneRef): Promise<FleetLane & { reachable: boolean }>;
-  send(ref: RemoteLaneRef, message: { mode: DeliveryMode; text: string; idempotencyKey?: string; source: string }): OutboxEntry;
+  /** `duplicate`: the idempotency key matched an earlier identical message; its entry is returned, nothing is queued again. */
+  send(ref: RemoteLaneRef, message: { mode: DeliveryMode; text: string; idempotencyKey?: string; source: string }): OutboxEntry & { duplicate: boolean };
   respond(station: string, request: number, answer: { decision?: string; answer?: string[] }): OutboxEntry;
   outbox(id: number): OutboxEntry | undefined;
   /** A remote lane's facts from its station's stream (newest `limit` when `since` is absent). */

@@ -45,13 +45,13 @@ export interface OutboxRepository {
  * Queues a message for a remote lane in the outbox. The idempotency key behaves like a local
  * send's: the same key with the same target and text returns the first entry; other text is a conflict.
  */
-export function queueRemoteSend(outbox: OutboxRepository, ref: RemoteLaneRef, body: Extract<MailBody, { kind: 'send' }>, options: { idempotencyKey?: string; source: string }): OutboxEntry {
+export function queueRemoteSend(outbox: OutboxRepository, ref: RemoteLaneRef, body: Extract<MailBody, { kind: 'send' }>, options: { idempotencyKey?: string; source: string }): OutboxEntry & { duplicate: boolean } {
   const key = options.idempotencyKey ?? null;
   if (key !== null) {
     const existing = outbox.findByKey(key);
-    if (existing) return sameOrConflict(existing, ref, body, key);
+    if (existing) return { ...sameOrConflict(existing, ref, body, key), duplicate: true };
   }
-  return outbox.insert({ station: ref.station, lane: ref.lane, body, idempotencyKey: key, source: options.source });
+  return { ...outbox.insert({ station: ref.station, lane: ref.lane, body, idempotencyKey: key, source: options.source }), duplicate: false };
 }
 
 function sameOrConflict(existing: OutboxEntry, ref: RemoteLaneRef, body: MailBody, key: string): OutboxEntry {

@@ -98,8 +98,14 @@ export class FakeFleetAccess implements FleetAccess {
     return entry;
   }
 
-  send(ref: RemoteLaneRef, message: { mode: DeliveryMode; text: string; idempotencyKey?: string; source: string }): OutboxEntry {
-    return this.append(ref.station, ref.lane, { kind: 'send', mode: message.mode, text: message.text }, message.idempotencyKey ?? null, message.source);
+  send(ref: RemoteLaneRef, message: { mode: DeliveryMode; text: string; idempotencyKey?: string; source: string }): OutboxEntry & { duplicate: boolean } {
+    const body = { kind: 'send' as const, mode: message.mode, text: message.text };
+    const earlier = message.idempotencyKey === undefined ? undefined : this.entries.find((entry) => entry.idempotencyKey === message.idempotencyKey);
+    if (earlier) {
+      if (earlier.station !== ref.station || earlier.lane !== ref.lane || JSON.stringify(earlier.body) !== JSON.stringify(body)) throw new DispatchError('conflict', `idempotency key '${message.idempotencyKey}' was used for a different message`);
+      return { ...earlier, duplicate: true };
+    }
+    return { ...this.append(ref.station, ref.lane, body, message.idempotencyKey ?? null, message.source), duplicate: false };
   }
 
   respond(station: string, request: number, answer: { decision?: string; answer?: string[] }): OutboxEntry {

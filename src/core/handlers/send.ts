@@ -21,7 +21,7 @@ export const handleSend: Handler<'send'> = async (input, ctx) => {
       detail: `receipt ${receipt} ${entry.state} for ${route.remote.lane} on station ${route.remote.station}; \`dispatch delivery get ${receipt}\` follows it`,
       receipt,
       state: entry.state,
-      duplicate: false,
+      duplicate: entry.duplicate,
       pending: null,
     };
   }

@@ -54,6 +54,14 @@ describe('send to NAME@STATION', () => {
     });
   }
 
+  it('the same idempotency key and message again: the same receipt, duplicate true, nothing queued twice', async () => {
+    const { ctx, fleet } = await setup();
+    const first = (await executeOp('send', { lane: 'worker@build-1', text: 'once', idempotency_key: 'k' }, ctx)) as Record<string, unknown>;
+    const again = (await executeOp('send', { lane: 'worker@build-1', text: 'once', idempotency_key: 'k' }, ctx)) as Record<string, unknown>;
+    expect([first['duplicate'], again['duplicate'], again['receipt']]).toEqual([false, true, first['receipt']]);
+    expect(fleet.entries).toHaveLength(1);
+  });
+
   it('NAME@<this station> is a local lane', async () => {
     const { ctx, fleet } = await setup();
     const out = (await executeOp('send', { lane: 'alpha@home', text: 'hi', mode: 'queue' }, ctx)) as Record<string, unknown>;

@@ -29,10 +29,10 @@ function recordingFleet(): FleetAccess & { sent: Array<{ ref: RemoteLaneRef; mod
   return {
     station: 'desk',
     sent,
-    send(ref, message): OutboxEntry {
+    send(ref, message): OutboxEntry & { duplicate: boolean } {
       sent.push({ ref, mode: message.mode, text: message.text, source: message.source });
       const now = '2026-12-01T10:00:01.000Z';
-      return { id: sent.length, station: ref.station, lane: ref.lane, body: { kind: 'send', mode: message.mode, text: message.text }, idempotencyKey: null, source: message.source, mailId: null, receipt: null, state: 'queued', turnId: null, error: null, createdAt: now, updatedAt: now };
+      return { id: sent.length, station: ref.station, lane: ref.lane, body: { kind: 'send', mode: message.mode, text: message.text }, idempotencyKey: null, source: message.source, mailId: null, receipt: null, state: 'queued', turnId: null, error: null, createdAt: now, updatedAt: now, duplicate: false };
     },
     stations: unused,
     lanes: unused,

@@ -79,7 +79,8 @@ describe('fleet station', () => {
     const net = new FakeNet();
     const a = await start(testStation(net, 'a'));
     const first = a.access.send({ lane: 'w', station: 'b' }, { mode: 'queue', text: 'once', idempotencyKey: 'k', source: 'op' });
-    expect(a.access.send({ lane: 'w', station: 'b' }, { mode: 'queue', text: 'once', idempotencyKey: 'k', source: 'op' }).id).toBe(first.id);
+    const again = a.access.send({ lane: 'w', station: 'b' }, { mode: 'queue', text: 'once', idempotencyKey: 'k', source: 'op' });
+    expect([first.duplicate, again.duplicate, again.id]).toEqual([false, true, first.id]);
     expect(() => a.access.send({ lane: 'w', station: 'b' }, { mode: 'queue', text: 'other', idempotencyKey: 'k', source: 'op' })).toThrow(expect.objectContaining({ code: 'conflict' }));
   });
 
