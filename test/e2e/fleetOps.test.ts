@@ -1,7 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/dashboardBrowser.js';
-import { pollUntil } from '../helpers/dispatchHarness.js';
+import { spawn } from 'node:child_process';
+import { DISPATCH_BIN, pollUntil } from '../helpers/dispatchHarness.js';
 import { isGone, startStation, type TestStation } from '../helpers/fleetHarness.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 
@@ -49,10 +50,6 @@ describe('fleet ops between two stations', () => {
     const tail = await pollUntil(() => a.ok<{ items: Row[] }>(['lane', 'tail', 'worker@ops-b']), (t) => t.items.some((i) => i['text'] === 'hello from a'), "b's published items", 30_000);
     expect(tail).toMatchObject({ handle: '@worker@ops-b', station: 'ops-b' });
     expect(tail.items.filter((i) => i['type'] === 'agentMessage').map((i) => i['text'])).toContain('hello from a');
-    // Following is for this station's lanes: a clear refusal, not a silent wait.
-    const follow = await a.run(['lane', 'tail', 'worker@ops-b', '--follow']);
-    expect(follow.code).toBe(2);
-    expect(follow.stderr).toMatch(/lane of station ops-b/);
   }, 60_000);
 
   it('fleet status, lane list --fleet and attention --fleet show both stations', async () => {
@@ -109,6 +106,25 @@ describe('fleet ops between two stations', () => {
     const [onB] = (await b.ok<{ requests: Row[] }>(['request', 'list', '--all', '--lane', 'careful'])).requests;
     expect(onB).toMatchObject({ state: 'answered', decision: 'accept' });
   }, 120_000);
+
+  it('lane tail --follow worker@ops-b prints what b publishes as it comes, until Ctrl-C; lane follow --until-idle is refused clearly', async () => {
+    const follower = spawn(process.execPath, [DISPATCH_BIN, 'lane', 'tail', 'worker@ops-b', '--follow', '--json'], { env: a.env, cwd: a.workspace, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    follower.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => follower.once('exit', (code) => resolve(code)));
+    try {
+      // The first line is the recent transcript; what b does afterwards follows it line by line.
+      await pollUntil(async () => out, (text) => text.includes('\n'), 'the first page', 20_000);
+      await a.ok(['send', 'worker@ops-b', '@sim reply followed from a', '--mode', 'queue']);
+      await pollUntil(async () => out, (text) => text.split('\n').some((line) => line.includes('"agentMessage"') && line.includes('followed from a')), 'the new reply on the follower', 30_000);
+    } finally {
+      follower.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+    const waited = await a.run(['lane', 'follow', 'worker@ops-b', '--until-idle']);
+    expect(waited.code).toBe(2);
+    expect(waited.stderr).toMatch(/lane of station ops-b/);
+  }, 60_000);
 
   it('a station killed with kill -9 shows unreachable in fleet status and lane list --fleet once its lease lapses', async () => {
     const pid = await b.pid();

@@ -107,12 +107,47 @@ export function interruptSignal(): { signal: AbortSignal; release: () => void } 
 const stdoutWrite: Write = (text) => void process.stdout.write(text);
 const stderrLine = (text: string): void => void process.stderr.write(`dispatch: ${text}\n`);
 
-/** A lane selector resolved once to its id and handle (a follower keeps the lane across renames and reconnects). */
-async function laneRef(client: DaemonClient, selector: string): Promise<{ id: string; handle: string }> {
-  const lane = await client.call<{ id: string; handle: string; station?: string }>('lane.get', { lane: selector });
-  // Another station's lane (NAME@STATION): its live events are that station's; what it published is readable.
-  if (lane.station !== undefined) throw new DispatchError('validation', `${lane.handle} is a lane of station ${lane.station}: following works on this station's lanes; \`dispatch lane tail ${selector}\` reads what it published`);
-  return { id: lane.id, handle: lane.handle };
+/** A lane selector resolved once to its id and handle (a follower keeps the lane across renames and reconnects); `station` for another station's. */
+async function laneRef(client: DaemonClient, selector: string): Promise<{ id: string; handle: string; station?: string }> {
+  return client.call<{ id: string; handle: string; station?: string }>('lane.get', { lane: selector });
+}
+
+/** How often `lane tail --follow NAME@STATION` reads what the lane's station published. */
+const REMOTE_POLL_MS = 1000;
+
+/**
+ * Another station's lane: its live events are that station's, so this reads what the station
+ * publishes (its completed items, a second or so behind) until Ctrl-C or the timeout. JSON mode
+ * prints the first page as one line, then one item per line.
+ */
+async function followRemoteLane(client: DaemonClient, selector: string, options: FollowLaneOptions): Promise<void> {
+  const interrupt = interruptSignal();
+  const deadline = options.timeoutSeconds === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutSeconds * 1000;
+  const shown = new Set<string>();
+  let first = true;
+  try {
+    while (!interrupt.signal.aborted && Date.now() < deadline) {
+      const tail = await client.call<{ items: Array<{ item_id: string; turn_id: string; type: string; text: string | null }> }>('lane.tail', { lane: selector, limit: first ? (options.history ?? 1) : 200 });
+      const fresh = tail.items.filter((item) => !shown.has(item.item_id));
+      for (const item of tail.items) shown.add(item.item_id);
+      if (first) {
+        if (options.history !== undefined) {
+          if (options.json) stdoutWrite(`${JSON.stringify(tail)}\n`);
+          else for (const item of fresh) stdoutWrite(transcriptLine(item));
+        }
+        if (!options.json) stdoutWrite(dim(`── following ${selector}: what its station publishes (Ctrl-C to stop)\n`));
+        first = false;
+      } else {
+        for (const item of fresh) stdoutWrite(options.json ? `${JSON.stringify(item)}\n` : transcriptLine(item));
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(REMOTE_POLL_MS, Math.max(0, deadline - Date.now())));
+        interrupt.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      });
+    }
+  } finally {
+    interrupt.release();
+  }
 }
 
 export interface FollowLaneOptions {
@@ -133,6 +168,10 @@ export interface FollowLaneOptions {
 export async function followLane(selector: string, options: FollowLaneOptions): Promise<void> {
   const client = await daemonClient();
   const lane = await laneRef(client, selector);
+  if (lane.station !== undefined) {
+    if (options.untilIdle) throw new DispatchError('validation', `${lane.handle} is a lane of station ${lane.station}: waiting for it to go idle works on that station (\`dispatch lane tail --follow ${selector}\` follows what it publishes)`);
+    return followRemoteLane(client, selector, options);
+  }
   const state: RenderState = { inMessage: false };
   const interrupt = interruptSignal();
   const stop = new AbortController();
