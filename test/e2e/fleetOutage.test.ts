@@ -3,20 +3,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PgFleet } from '../../src/fleet/pgFleet.js';
 import { openPgFleet } from '../../src/fleet/pgFleet.js';
-import { openStore } from '../../src/store/index.js';
 import { pollUntil, readRequestLog } from '../helpers/dispatchHarness.js';
-import { startCuttableProxy, startStation, withPassword, type CuttableProxy, type TestStation } from '../helpers/fleetHarness.js';
+import { latestLocalFact, startCuttableProxy, startStation, withPassword, type CuttableProxy, type TestStation } from '../helpers/fleetHarness.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 
 const SECRET = 'outage-pw-93817';
-const latestLocalFact = (station: TestStation): number => {
-  const store = openStore({ path: path.join(station.home, 'registry.db') });
-  try {
-    return store.facts.bounds().latest;
-  } finally {
-    store.close();
-  }
-};
 
 // Both stations reach the database through a loopback proxy the test cuts: the database is away.
 describe('the fleet database unreachable for a while', () => {

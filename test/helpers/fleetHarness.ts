@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { openStore } from '../../src/store/index.js';
 import { runCli, type CliResult, type CliRunOptions } from './dispatchHarness.js';
 
 /**
@@ -132,4 +133,14 @@ export function withPassword(url: string, password: string): string {
   const u = new URL(url);
   u.password = password;
   return u.toString();
+}
+
+/** The newest fact in a station's own registry (read beside its daemon): what its published stream must reach. */
+export function latestLocalFact(station: TestStation): number {
+  const store = openStore({ path: path.join(station.home, 'registry.db') });
+  try {
+    return store.facts.bounds().latest;
+  } finally {
+    store.close();
+  }
 }
