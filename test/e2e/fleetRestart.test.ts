@@ -106,4 +106,20 @@ describe('the fleet database server stopped and started again', () => {
       expect(log).not.toContain('fleet.lease_lost');
     }
   }, 60_000);
+
+  it('a plain restart of the server: a send made right after it is delivered once, and both are connected again', async () => {
+    const a = await startStation('qa', url);
+    const b = await startStation('qb', url);
+    stations.push(a, b);
+    await b.ok(['new', '--name', 'worker', '--prefix', '', '--no-send']);
+    await pollUntil(() => a.run(['lane', 'get', 'worker@qb', '--json']), (r) => r.code === 0, 'worker@qb in the directory', 20_000);
+    await cluster.restart();
+    const text = '@sim reply after a plain restart';
+    const sent = await a.ok<{ receipt: string; state: string }>(['send', 'worker@qb', text]);
+    expect(sent.state).toBe('queued');
+    await pollUntil(() => a.ok<Row>(['delivery', 'get', sent.receipt]), (d) => d['state'] === 'completed', 'the mail delivered after the restart', 30_000);
+    expect(readRequestLog(b.home).filter((r) => r.lastUserText === text)).toHaveLength(1);
+    expect((await receiptsOf(b)).filter((r) => r['source'] === 'fleet:qa')).toHaveLength(1);
+    for (const s of [a, b]) await pollUntil(() => fleetPart(s), (f) => f.state === 'joined' && f.connected === true, `${s.name} connected again`, 20_000);
+  }, 60_000);
 });
