@@ -2,12 +2,22 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PgFleet } from '../../src/fleet/pgFleet.js';
 import { openPgFleet } from '../../src/fleet/pgFleet.js';
 import { pollUntil, readRequestLog } from '../helpers/dispatchHarness.js';
-import { isGone, outboxEntry, queueRemote, startStation, type TestStation } from '../helpers/fleetHarness.js';
+import { isGone, startStation, type TestStation } from '../helpers/fleetHarness.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 
 type Receipt = { receipt: number; lane: string; source: string; state: string; text: string; idempotency_key: string | null; turn_id: string | null };
+/** The sender's receipt m<N> as `delivery get m<N>` shows it: the remote receipt, its state, turn and error. */
+type RemoteDelivery = { receipt: string; station: string; state: string; mail: number | null; remote_receipt: number | null; turn_id: string | null; error: string | null };
 
 const receiptsOf = async (station: TestStation): Promise<Receipt[]> => (await station.ok<{ deliveries: Receipt[] }>(['queue', 'list', '--all'])).deliveries;
+/** `dispatch send LANE@STATION TEXT` on the sender: answered at once, `queued`, with its receipt m<N>. */
+async function sendRemote(from: TestStation, lane: string, text: string, mode = 'send'): Promise<string> {
+  const sent = await from.ok<{ receipt: string; state: string }>(['send', lane, text, '--mode', mode]);
+  expect(sent.state).toBe('queued');
+  expect(sent.receipt).toMatch(/^m\d+$/);
+  return sent.receipt;
+}
+const delivery = (station: TestStation, receipt: string): Promise<RemoteDelivery> => station.ok<RemoteDelivery>(['delivery', 'get', receipt]);
 const modelSaw = (station: TestStation, text: string): number => readRequestLog(station.home).filter((r) => r.lastUserText === text).length;
 
 // Two real stations (homes, daemons, app-servers on the simulated provider) on one PostgreSQL database.
@@ -33,11 +43,11 @@ describe('mail between stations', () => {
     const a = await station('a1');
     const b = await station('b1');
     await b.ok(['new', '--name', 'worker', '--prefix', '', '--no-send']);
-    const entry = queueRemote(a, { lane: 'worker', station: 'b1' }, '@sim reply hello from a');
-    const done = await pollUntil(async () => outboxEntry(a, entry.id), (e) => e?.state === 'completed', "a's outbox entry completing", 30_000);
+    const sent = await sendRemote(a, 'worker@b1', '@sim reply hello from a');
+    const done = await pollUntil(() => delivery(a, sent), (d) => d.state === 'completed', "a's receipt completing", 30_000);
     const [receipt] = (await receiptsOf(b)).filter((r) => r.source === 'fleet:a1');
-    expect(receipt).toMatchObject({ state: 'completed', text: '@sim reply hello from a', idempotency_key: `fleet-mail:${done?.mailId}` });
-    expect(done).toMatchObject({ receipt: receipt?.receipt, turnId: receipt?.turn_id, error: null });
+    expect(receipt).toMatchObject({ state: 'completed', text: '@sim reply hello from a', idempotency_key: `fleet-mail:${done.mail}` });
+    expect(done).toMatchObject({ station: 'b1', remote_receipt: receipt?.receipt, turn_id: receipt?.turn_id, error: null });
     expect((await b.ok(['lane', 'get', 'worker']))['last_agent_message']).toBe('hello from a');
     // b published its lane for the fleet.
     expect((await db.listLanes({ station: 'b1' })).map((l) => l.handle)).toEqual(['@worker']);
@@ -49,14 +59,14 @@ describe('mail between stations', () => {
     await b.ok(['new', '--name', 'worker', '--prefix', '', '--no-send']);
     await b.run(['down']);
     const text = '@sim reply while you were away';
-    const entry = queueRemote(a, { lane: 'worker', station: 'b2' }, text);
-    const posted = await pollUntil(async () => outboxEntry(a, entry.id), (e) => e?.mailId !== null, 'the mail being posted', 20_000);
-    expect(posted?.state).toBe('queued');
-    expect((await db.find(posted?.mailId ?? -1))?.state).toBe('posted');
+    const sent = await sendRemote(a, 'worker@b2', text, 'queue');
+    const posted = await pollUntil(() => delivery(a, sent), (d) => d.mail !== null, 'the mail being posted', 20_000);
+    expect(posted.state).toBe('queued');
+    expect((await db.find(posted.mail ?? -1))?.state).toBe('posted');
 
     const up = await b.up();
     expect(up.code, up.stderr).toBe(0);
-    await pollUntil(async () => outboxEntry(a, entry.id), (e) => e?.state === 'completed', 'delivery after b returned', 30_000);
+    await pollUntil(() => delivery(a, sent), (d) => d.state === 'completed', 'delivery after b returned', 30_000);
     expect((await receiptsOf(b)).filter((r) => r.source === 'fleet:a2')).toHaveLength(1);
     expect(modelSaw(b, text)).toBe(1);
   }, 90_000);
@@ -66,9 +76,9 @@ describe('mail between stations', () => {
     const b = await station('b3', { DISPATCH_FAILPOINT: 'fleet-after-claim' });
     await b.ok(['new', '--name', 'worker', '--prefix', '', '--no-send']);
     const text = '@sim reply claimed then killed';
-    const entry = queueRemote(a, { lane: 'worker', station: 'b3' }, text);
-    const posted = await pollUntil(async () => outboxEntry(a, entry.id), (e) => e?.mailId !== null, 'the mail being posted', 20_000);
-    await pollUntil(async () => db.find(posted?.mailId ?? -1), (m) => m?.state === 'claimed', 'b claiming the mail', 20_000);
+    const sent = await sendRemote(a, 'worker@b3', text);
+    const posted = await pollUntil(() => delivery(a, sent), (d) => d.mail !== null, 'the mail being posted', 20_000);
+    await pollUntil(async () => db.find(posted.mail ?? -1), (m) => m?.state === 'claimed', 'b claiming the mail', 20_000);
     const pid = await b.pid();
     process.kill(pid, 'SIGKILL');
     await pollUntil(async () => isGone(pid), (gone) => gone, 'b dying', 10_000);
@@ -76,7 +86,7 @@ describe('mail between stations', () => {
 
     const up = await b.up({ DISPATCH_FAILPOINT: '' });
     expect(up.code, up.stderr).toBe(0);
-    await pollUntil(async () => outboxEntry(a, entry.id), (e) => e?.state === 'completed', 'delivery after the restart', 30_000);
+    await pollUntil(() => delivery(a, sent), (d) => d.state === 'completed', 'delivery after the restart', 30_000);
     expect((await receiptsOf(b)).filter((r) => r.source === 'fleet:a3')).toHaveLength(1);
     expect(modelSaw(b, text)).toBe(1);
   }, 90_000);
@@ -86,7 +96,7 @@ describe('mail between stations', () => {
     const b = await station('b4', { DISPATCH_FAILPOINT: 'after-submit' });
     await b.ok(['new', '--name', 'worker', '--prefix', '', '--no-send']);
     const text = '@sim reply maybe twice';
-    const entry = queueRemote(a, { lane: 'worker', station: 'b4' }, text);
+    const sent = await sendRemote(a, 'worker@b4', text);
     await pollUntil(async () => modelSaw(b, text), (n) => n === 1, 'the message reaching the model on b', 30_000);
     const pid = await b.pid();
     process.kill(pid, 'SIGKILL');
@@ -94,13 +104,13 @@ describe('mail between stations', () => {
 
     const up = await b.up({ DISPATCH_FAILPOINT: '' });
     expect(up.code, up.stderr).toBe(0);
-    const seen = await pollUntil(async () => outboxEntry(a, entry.id), (e) => e?.state === 'ambiguous', 'a seeing the ambiguous receipt', 30_000);
+    const seen = await pollUntil(() => delivery(a, sent), (d) => d.state === 'ambiguous', 'a seeing the ambiguous receipt', 30_000);
     const [receipt] = (await receiptsOf(b)).filter((r) => r.source === 'fleet:a4');
-    expect(receipt).toMatchObject({ receipt: seen?.receipt, state: 'ambiguous' });
+    expect(receipt).toMatchObject({ receipt: seen.remote_receipt, state: 'ambiguous' });
     // Later mail for the lane is refused while the ambiguous receipt holds it (so b's loop has run on past the restart), and nothing started again.
-    const next = queueRemote(a, { lane: 'worker', station: 'b4' }, '@sim reply next');
-    const refused = await pollUntil(async () => outboxEntry(a, next.id), (e) => e?.state === 'failed', 'the next mail being refused', 30_000);
-    expect(refused?.error).toMatch(/^conflict: receipt \d+ on @worker is ambiguous; settle it first/);
+    const next = await sendRemote(a, 'worker@b4', '@sim reply next');
+    const refused = await pollUntil(() => delivery(a, next), (d) => d.state === 'failed', 'the next mail being refused', 30_000);
+    expect(refused.error).toMatch(/^conflict: receipt \d+ on @worker is ambiguous; settle it first/);
     expect(modelSaw(b, text)).toBe(1);
     expect((await receiptsOf(b)).filter((r) => r.source === 'fleet:a4')).toHaveLength(1);
   }, 90_000);

@@ -3,20 +3,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PgFleet } from '../../src/fleet/pgFleet.js';
 import { openPgFleet } from '../../src/fleet/pgFleet.js';
-import { openStore } from '../../src/store/index.js';
-import { pollUntil } from '../helpers/dispatchHarness.js';
-import { outboxEntry, queueRemote, startCuttableProxy, startStation, withPassword, type CuttableProxy, type TestStation } from '../helpers/fleetHarness.js';
+import { pollUntil, readRequestLog } from '../helpers/dispatchHarness.js';
+import { latestLocalFact, startCuttableProxy, startStation, withPassword, type CuttableProxy, type TestStation } from '../helpers/fleetHarness.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 
 const SECRET = 'outage-pw-93817';
-const latestLocalFact = (station: TestStation): number => {
-  const store = openStore({ path: path.join(station.home, 'registry.db') });
-  try {
-    return store.facts.bounds().latest;
-  } finally {
-    store.close();
-  }
-};
 
 // Both stations reach the database through a loopback proxy the test cuts: the database is away.
 describe('the fleet database unreachable for a while', () => {
@@ -47,13 +38,19 @@ describe('the fleet database unreachable for a while', () => {
     await a.ok(['new', '--name', 'meanwhile', '--prefix', '', '--text', '@sim reply local a']);
     await b.ok(['new', '--name', 'offline', '--prefix', '', '--text', '@sim reply local b']);
     await pollUntil(() => b.ok(['lane', 'get', 'offline']), (l) => l['last_agent_message'] === 'local b', "b's local turn", 30_000);
-    const entry = queueRemote(a, { lane: 'worker', station: 'ob' }, '@sim reply across the outage');
+    // The send needs no database: it is queued in a's outbox at once, its receipt m<N> not yet posted.
+    const sent = await a.ok<{ receipt: string; state: string }>(['send', 'worker@ob', '@sim reply across the outage']);
+    expect(sent.state).toBe('queued');
+    expect(sent.receipt).toMatch(/^m\d+$/);
     expect((await db.listLanes({ station: 'ob' })).map((l) => l.handle)).toEqual(['@worker']);
-    expect(outboxEntry(a, entry.id)).toMatchObject({ mailId: null, state: 'queued' });
+    expect(await a.ok(['delivery', 'get', sent.receipt])).toMatchObject({ mail: null, state: 'queued' });
     await pollUntil(async () => db.stations.list(), (list) => list.some((s) => s.name === 'oa' && s.state === 'unreachable'), "a's lease lapsing during the outage", 20_000);
 
     proxy.restore();
-    await pollUntil(async () => outboxEntry(a, entry.id), (e) => e?.state === 'completed', 'the mail delivered after the outage', 40_000);
+    await pollUntil(() => a.ok(['delivery', 'get', sent.receipt]), (d) => d['state'] === 'completed', 'the mail delivered after the outage', 40_000);
+    // Exactly once: one receipt on b for a's mail, and the model saw the text once.
+    expect((await b.ok<{ deliveries: Array<{ source: string }> }>(['queue', 'list', '--all'])).deliveries.filter((r) => r.source === 'fleet:oa')).toHaveLength(1);
+    expect(readRequestLog(b.home).filter((r) => r.lastUserText === '@sim reply across the outage')).toHaveLength(1);
     await pollUntil(async () => (await db.listLanes()).map((l) => `${l.station}:${l.handle}`), (h) => h.join() === 'oa:@meanwhile,ob:@offline,ob:@worker', 'the directory caught up', 20_000);
     await pollUntil(async () => db.stations.list(), (list) => list.some((s) => s.name === 'oa' && s.state === 'up'), 'a renewing its own lapsed lease', 20_000);
     for (const s of [a, b]) await pollUntil(async () => (await db.latestFact(s.name)) >= latestLocalFact(s), (ok) => ok, `${s.name}'s facts caught up`, 20_000);

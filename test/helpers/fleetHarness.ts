@@ -2,9 +2,6 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { OutboxEntry } from '../../src/core/fleet.js';
-import { queueRemoteSend } from '../../src/core/fleetOutbox.js';
-import type { DeliveryMode } from '../../src/core/model.js';
 import { openStore } from '../../src/store/index.js';
 import { runCli, type CliResult, type CliRunOptions } from './dispatchHarness.js';
 
@@ -138,25 +135,11 @@ export function withPassword(url: string, password: string): string {
   return u.toString();
 }
 
-/**
- * Test-only path to a station's FleetAccess.send until the `send NAME@STATION` op is on main: the
- * same outbox row the op writes, written into the station's registry (the daemon's poster finds it
- * on its next poll, within FLEET_POLL_MS).
- */
-export function queueRemote(station: TestStation, target: { lane: string; station: string }, text: string, mode: DeliveryMode = 'send'): OutboxEntry {
+/** The newest fact in a station's own registry (read beside its daemon): what its published stream must reach. */
+export function latestLocalFact(station: TestStation): number {
   const store = openStore({ path: path.join(station.home, 'registry.db') });
   try {
-    return queueRemoteSend(store.outbox, target, { kind: 'send', mode, text }, { source: 'op' });
-  } finally {
-    store.close();
-  }
-}
-
-/** The outbox row as the sending station keeps it (what `delivery get m<N>` shows). */
-export function outboxEntry(station: TestStation, id: number): OutboxEntry | undefined {
-  const store = openStore({ path: path.join(station.home, 'registry.db') });
-  try {
-    return store.outbox.find(id);
+    return store.facts.bounds().latest;
   } finally {
     store.close();
   }

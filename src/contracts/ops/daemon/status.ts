@@ -49,6 +49,20 @@ export const daemonStatusOp = defineOp({
         held: z.number().describe('Queued receipts admission holds back.'),
       })
       .describe('Capacity admission (config.toml [capacity]).'),
+    fleet: z
+      .object({
+        station: z.string().describe('This station\'s name in the fleet.'),
+        state: z
+          .enum(['connecting', 'joined', 'lease_lost', 'name_taken', 'stopped'])
+          .nullable()
+          .describe('connecting: not joined yet (the database unreachable so far); joined: holds its lease; lease_lost / name_taken: another station holds the name, so all fleet work stopped.'),
+        connected: z.boolean().nullable().describe('The last call to the database succeeded (false while it retries).'),
+        url: z.string().nullable().describe('The database URL, its password shown as ***.'),
+        last_error: z.string().nullable(),
+        lease_expires_at: z.string().nullable().describe('When this station\'s lease in the directory lapses unless renewed.'),
+      })
+      .nullable()
+      .describe('This station\'s place in its fleet ([fleet] in config.toml); null in no fleet. `dispatch fleet status` lists the other stations.'),
   }),
   errors: [],
   examples: [{ name: 'status', input: {}, output: {} }],

@@ -1,6 +1,8 @@
 import type { z } from 'zod';
-import type { appServerView } from '../../../contracts/ops/daemon/status.js';
+import type { appServerView, daemonStatusOp } from '../../../contracts/ops/daemon/status.js';
+import { redactUrl } from '../../../shared/redactUrl.js';
 import { busyLaneCount } from '../../admission.js';
+import type { FleetAccess } from '../../fleet.js';
 import type { AppServerInfo } from '../../ports.js';
 import type { Handler } from '../types.js';
 
@@ -24,6 +26,21 @@ export function appServerViewOf(app: AppServerInfo, now: Date): z.input<typeof a
       type: app.account.type,
       requires_openai_auth: app.account.requiresOpenaiAuth,
     },
+  };
+}
+
+/** This station's place in its fleet, from its own view (no database round trip); null in no fleet. */
+function fleetViewOf(fleet: FleetAccess | undefined): z.input<typeof daemonStatusOp.output>['fleet'] {
+  if (fleet === undefined) return null;
+  const own = fleet.status?.();
+  const url = own?.url ?? fleet.databaseUrl;
+  return {
+    station: fleet.station,
+    state: own?.state ?? null,
+    connected: own?.connected ?? fleet.connected?.() ?? null,
+    url: url === undefined ? null : redactUrl(url),
+    last_error: own?.lastError ?? null,
+    lease_expires_at: own?.leaseExpiresAt ?? null,
   };
 }
 
@@ -63,5 +80,6 @@ export const handleDaemonStatus: Handler<'daemon.status'> = async (_input, ctx) 
       busy_lanes: busyLaneCount(ctx.store),
       held: ctx.store.deliveries.list({ states: ['queued'] }).filter((d) => d.held !== null).length,
     },
+    fleet: fleetViewOf(ctx.fleet),
   };
 };
