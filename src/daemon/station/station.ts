@@ -228,6 +228,8 @@ export class Station {
       if (!this.connected) this.options.log.info('fleet.connected', { station: this.name });
       this.connected = true;
       this.failures = 0;
+      // Status says what is wrong now: an outage that is over is only in the log.
+      this.lastError = null;
     } catch (error) {
       if (isFatal(error)) return this.giveUp('name_taken', error);
       this.failed(error);

@@ -216,6 +216,8 @@ describe('fleet station', () => {
 
     net.down = false;
     await until(() => a.station.status().state === 'joined' && a.station.status().connected, 5_000, 'a joined');
+    // The outage is over: status no longer shows its error.
+    expect(a.station.status().lastError).toBeNull();
     await until(() => a.access.outbox(entry.id)?.mailId !== null, 5_000, 'outbox posted');
     expect((await a.access.lanes()).map((l) => l.laneId)).toEqual([lane.id]);
     const latest = a.core.store.facts.bounds().latest;
