@@ -1,5 +1,7 @@
 import type pg from 'pg';
-import { fleetError } from './pgErrors.js';
+import { fleetError, redactedErrors } from './pgErrors.js';
+import { createFleetPool } from './pool.js';
+import { migrateFleetSchema } from './schema.js';
 
 /** What a query or a transaction's body runs on. */
 export interface Queryable {
@@ -56,4 +58,16 @@ export class FleetDb implements Queryable {
 /** JSON for a JSONB parameter: PostgreSQL's jsonb refuses U+0000 in text, so it becomes U+FFFD. */
 export function jsonParam(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'string' && item.includes('\0') ? item.replaceAll('\0', '\uFFFD') : item));
+}
+
+/** A pool on `url` with the shared schema migrated (a newer one refused), or the failure as a fleet error (the URL redacted). */
+export async function openFleetDb(url: string, onError?: (error: Error) => void): Promise<FleetDb> {
+  const pool = createFleetPool(url, { onError: redactedErrors(url, onError) });
+  try {
+    await migrateFleetSchema(pool);
+  } catch (error) {
+    await pool.end();
+    throw fleetError(url, error);
+  }
+  return new FleetDb(pool, url);
 }

@@ -2,15 +2,14 @@ import type { Disposable } from '../core/context.js';
 import type { StoredFact } from '../core/facts.js';
 import type { Fleet, FleetFact, FleetLane, FleetWake, Mail, MailReport, NewMail } from '../core/fleet.js';
 import { STATION_LEASE_MS, type StationDirectory } from '../core/stationDirectory.js';
-import { FleetDb } from './pgDb.js';
-import { fleetError, redactedErrors } from './pgErrors.js';
+import { openFleetDb, type FleetDb } from './pgDb.js';
+import { redactedErrors } from './pgErrors.js';
 import { PgFactStream } from './pgFactStream.js';
 import { PgLaneDirectory } from './pgLaneDirectory.js';
 import { PgListener } from './pgListener.js';
 import { PgMailbox } from './pgMailbox.js';
 import { PgStationDirectory } from './pgStationDirectory.js';
-import { createFleetPool, type FleetPoolOptions } from './pool.js';
-import { migrateFleetSchema } from './schema.js';
+import type { FleetPoolOptions } from './pool.js';
 
 export interface PgFleetOptions extends FleetPoolOptions {
   /** The station directory's lease (tests shorten it). */
@@ -32,14 +31,7 @@ export interface PgFleet extends Fleet {
  * redacted). Pool and listener failures later go to `onError`, never thrown into the caller.
  */
 export async function openPgFleet(url: string, options: PgFleetOptions = {}): Promise<PgFleet> {
-  const pool = createFleetPool(url, { onError: redactedErrors(url, options.onError) });
-  try {
-    await migrateFleetSchema(pool);
-  } catch (error) {
-    await pool.end();
-    throw fleetError(url, error);
-  }
-  return new PgFleetImpl(new FleetDb(pool, url), options);
+  return new PgFleetImpl(await openFleetDb(url, options.onError), options);
 }
 
 class PgFleetImpl implements PgFleet {

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { STATION_LEASE_MS, stationLeaseLost, stationNameTaken, type StationDirectory, type StationEntry, type StationInfo, type StationLease } from '../core/stationDirectory.js';
-import { FleetDb } from './pgDb.js';
-import { fleetError, redactedErrors } from './pgErrors.js';
-import { createFleetPool, type FleetPoolOptions } from './pool.js';
-import { migrateFleetSchema } from './schema.js';
+import { openFleetDb, type FleetDb } from './pgDb.js';
+import type { FleetPoolOptions } from './pool.js';
 
 export interface PgStationDirectoryOptions extends FleetPoolOptions {
   /** How long a lease lasts without a heartbeat (tests shorten it). */
@@ -40,14 +38,7 @@ function entryOf(row: StationRow): StationEntry {
 
 /** Opens the directory on its own pool, migrating the schema first (refusing a newer one). openPgFleet shares one pool instead. */
 export async function openPgStationDirectory(url: string, options: PgStationDirectoryOptions = {}): Promise<StationDirectory> {
-  const pool = createFleetPool(url, { onError: redactedErrors(url, options.onError) });
-  try {
-    await migrateFleetSchema(pool);
-  } catch (error) {
-    await pool.end();
-    throw fleetError(url, error);
-  }
-  return new PgStationDirectory(new FleetDb(pool, url), options.leaseMs ?? STATION_LEASE_MS, true);
+  return new PgStationDirectory(await openFleetDb(url, options.onError), options.leaseMs ?? STATION_LEASE_MS, true);
 }
 
 /**
