@@ -109,6 +109,12 @@ export interface Mailbox {
   report(id: number, station: string, report: MailReport): Promise<Mail>;
   /** Mail `sender` posted that changed after `version`, oldest change first. */
   changedSince(sender: string, version: number, limit: number): Promise<Mail[]>;
+  /**
+   * Deletes `sender`'s done mail whose last change is at or below `throughVersion` (what its mirror
+   * has applied: the outbox keeps the outcome) and older than `olderThanMs`; returns how many went.
+   * Only the sender prunes, so a post is never repeated for pruned mail (its outbox row is posted).
+   */
+  pruneMail(sender: string, throughVersion: number, olderThanMs: number): Promise<number>;
   find(id: number): Promise<Mail | undefined>;
 }
 

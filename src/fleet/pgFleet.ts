@@ -80,6 +80,10 @@ class PgFleetImpl implements PgFleet {
   changedSince(sender: string, version: number, limit: number): Promise<Mail[]> {
     return this.mailbox.changedSince(sender, version, limit);
   }
+
+  pruneMail(sender: string, throughVersion: number, olderThanMs: number): Promise<number> {
+    return this.mailbox.pruneMail(sender, throughVersion, olderThanMs);
+  }
   find(id: number): Promise<Mail | undefined> {
     return this.mailbox.find(id);
   }

@@ -131,6 +131,14 @@ export class PgMailbox implements Mailbox {
     return rows.rows.map(mailOf);
   }
 
+  async pruneMail(sender: string, throughVersion: number, olderThanMs: number): Promise<number> {
+    const deleted = await this.db.query(
+      `DELETE FROM mail WHERE sender = $1 AND state = 'done' AND version <= $2 AND updated_at < now() - $3::bigint * interval '1 millisecond'`,
+      [sender, throughVersion, olderThanMs],
+    );
+    return deleted.rowCount ?? 0;
+  }
+
   async find(id: number): Promise<Mail | undefined> {
     const rows = await this.db.query<MailRow>('SELECT * FROM mail WHERE id = $1', [id]);
     const row = rows.rows[0];

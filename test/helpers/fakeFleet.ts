@@ -17,9 +17,15 @@ export class FakeFleetStore {
   readonly held = new Set<number>();
   private readonly listeners = new Set<(wake: FleetWake) => void>();
   private version = 0;
+  private mailId = 0;
 
   nextVersion(): number {
     return ++this.version;
+  }
+
+  /** Like BIGSERIAL: never reused, also after mail is pruned. */
+  nextMailId(): number {
+    return ++this.mailId;
   }
 
   subscribe(listener: (wake: FleetWake) => void): Disposable {
@@ -82,7 +88,7 @@ export class FakeFleet implements Fleet {
     const existing = this.store.mail.find((m) => m.sender === mail.sender && m.senderRef === mail.senderRef);
     if (existing !== undefined) return copy(existing);
     const now = new Date().toISOString();
-    const posted: Mail = { ...copy(mail), id: this.store.mail.length + 1, state: 'posted', receipt: null, receiptState: null, turnId: null, error: null, version: this.store.nextVersion(), createdAt: now, updatedAt: now };
+    const posted: Mail = { ...copy(mail), id: this.store.nextMailId(), state: 'posted', receipt: null, receiptState: null, turnId: null, error: null, version: this.store.nextVersion(), createdAt: now, updatedAt: now };
     this.store.mail.push(posted);
     this.store.notify({ channel: 'mail', station: mail.target });
     return copy(posted);
@@ -123,6 +129,15 @@ export class FakeFleet implements Fleet {
       .sort((a, b) => a.version - b.version)
       .slice(0, limit)
       .map(copy);
+  }
+
+  async pruneMail(sender: string, throughVersion: number, olderThanMs: number): Promise<number> {
+    this.reachable();
+    const cutoff = Date.now() - olderThanMs;
+    const before = this.store.mail.length;
+    const kept = this.store.mail.filter((m) => !(m.sender === sender && m.state === 'done' && m.version <= throughVersion && Date.parse(m.updatedAt) < cutoff));
+    this.store.mail.splice(0, this.store.mail.length, ...kept);
+    return before - kept.length;
   }
 
   async find(id: number): Promise<Mail | undefined> {

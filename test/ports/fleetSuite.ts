@@ -215,6 +215,28 @@ export function runFleetSuite(makeEnv: () => Promise<FleetEnv>): void {
     expect((await sender.changedSince('bravo', 0, 100)).map((m) => m.body)).toEqual([{ kind: 'send', mode: 'queue', text: 'the other way' }]);
   });
 
+  it("pruneMail deletes only the sender's done mail its mirror has read (version) and old enough; ids are never reused", async () => {
+    const sender = await open();
+    const target = await open();
+    const done = await sender.post(mailTo('bravo', 1));
+    const open_ = await sender.post(mailTo('bravo', 2));
+    const other = await target.post(mailTo('alpha', 1, 'the other way', 'bravo'));
+    await target.claim('bravo', 10);
+    await target.claim('alpha', 10);
+    const settled = await target.report(done.id, 'bravo', { receipt: 1, receiptState: 'completed', done: true });
+    const otherSettled = await target.report(other.id, 'alpha', { receipt: 2, receiptState: 'completed', done: true });
+    // Not yet read by the sender's mirror (version below), or not old enough: kept.
+    expect(await sender.pruneMail('alpha', settled.version - 1, 0)).toBe(0);
+    expect(await sender.pruneMail('alpha', settled.version, 60_000)).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await sender.pruneMail('alpha', Number.MAX_SAFE_INTEGER, 1)).toBe(1);
+    expect(await sender.find(done.id)).toBeUndefined();
+    expect((await sender.find(open_.id))?.state).toBe('claimed');
+    expect(await sender.find(other.id)).toEqual(otherSettled);
+    const next = await sender.post(mailTo('bravo', 3));
+    expect(next.id).toBeGreaterThan(Math.max(done.id, open_.id, other.id));
+  });
+
   it('publishLanes upserts, replaceLanes makes the station hold exactly these, removeLanes removes only the named', async () => {
     const fleet = await open();
     await fleet.publishLanes('alpha', [lane('alpha', 'l1', '@one'), lane('alpha', 'l2', '@two')]);

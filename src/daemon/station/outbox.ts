@@ -7,6 +7,15 @@ const MIRROR_BATCH = 200;
 /** The fleet_cursors row of the last mail version the mirror applied. */
 const MIRROR_CURSOR = 'mail_version';
 
+export interface MailRetention {
+  /** How long done mail stays in the shared database (to look into with psql) before its sender deletes it. */
+  keepMs: number;
+  /** How often the sender looks for such mail. */
+  everyMs: number;
+}
+
+export const DEFAULT_MAIL_RETENTION: MailRetention = { keepMs: 24 * 3_600_000, everyMs: 10 * 60_000 };
+
 /**
  * The sending side: posts outbox rows the mailbox does not have yet (idempotent on sender + row id,
  * so a post repeated after a crash is harmless), and mirrors the targets' reports into the rows.
@@ -14,10 +23,13 @@ const MIRROR_CURSOR = 'mail_version';
 export class OutboxCourier {
   private readonly store: Store;
   private readonly station: string;
+  private readonly retention: MailRetention;
+  private lastPruneAt = Number.NEGATIVE_INFINITY;
 
-  constructor(store: Store, station: string) {
+  constructor(store: Store, station: string, retention: MailRetention = DEFAULT_MAIL_RETENTION) {
     this.store = store;
     this.station = station;
+    this.retention = retention;
   }
 
   /** Posts unposted rows; true when a full batch went (more may wait). */
@@ -49,5 +61,18 @@ export class OutboxCourier {
       this.store.outbox.setCursor(MIRROR_CURSOR, last.version);
     });
     return changed.length === MIRROR_BATCH;
+  }
+
+  /**
+   * Deletes this station's done mail once its mirror has applied it (the outbox keeps the outcome)
+   * and it is older than the retention, so the shared mail table does not grow without end.
+   */
+  async prune(fleet: Fleet, now = Date.now()): Promise<number> {
+    if (now - this.lastPruneAt < this.retention.everyMs) return 0;
+    const cursor = this.store.outbox.cursor(MIRROR_CURSOR);
+    if (cursor === undefined) return 0;
+    const pruned = await fleet.pruneMail(this.station, cursor, this.retention.keepMs);
+    this.lastPruneAt = now;
+    return pruned;
   }
 }

@@ -254,6 +254,7 @@ export class Station {
     const moreFacts = await this.publisher.publish(fleet);
     const morePosts = await this.courier.post(fleet);
     const moreReports = await this.courier.mirror(fleet);
+    await this.courier.prune(fleet);
     const moreMail = await this.receiver.receive(fleet);
     await this.receiver.flushReports(fleet);
     return moreFacts || morePosts || moreReports || moreMail;
